@@ -1,0 +1,143 @@
+/**
+ * Base class of every error this library throws on purpose.
+ *
+ * Catch it to tell the library's own, explained failures apart from bugs or errors raised by
+ * TensorFlow.js itself.
+ *
+ * @example
+ * ```ts
+ * import { buildMiniVGGNet, FashionMnistError } from 'tfjs-fashion-mnist';
+ *
+ * try {
+ *   buildMiniVGGNet({ width: 3, height: 28, depth: 1, classes: 10 });
+ * } catch (error) {
+ *   if (error instanceof FashionMnistError) console.error(error.message);
+ * }
+ * ```
+ */
+export class FashionMnistError extends Error {
+  override name = 'FashionMnistError';
+}
+
+/**
+ * An argument had a value the function cannot use. The message is a sentence naming the argument,
+ * what was expected and what was received; the same facts are on the error as properties.
+ *
+ * @example
+ * ```ts
+ * import { buildMiniVGGNet, InvalidArgumentError } from 'tfjs-fashion-mnist';
+ *
+ * try {
+ *   buildMiniVGGNet({ width: 0, height: 28, depth: 1, classes: 10 });
+ * } catch (error) {
+ *   if (error instanceof InvalidArgumentError) console.error(error.argument, error.expected);
+ * }
+ * ```
+ */
+export class InvalidArgumentError extends FashionMnistError {
+  override name = 'InvalidArgumentError';
+  /** The name of the offending argument, e.g. `options.width`. */
+  readonly argument: string;
+  /** What the argument should have been. */
+  readonly expected: string;
+  /** The value that was received. */
+  readonly received: unknown;
+
+  /**
+   * @param argument - The argument's name as the caller wrote it, e.g. `options.width`.
+   * @param expected - What was expected, phrased to follow "must be", e.g. `a positive integer`.
+   * @param received - The value that was received.
+   */
+  constructor(argument: string, expected: string, received: unknown) {
+    super(`Argument \`${argument}\` must be ${expected}, but received ${describeValue(received)}.`);
+    this.argument = argument;
+    this.expected = expected;
+    this.received = received;
+  }
+}
+
+/**
+ * A data file was unreadable or did not match what the official release contains: wrong IDX magic
+ * number, dimensions, counts, a truncated or corrupt file, or a SHA-256 mismatch.
+ *
+ * @example
+ * ```ts
+ * import { loadFashionMnist, DataVerificationError } from 'tfjs-fashion-mnist';
+ *
+ * try {
+ *   await loadFashionMnist({ dir: './my-copy' });
+ * } catch (error) {
+ *   if (error instanceof DataVerificationError) console.error(error.file, error.expected, error.actual);
+ * }
+ * ```
+ */
+export class DataVerificationError extends FashionMnistError {
+  override name = 'DataVerificationError';
+  /** The file (path or URL) that failed verification. */
+  readonly file: string;
+  /** What was expected, e.g. a magic number or a SHA-256 digest. */
+  readonly expected: string | number;
+  /** What was found. */
+  readonly actual: string | number;
+
+  /**
+   * @param file - The file that failed, path or URL.
+   * @param what - What was checked, e.g. `IDX magic number`.
+   * @param expected - The expected value.
+   * @param actual - The value found.
+   */
+  constructor(file: string, what: string, expected: string | number, actual: string | number) {
+    super(`${file}: ${what} should be ${String(expected)} but is ${String(actual)}.`);
+    this.file = file;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/**
+ * The data set could not be found in any local source and could not be downloaded (downloads
+ * disabled, or every mirror failed). `causes` holds the failure of each mirror in turn.
+ *
+ * @example
+ * ```ts
+ * import { loadFashionMnist, DatasetUnavailableError } from 'tfjs-fashion-mnist';
+ *
+ * try {
+ *   await loadFashionMnist({ download: false });
+ * } catch (error) {
+ *   if (error instanceof DatasetUnavailableError) console.error(error.message);
+ * }
+ * ```
+ */
+export class DatasetUnavailableError extends FashionMnistError {
+  override name = 'DatasetUnavailableError';
+  /** The error of each source or mirror that was tried, in order. */
+  readonly causes: readonly unknown[];
+
+  /**
+   * @param message - What was tried and why it failed.
+   * @param causes - The underlying errors.
+   */
+  constructor(message: string, causes: readonly unknown[] = []) {
+    super(message);
+    this.causes = causes;
+  }
+}
+
+/** Renders a received value for an error message: short, and never `[object Object]`. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === undefined || value === null) return String(value);
+  if (Array.isArray(value)) {
+    const shown = value.slice(0, 8).map(describeValue).join(', ');
+    return `[${shown}${value.length > 8 ? `, … (${value.length} items)` : ''}]`;
+  }
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as ArrayLike<unknown>).length}`;
+  if (typeof value === 'object') {
+    const shape = (value as { shape?: unknown }).shape;
+    if (Array.isArray(shape)) return `a tensor of shape [${shape.join(', ')}]`;
+    return `an object (${value.constructor?.name ?? 'Object'})`;
+  }
+  return typeof value;
+}
