@@ -3,7 +3,8 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: { index: 'src/index.ts' },
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { compilerOptions: { composite: false } },
+  tsconfig: 'tsconfig.build.json',
   sourcemap: true,
   clean: true,
   target: 'es2022',
