@@ -4,3 +4,16 @@ export type { MiniVGGNetOptions } from './architectures/minivggnet.js';
 export { FashionMnistError, InvalidArgumentError, DataVerificationError, DatasetUnavailableError } from './errors.js';
 
 export type { DataFormat } from './types.js';
+
+export { loadFashionMnist, LOAD_FASHION_MNIST_DEFAULTS } from './datasets/fashion-mnist.js';
+export type { FashionMnist, FashionMnistSourceName, FashionMnistSplit, LoadFashionMnistOptions } from './datasets/fashion-mnist.js';
+export { splitToTensors, subsetSplit } from './datasets/tensors.js';
+export type { SplitSubset, SplitTensors, SplitToTensorsOptions } from './datasets/tensors.js';
+export {
+  FASHION_MNIST_LABELS,
+  FASHION_MNIST_LONG_LABELS,
+  OFFICIAL_CHECKSUMS,
+  OFFICIAL_MIRRORS,
+} from './datasets/files.js';
+export type { FashionMnistChecksums, FashionMnistFile } from './datasets/files.js';
+export type { DownloadProgress, FashionMnistSource } from './datasets/types.js';

@@ -1,0 +1,66 @@
+// Builds small IDX fixtures in the Fashion-MNIST layout, so parsing and every error path can be
+// tested without the real data.
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+export function idxImages(count: number, side = 28, magic = 2051, fill = (image: number, pixel: number) => (image * 31 + pixel) % 256): Uint8Array {
+  const bytes = new Uint8Array(16 + count * side * side);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, magic);
+  view.setUint32(4, count);
+  view.setUint32(8, side);
+  view.setUint32(12, side);
+  for (let i = 0; i < count; i++) {
+    for (let p = 0; p < side * side; p++) bytes[16 + i * side * side + p] = fill(i, p);
+  }
+  return bytes;
+}
+
+export function idxLabels(labels: number[], magic = 2049): Uint8Array {
+  const bytes = new Uint8Array(8 + labels.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, magic);
+  view.setUint32(4, labels.length);
+  bytes.set(labels, 8);
+  return bytes;
+}
+
+export interface Fixture {
+  files: Record<string, Uint8Array>;
+  checksums: { trainImages: string; trainLabels: string; testImages: string; testLabels: string };
+}
+
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** A tiny data set: 5 training images labelled 9,0,3,9,1 and 3 test images labelled 2,8,5. */
+export function makeFixture(): Fixture {
+  const files = {
+    'train-images-idx3-ubyte': idxImages(5),
+    'train-labels-idx1-ubyte': idxLabels([9, 0, 3, 9, 1]),
+    't10k-images-idx3-ubyte': idxImages(3, 28, 2051, (i, p) => (i * 7 + p * 3) % 256),
+    't10k-labels-idx1-ubyte': idxLabels([2, 8, 5]),
+  };
+  return {
+    files,
+    checksums: {
+      trainImages: sha256(files['train-images-idx3-ubyte']),
+      trainLabels: sha256(files['train-labels-idx1-ubyte']),
+      testImages: sha256(files['t10k-images-idx3-ubyte']),
+      testLabels: sha256(files['t10k-labels-idx1-ubyte']),
+    },
+  };
+}
+
+/** Writes the fixture's files (optionally gzipped, optionally overridden) into a new temp dir. */
+export function writeFixture(files: Record<string, Uint8Array>, options: { gzip?: boolean } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fmnist-fixture-'));
+  mkdirSync(dir, { recursive: true });
+  for (const [name, bytes] of Object.entries(files)) {
+    if (options.gzip) writeFileSync(join(dir, `${name}.gz`), gzipSync(bytes));
+    else writeFileSync(join(dir, name), bytes);
+  }
+  return dir;
+}
