@@ -17,3 +17,9 @@ export {
 } from './datasets/files.js';
 export type { FashionMnistChecksums, FashionMnistFile } from './datasets/files.js';
 export type { DownloadProgress, FashionMnistSource } from './datasets/types.js';
+
+export { classificationReport, CLASSIFICATION_REPORT_DEFAULTS } from './metrics/classification-report.js';
+export type { ClassificationReportDict, ClassificationReportOptions, ClassScores, ZeroDivision } from './metrics/classification-report.js';
+export { accuracy, confusionMatrix } from './metrics/confusion-matrix.js';
+export type { AccuracyOptions, ConfusionMatrixOptions } from './metrics/confusion-matrix.js';
+export type { ClassLabels } from './metrics/inputs.js';
