@@ -8,6 +8,8 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  // import.meta.url (used to find resvg's wasm and the font) needs a shim in the CommonJS build.
+  shims: true,
   // Peer dependencies and Node built-ins stay external: consumers bring their own tfjs.
   external: [/^@tensorflow\//],
 });

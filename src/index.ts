@@ -23,3 +23,12 @@ export type { ClassificationReportDict, ClassificationReportOptions, ClassScores
 export { accuracy, confusionMatrix } from './metrics/confusion-matrix.js';
 export type { AccuracyOptions, ConfusionMatrixOptions } from './metrics/confusion-matrix.js';
 export type { ClassLabels } from './metrics/inputs.js';
+
+export { buildMontage, MONTAGE_DEFAULTS } from './viz/montage.js';
+export type { MontageImages, MontageOptions } from './viz/montage.js';
+export type { RgbImage } from './viz/image.js';
+export { decodePng, drawImageToCanvas, encodePng, savePng } from './viz/png.js';
+export { configureRenderer } from './viz/renderer.js';
+export type { RendererAssets } from './viz/renderer.js';
+export { chartToPng, chartToSvg, confusionMatrixSpec, saveChart, trainingHistorySpec } from './viz/charts.js';
+export type { ChartSpec, ConfusionMatrixSpecOptions, TrainingHistory, TrainingHistorySpecOptions } from './viz/charts.js';

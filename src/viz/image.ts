@@ -1,0 +1,20 @@
+/**
+ * An 8-bit RGB image as plain data: `data` holds `height * width * 3` values 0-255, row-major, each
+ * pixel's red, green and blue in turn (the layout of a `[height, width, 3]` tensor).
+ *
+ * Hand it to `tf.browser.toPixels(tf.tensor3d(image.data, [image.height, image.width, 3], 'int32'))`,
+ * to {@link encodePng}, or to {@link drawImageToCanvas}.
+ */
+export interface RgbImage {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** RGB bytes, row-major. */
+  data: Uint8Array;
+}
+
+/** Makes a black RGB image. */
+export function blackImage(width: number, height: number): RgbImage {
+  return { width, height, data: new Uint8Array(width * height * 3) };
+}

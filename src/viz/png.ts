@@ -1,0 +1,116 @@
+import { decode, encode } from 'fast-png';
+import { FashionMnistError, InvalidArgumentError } from '../errors.js';
+import type { RgbImage } from './image.js';
+
+function checkImage(image: RgbImage, argument: string): void {
+  const valid =
+    typeof image === 'object' && image !== null && Number.isInteger(image.width) && Number.isInteger(image.height) &&
+    image.width > 0 && image.height > 0 && image.data instanceof Uint8Array && image.data.length === image.width * image.height * 3;
+  if (!valid) throw new InvalidArgumentError(argument, 'an RgbImage { width, height, data } with width * height * 3 bytes of data', image);
+}
+
+/**
+ * Encodes an RGB image as PNG bytes (pure JavaScript, works in Node and the browser).
+ *
+ * @param image - The image, e.g. a montage from {@link buildMontage}.
+ * @returns The PNG file's bytes.
+ * @throws {@link InvalidArgumentError} when the image's data does not match its size.
+ *
+ * @example
+ * ```ts
+ * import { encodePng } from 'tfjs-fashion-mnist';
+ *
+ * const png = encodePng({ width: 1, height: 1, data: new Uint8Array([255, 0, 0]) });
+ * console.log(png.length > 0); // true
+ * ```
+ */
+export function encodePng(image: RgbImage): Uint8Array {
+  checkImage(image, 'image');
+  return encode({ width: image.width, height: image.height, data: image.data, channels: 3, depth: 8 });
+}
+
+/**
+ * Decodes PNG bytes into an RGB image (alpha is dropped, grayscale expanded), e.g. to check a file
+ * written by {@link savePng} or to read a user's picture.
+ *
+ * @param png - The PNG file's bytes.
+ * @returns The image as {@link RgbImage}.
+ * @throws {@link FashionMnistError} when the bytes are not an 8-bit PNG.
+ *
+ * @example
+ * ```ts
+ * import { decodePng, encodePng } from 'tfjs-fashion-mnist';
+ *
+ * const image = decodePng(encodePng({ width: 2, height: 1, data: new Uint8Array(6) }));
+ * console.log(image.width, image.height); // 2 1
+ * ```
+ */
+export function decodePng(png: Uint8Array): RgbImage {
+  let decoded: ReturnType<typeof decode>;
+  try {
+    decoded = decode(png);
+  } catch (error) {
+    throw new FashionMnistError(`The bytes are not a readable PNG image (${(error as Error).message}).`);
+  }
+  const { width, height, channels, depth } = decoded;
+  if (depth !== 8 || decoded.palette) throw new FashionMnistError(`Only 8-bit, non-palette PNG images are supported, but this one has depth ${depth}${decoded.palette ? ' and a palette' : ''}.`);
+  const source = decoded.data;
+  const data = new Uint8Array(width * height * 3);
+  for (let p = 0; p < width * height; p++) {
+    for (let c = 0; c < 3; c++) data[p * 3 + c] = source[p * channels + (channels >= 3 ? c : 0)]!;
+  }
+  return { width, height, data };
+}
+
+/**
+ * Writes an RGB image as a PNG file, atomically: the bytes go to a temporary file beside the target,
+ * which is then renamed, so a crash never leaves a half-written picture. Node only.
+ *
+ * @param image - The image, e.g. a montage from {@link buildMontage}.
+ * @param path - Where to write the `.png` file; its folder must exist.
+ * @returns A promise that resolves once the file is in place.
+ * @throws {@link InvalidArgumentError} for a malformed image or an empty path.
+ *
+ * @example
+ * ```ts
+ * import { savePng } from 'tfjs-fashion-mnist';
+ *
+ * await savePng({ width: 1, height: 1, data: new Uint8Array([0, 255, 0]) }, 'pixel.png');
+ * ```
+ */
+export async function savePng(image: RgbImage, path: string): Promise<void> {
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path', 'a non-empty file path', path);
+  const { writeFileAtomic } = await import('../node/atomic.js');
+  await writeFileAtomic(path, encodePng(image));
+}
+
+/**
+ * Draws an RGB image on a canvas (browser), resizing the canvas to the image.
+ *
+ * @param image - The image, e.g. a montage from {@link buildMontage}.
+ * @param canvas - The canvas to draw on.
+ * @returns Nothing.
+ * @throws {@link InvalidArgumentError} for a malformed image.
+ *
+ * @example
+ * ```ts
+ * import { drawImageToCanvas } from 'tfjs-fashion-mnist';
+ *
+ * drawImageToCanvas({ width: 1, height: 1, data: new Uint8Array([255, 0, 0]) }, document.querySelector('canvas')!);
+ * ```
+ */
+export function drawImageToCanvas(image: RgbImage, canvas: HTMLCanvasElement | OffscreenCanvas): void {
+  checkImage(image, 'image');
+  canvas.width = image.width;
+  canvas.height = image.height;
+  const context = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+  if (!context) throw new FashionMnistError('The canvas has no 2d context.');
+  const rgba = new Uint8ClampedArray(image.width * image.height * 4);
+  for (let p = 0, q = 0; p < image.data.length; p += 3, q += 4) {
+    rgba[q] = image.data[p]!;
+    rgba[q + 1] = image.data[p + 1]!;
+    rgba[q + 2] = image.data[p + 2]!;
+    rgba[q + 3] = 255;
+  }
+  context.putImageData(new ImageData(rgba, image.width, image.height), 0, 0);
+}

@@ -1,0 +1,103 @@
+// Text and SVG rendering through resvg (WebAssembly), with a font shipped as an npm package, so that
+// captions and charts look the same on a fresh container without system fonts, in Node and in the
+// browser.
+import type { Resvg as ResvgClass } from '@resvg/resvg-wasm';
+import { FashionMnistError } from '../errors.js';
+
+/** The family name of the bundled font (DejaVu Sans from `@fontsource/dejavu-sans`). */
+export const FONT_FAMILY = 'DejaVu Sans';
+
+/** What the renderer needs in the browser, where it cannot read files from node_modules. */
+export interface RendererAssets {
+  /**
+   * resvg's WebAssembly binary: a URL, a `Response` (or its promise), bytes or a compiled module.
+   * With Vite: `import wasmUrl from '@resvg/resvg-wasm/index_bg.wasm?url'`.
+   */
+  wasm: string | URL | Response | Promise<Response> | ArrayBuffer | Uint8Array | WebAssembly.Module;
+  /** TTF, OTF or WOFF2 font files; the first family is used for all text. */
+  fonts: Uint8Array[];
+}
+
+interface Renderer {
+  Resvg: typeof ResvgClass;
+  fonts: Uint8Array[];
+}
+
+let configured: RendererAssets | undefined;
+let renderer: Promise<Renderer> | undefined;
+
+/**
+ * Tells the caption and chart renderer where its WebAssembly binary and font are. Needed in the
+ * browser only: in Node both are read from node_modules. Call before the first montage or chart.
+ *
+ * @param assets - The resvg wasm and the font files; see {@link RendererAssets}.
+ * @returns Nothing.
+ * @throws {@link FashionMnistError} when called after the renderer has started with other assets.
+ *
+ * @example
+ * ```ts
+ * import { configureRenderer } from 'tfjs-fashion-mnist';
+ * import wasmUrl from '@resvg/resvg-wasm/index_bg.wasm?url';
+ * import fontUrl from '@fontsource/dejavu-sans/files/dejavu-sans-latin-700-normal.woff2?url';
+ *
+ * const font = new Uint8Array(await (await fetch(fontUrl)).arrayBuffer());
+ * configureRenderer({ wasm: fetch(wasmUrl), fonts: [font] });
+ * ```
+ */
+export function configureRenderer(assets: RendererAssets): void {
+  if (renderer) throw new FashionMnistError('configureRenderer() must be called before the first montage or chart is rendered.');
+  configured = assets;
+}
+
+async function loadRenderer(): Promise<Renderer> {
+  const resvg = await import('@resvg/resvg-wasm');
+  let assets = configured;
+  if (!assets) {
+    if (typeof process === 'undefined' || !process.versions?.node) {
+      throw new FashionMnistError('In the browser, call configureRenderer({ wasm, fonts }) before rendering captions or charts.');
+    }
+    const { nodeRendererAssets } = await import('./node-assets.js');
+    assets = await nodeRendererAssets();
+  }
+  await resvg.initWasm(assets.wasm as Parameters<typeof resvg.initWasm>[0]);
+  return { Resvg: resvg.Resvg, fonts: assets.fonts };
+}
+
+function getRenderer(): Promise<Renderer> {
+  renderer ??= loadRenderer().catch((error: unknown) => {
+    renderer = undefined;
+    throw error;
+  });
+  return renderer;
+}
+
+/** Renders an SVG document with the bundled font and hands the rendered image to `read`, then frees it. */
+async function withRenderedSvg<T>(svg: string, scale: number, read: (image: { width: number; height: number; pixels: Uint8Array; asPng(): Uint8Array }) => T): Promise<T> {
+  const { Resvg, fonts } = await getRenderer();
+  const resvg = new Resvg(svg, {
+    font: { fontBuffers: fonts, loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
+    fitTo: scale === 1 ? { mode: 'original' } : { mode: 'zoom', value: scale },
+  });
+  const image = resvg.render();
+  try {
+    return read(image);
+  } finally {
+    image.free();
+    resvg.free();
+  }
+}
+
+/** Renders an SVG document to premultiplied RGBA pixels. */
+export function renderSvgToRgba(svg: string): Promise<Uint8Array> {
+  return withRenderedSvg(svg, 1, (image) => new Uint8Array(image.pixels));
+}
+
+/** Renders an SVG document to PNG bytes at `scale` times its size. */
+export function renderSvgToPng(svg: string, scale = 1): Promise<Uint8Array> {
+  return withRenderedSvg(svg, scale, (image) => new Uint8Array(image.asPng()));
+}
+
+/** Escapes text for SVG content and attributes. */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
