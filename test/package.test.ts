@@ -27,9 +27,16 @@ beforeAll(() => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+// Builds the model, then a captioned montage and a chart PNG: the viz half loads wasm, a font and
+// ESM-only Vega through dynamic imports, which must work from both module systems.
 const usage = `
   const model = buildMiniVGGNet({ width: 28, height: 28, depth: 1, classes: 10 });
-  console.log(model.countParams());
+  const split = { images: new Uint8Array(784).fill(100), count: 1, height: 28, width: 28 };
+  buildMontage(split, [96, 96], [1, 1], { captions: ['bag'] })
+    .then(async ([montage]) => {
+      const png = await chartToPng(trainingHistorySpec({ loss: [1, 0.5] }));
+      console.log(model.countParams(), montage.width, png[1] === 0x50 && png[2] === 0x4e);
+    });
 `;
 
 describe('the packed package, installed in a fresh project', () => {
@@ -43,13 +50,13 @@ describe('the packed package, installed in a fresh project', () => {
   });
 
   it('imports as an ES module', () => {
-    writeFileSync(join(work, 'esm.mjs'), `import '@tensorflow/tfjs-backend-cpu';\nimport { buildMiniVGGNet } from 'tfjs-fashion-mnist';\n${usage}`);
-    expect(run('node', ['esm.mjs']).trim()).toBe('1679082');
+    writeFileSync(join(work, 'esm.mjs'), `import '@tensorflow/tfjs-backend-cpu';\nimport { buildMiniVGGNet, buildMontage, chartToPng, trainingHistorySpec } from 'tfjs-fashion-mnist';\n${usage}`);
+    expect(run('node', ['esm.mjs']).trim()).toBe('1679082 96 true');
   });
 
   it('requires as CommonJS', () => {
-    writeFileSync(join(work, 'cjs.cjs'), `require('@tensorflow/tfjs-backend-cpu');\nconst { buildMiniVGGNet } = require('tfjs-fashion-mnist');\n${usage}`);
-    expect(run('node', ['cjs.cjs']).trim()).toBe('1679082');
+    writeFileSync(join(work, 'cjs.cjs'), `require('@tensorflow/tfjs-backend-cpu');\nconst { buildMiniVGGNet, buildMontage, chartToPng, trainingHistorySpec } = require('tfjs-fashion-mnist');\n${usage}`);
+    expect(run('node', ['cjs.cjs']).trim()).toBe('1679082 96 true');
   });
 
   it('type-checks a strict TypeScript consumer', () => {
