@@ -32,3 +32,4 @@ export { configureRenderer } from './viz/renderer.js';
 export type { RendererAssets } from './viz/renderer.js';
 export { chartToPng, chartToSvg, confusionMatrixSpec, saveChart, trainingHistorySpec } from './viz/charts.js';
 export type { ChartSpec, ConfusionMatrixSpecOptions, TrainingHistory, TrainingHistorySpecOptions } from './viz/charts.js';
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm/training-kernels.js';
