@@ -33,3 +33,5 @@ export type { RendererAssets } from './viz/renderer.js';
 export { chartToPng, chartToSvg, confusionMatrixSpec, saveChart, trainingHistorySpec } from './viz/charts.js';
 export type { ChartSpec, ConfusionMatrixSpecOptions, TrainingHistory, TrainingHistorySpecOptions } from './viz/charts.js';
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm/training-kernels.js';
+export { useWasmBackend } from './wasm/backend.js';
+export type { UseWasmBackendOptions, WasmBackendInfo } from './wasm/backend.js';

@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { FashionMnistError, InvalidArgumentError } from '../errors.js';
+import { registerWasmTrainingKernels } from './training-kernels.js';
+
+/** Options of {@link useWasmBackend}. Every field is optional. */
+export interface UseWasmBackendOptions {
+  /**
+   * Threads for XNNPACK. In Node the multi-threaded build is started through a small shim (the stock
+   * backend disables it there); in browsers it needs a cross-origin isolated page, as usual. `1`
+   * keeps the single-threaded build.
+   * @defaultValue 'auto': every logical core (Node), the browser's own choice elsewhere
+   */
+  threads?: number | 'auto';
+  /**
+   * Register the library's training kernels ({@link registerWasmTrainingKernels}).
+   * @defaultValue true
+   */
+  trainingKernels?: boolean;
+}
+
+/** What {@link useWasmBackend} set up. */
+export interface WasmBackendInfo {
+  /** Threads XNNPACK actually uses. */
+  threads: number;
+  /** Whether the library's training kernels are registered. */
+  trainingKernels: boolean;
+}
+
+const isNode = (): boolean => typeof process !== 'undefined' && Boolean(process.versions?.node);
+
+/**
+ * Makes the WebAssembly backend the active backend, ready to train: registers the library's training
+ * kernels and, in Node, starts the multi-threaded build on all cores (upstream disables threads in
+ * Node; see docs/benchmarks.md for what it gains). Falls back to one thread if the threaded build
+ * fails to start. Import `@tensorflow/tfjs-backend-wasm` first; call this before any other backend
+ * work.
+ *
+ * @param options - Threads and kernels; see {@link UseWasmBackendOptions}.
+ * @returns The thread count in use and whether the training kernels are registered.
+ * @throws {@link FashionMnistError} when `@tensorflow/tfjs-backend-wasm` is not imported or the
+ *   backend cannot start; {@link InvalidArgumentError} for a bad thread count.
+ *
+ * @example
+ * ```ts
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import { useWasmBackend } from 'tfjs-fashion-mnist';
+ *
+ * const { threads } = await useWasmBackend();
+ * console.log(`wasm backend on ${threads} threads`);
+ * ```
+ */
+export async function useWasmBackend(options: UseWasmBackendOptions = {}): Promise<WasmBackendInfo> {
+  const requested = options.threads ?? 'auto';
+  if (requested !== 'auto' && (!Number.isInteger(requested) || requested < 1 || requested > 64)) {
+    throw new InvalidArgumentError('options.threads', "'auto' or an integer from 1 to 64", requested);
+  }
+  const registration = tf.engine().registryFactory['wasm'];
+  if (!registration) {
+    throw new FashionMnistError("The WebAssembly backend is not loaded: import '@tensorflow/tfjs-backend-wasm' before calling useWasmBackend().");
+  }
+  const trainingKernels = options.trainingKernels ?? true;
+  if (trainingKernels) registerWasmTrainingKernels();
+
+  const alreadyStarted = tf.engine().registry['wasm'] !== undefined;
+  let started: boolean;
+  if (!alreadyStarted && isNode()) {
+    const { cpus } = await import('node:os');
+    const threads = requested === 'auto' ? cpus().length : requested;
+    started = threads > 1 ? await startThreaded(threads, registration) : await tf.setBackend('wasm');
+  } else {
+    started = await tf.setBackend('wasm');
+  }
+  if (!started) throw new FashionMnistError('The WebAssembly backend failed to start; see the warnings above.');
+  return { threads: threadCount(), trainingKernels };
+}
+
+async function startThreaded(threads: number, registration: { factory: () => tf.KernelBackend | Promise<tf.KernelBackend>; priority: number }): Promise<boolean> {
+  const { withNodeWasmThreads } = await import('./node-threads.js');
+  const flags = tf.env();
+  const previous = flags.getFlags()['WASM_HAS_MULTITHREAD_SUPPORT'];
+  flags.set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  try {
+    if (await withNodeWasmThreads(threads, () => tf.setBackend('wasm'))) return true;
+  } catch {
+    // Fall through to the single-threaded build below.
+  }
+  // A failed start leaves the backend unusable: register its factory anew, single-threaded.
+  flags.set('WASM_HAS_MULTITHREAD_SUPPORT', previous ?? false);
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', registration.factory, registration.priority);
+  return tf.setBackend('wasm');
+}
+
+function threadCount(): number {
+  const backend = tf.engine().registry['wasm'] as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } } | undefined;
+  return backend?.wasm?.tfjs?.getThreadsCount?.() ?? 1;
+}

@@ -1,0 +1,76 @@
+// Node-only: lets @tensorflow/tfjs-backend-wasm start its multi-threaded build in Node, which it
+// disables there (upstream tfjs issue 3830). The threaded build is an Emscripten pthreads program
+// whose Node support is intact; three things stop it, and each is bridged only while the backend
+// initialises:
+//   1. The backend hands its worker script to `new Worker()` as a blob: URL, which Node's
+//      worker_threads reject. We capture the script as it is put into a Blob, write it to a file
+//      and return that file's path instead.
+//   2. The worker script is bundled code that refers to helper variables of the bundle
+//      (require$$0 ... commonjsGlobal); a small prelude defines them in the worker.
+//   3. Workers inherit the parent's execArgv; under a loader such as tsx each worker would load it
+//      while the main thread blocks waiting for the thread pool, which deadlocks. They start bare.
+//   4. XNNPACK's thread pool is capped at half the logical cores (assuming hyper-threading), so a
+//      2-core machine gets one thread. os.cpus() reports twice the requested threads meanwhile.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import workerThreads from 'node:worker_threads';
+
+const MAIN_SCRIPT_MARKER = 'var WasmBackendModuleThreadedSimd';
+const WORKER_PRELUDE_GLOBALS =
+  "Object.assign(globalThis, { require$$0: require('fs'), require$$1: require('path'), require$$2: require('worker_threads'), " +
+  "require$$3: require('perf_hooks'), require$$4: require('os'), commonjsGlobal: globalThis });\n";
+
+/** Runs `initialise` (which must start the wasm backend) with the bridges above in place. */
+export async function withNodeWasmThreads<T>(threads: number, initialise: () => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'tfjs-fashion-mnist-wasm-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const OriginalBlob = globalThis.Blob;
+  const originalCreateObjectURL = URL.createObjectURL;
+  const originalCpus = os.cpus;
+  const OriginalWorker = workerThreads.Worker;
+  let mainScript: string | undefined;
+  const texts = new WeakMap<Blob, string>();
+
+  class CapturingBlob extends OriginalBlob {
+    constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
+      super(parts, options);
+      if (!parts?.every((part) => typeof part === 'string')) return;
+      const text = parts.join('');
+      texts.set(this, text);
+      if (text.startsWith(MAIN_SCRIPT_MARKER)) {
+        mainScript = join(dir, 'backend.js');
+        writeFileSync(mainScript, text);
+      }
+    }
+  }
+
+  globalThis.Blob = CapturingBlob as typeof Blob;
+  URL.createObjectURL = (blob: Blob): string => {
+    const text = texts.get(blob);
+    if (text === undefined || text.startsWith(MAIN_SCRIPT_MARKER)) return originalCreateObjectURL(blob);
+    const worker = join(dir, 'worker.js');
+    const prelude = `${WORKER_PRELUDE_GLOBALS}URL.createObjectURL = () => ${JSON.stringify(mainScript)}; URL.revokeObjectURL = () => {};\n`;
+    writeFileSync(worker, prelude + text);
+    return worker;
+  };
+  workerThreads.Worker = class BareWorker extends OriginalWorker {
+    constructor(filename: string | URL, options?: workerThreads.WorkerOptions) {
+      super(filename, { ...options, execArgv: [] });
+      // The pool's workers only serve synchronous kernel calls; they must not keep Node running.
+      this.unref();
+    }
+  };
+  os.cpus = () => {
+    const cpus = originalCpus();
+    return Array.from({ length: 2 * threads }, (_, i) => cpus[i % cpus.length]!);
+  };
+  try {
+    return await initialise();
+  } finally {
+    globalThis.Blob = OriginalBlob;
+    URL.createObjectURL = originalCreateObjectURL;
+    os.cpus = originalCpus;
+    workerThreads.Worker = OriginalWorker;
+  }
+}
