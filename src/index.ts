@@ -27,7 +27,7 @@ export type { ClassLabels } from './metrics/inputs.js';
 export { buildMontage, MONTAGE_DEFAULTS } from './viz/montage.js';
 export type { MontageImages, MontageOptions } from './viz/montage.js';
 export type { RgbImage } from './viz/image.js';
-export { decodePng, drawImageToCanvas, encodePng, savePng } from './viz/png.js';
+export { decodeImage, decodePng, drawImageToCanvas, encodePng, savePng } from './viz/png.js';
 export { configureRenderer } from './viz/renderer.js';
 export type { RendererAssets } from './viz/renderer.js';
 export { chartToPng, chartToSvg, confusionMatrixSpec, saveChart, trainingHistorySpec } from './viz/charts.js';
@@ -35,3 +35,16 @@ export type { ChartSpec, ConfusionMatrixSpecOptions, TrainingHistory, TrainingHi
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm/training-kernels.js';
 export { useWasmBackend } from './wasm/backend.js';
 export type { UseWasmBackendOptions, WasmBackendInfo } from './wasm/backend.js';
+
+export { KerasSGD, KERAS_SGD_DEFAULTS } from './training/sgd.js';
+export type { KerasSGDOptions } from './training/sgd.js';
+export { trainFashionMnist, TRAIN_DEFAULTS } from './training/train.js';
+export type { EpochLogs, HistoryRecord, TrainingCallbacks, TrainingResult, TrainOptions } from './training/train.js';
+export { evaluateModel } from './training/evaluate.js';
+export type { Evaluation } from './training/evaluate.js';
+export { progressBar } from './training/progress.js';
+export type { ProgressBarOptions, ProgressStream } from './training/progress.js';
+export { checkpointCallback, loadCheckpoint, loadModel, saveModel } from './training/model-io.js';
+export type { Checkpoint, SavedModel, SaveModelOptions } from './training/model-io.js';
+export { toFashionMnistPixels } from './datasets/preprocess.js';
+export type { ToFashionMnistPixelsOptions } from './datasets/preprocess.js';

@@ -1,4 +1,4 @@
-import { layers, sequential, type Sequential } from '@tensorflow/tfjs-layers';
+import { initializers as initializers_, layers, sequential, type Sequential } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
 import { assertInteger, assertOneOf } from '../validate.js';
 import { DATA_FORMATS, type DataFormat } from '../types.js';
@@ -31,10 +31,16 @@ export interface MiniVGGNetOptions {
    * @defaultValue 'channelsLast'
    */
   dataFormat?: DataFormat;
+  /**
+   * Seeds the weight initialisers (Glorot uniform, as in Keras), so the same seed builds the same
+   * initial weights.
+   * @defaultValue undefined: random initial weights
+   */
+  seed?: number;
 }
 
 /** The defaults of {@link MiniVGGNetOptions}: Fashion-MNIST's 28x28 grayscale images and ten classes. */
-export const MINI_VGG_NET_DEFAULTS: Readonly<Required<MiniVGGNetOptions>> = Object.freeze({
+export const MINI_VGG_NET_DEFAULTS: Readonly<Required<Omit<MiniVGGNetOptions, 'seed'>>> = Object.freeze({
   width: 28,
   height: 28,
   depth: 1,
@@ -70,7 +76,10 @@ const MIN_SIDE = 4;
  * ```
  */
 export function buildMiniVGGNet(options: MiniVGGNetOptions = {}): Sequential {
-  const { width, height, depth, classes, dataFormat } = resolveOptions(options);
+  const { width, height, depth, classes, dataFormat, seed } = resolveOptions(options);
+  let initializers = 0;
+  // Each layer gets its own seed, derived from the one given, so layers do not share weights.
+  const kernelInitializer = () => (seed === undefined ? {} : { kernelInitializer: initializers_.glorotUniform({ seed: seed * 1000 + initializers++ }) });
   const channelsLast = dataFormat === 'channelsLast';
   const inputShape = channelsLast ? [height, width, depth] : [depth, height, width];
   const channelAxis = channelsLast ? -1 : 1;
@@ -83,6 +92,7 @@ export function buildMiniVGGNet(options: MiniVGGNetOptions = {}): Sequential {
         kernelSize: 3,
         padding: 'same',
         dataFormat,
+        ...kernelInitializer(),
         ...(first ? { inputShape } : {}),
       }),
     );
@@ -98,16 +108,16 @@ export function buildMiniVGGNet(options: MiniVGGNetOptions = {}): Sequential {
   }
 
   model.add(layers.flatten());
-  model.add(layers.dense({ units: 512 }));
+  model.add(layers.dense({ units: 512, ...kernelInitializer() }));
   model.add(layers.activation({ activation: 'relu' }));
   model.add(layers.batchNormalization());
   model.add(layers.dropout({ rate: 0.5 }));
-  model.add(layers.dense({ units: classes }));
+  model.add(layers.dense({ units: classes, ...kernelInitializer() }));
   model.add(layers.activation({ activation: 'softmax' }));
   return model;
 }
 
-function resolveOptions(options: MiniVGGNetOptions): Required<MiniVGGNetOptions> {
+function resolveOptions(options: MiniVGGNetOptions): Required<Omit<MiniVGGNetOptions, 'seed'>> & { seed: number | undefined } {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidArgumentError('options', 'an object such as { width: 28, height: 28, depth: 1, classes: 10 }', options);
   }
@@ -125,7 +135,8 @@ function resolveOptions(options: MiniVGGNetOptions): Required<MiniVGGNetOptions>
   assertInteger('options.depth', resolved.depth);
   assertInteger('options.classes', resolved.classes);
   assertOneOf('options.dataFormat', resolved.dataFormat, DATA_FORMATS);
-  return resolved;
+  if (resolved.seed !== undefined) assertInteger('options.seed', resolved.seed, 0);
+  return { ...resolved, seed: resolved.seed };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -97,7 +97,8 @@ function readHistory(history: TrainingHistory): Record<string, number[]> {
   if (!record || typeof record !== 'object') throw new InvalidArgumentError('history', 'a History from model.fit or a record of per-epoch arrays', history);
   const result: Record<string, number[]> = {};
   for (const { name, keys } of SERIES) {
-    const key = keys.find((k) => Array.isArray(record[k]));
+    // Empty series (e.g. val_* of a run without validation) count as absent.
+    const key = keys.find((k) => Array.isArray(record[k]) && (record[k] as unknown[]).length > 0);
     if (key === undefined) continue;
     const points = record[key] as unknown[];
     points.forEach((v, i) => {

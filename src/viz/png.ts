@@ -1,4 +1,5 @@
 import { decode, encode } from 'fast-png';
+import jpeg from 'jpeg-js';
 import { FashionMnistError, InvalidArgumentError } from '../errors.js';
 import type { RgbImage } from './image.js';
 
@@ -113,4 +114,36 @@ export function drawImageToCanvas(image: RgbImage, canvas: HTMLCanvasElement | O
     rgba[q + 3] = 255;
   }
   context.putImageData(new ImageData(rgba, image.width, image.height), 0, 0);
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
+const JPEG_SIGNATURE = [0xff, 0xd8, 0xff];
+
+/**
+ * Decodes a PNG or JPEG file (told apart by their signatures) into an RGB image, e.g. a photo to
+ * classify with {@link toFashionMnistPixels}.
+ *
+ * @param bytes - The file's bytes.
+ * @returns The image as {@link RgbImage}.
+ * @throws {@link FashionMnistError} when the bytes are neither a readable PNG nor a readable JPEG.
+ *
+ * @example
+ * ```ts
+ * import { decodeImage } from 'tfjs-fashion-mnist';
+ * import { readFileSync } from 'node:fs';
+ *
+ * const image = decodeImage(readFileSync('sneaker.jpg'));
+ * ```
+ */
+export function decodeImage(bytes: Uint8Array): RgbImage {
+  const startsWith = (signature: number[]) => signature.every((b, i) => bytes[i] === b);
+  if (startsWith(PNG_SIGNATURE)) return decodePng(bytes);
+  if (!startsWith(JPEG_SIGNATURE)) throw new FashionMnistError('The file is neither a PNG nor a JPEG image (unknown signature).');
+  let decoded: { width: number; height: number; data: Uint8Array };
+  try {
+    decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 512 });
+  } catch (error) {
+    throw new FashionMnistError(`The bytes are not a readable JPEG image (${(error as Error).message}).`);
+  }
+  return { width: decoded.width, height: decoded.height, data: decoded.data };
 }

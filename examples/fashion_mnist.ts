@@ -1,0 +1,261 @@
+#!/usr/bin/env node
+// The Keras tutorial "train MiniVGGNet on Fashion-MNIST" as a command-line program:
+//   train     load the data, build MiniVGGNet, train with the tutorial's settings, and write the
+//             report, plot.png, montage.png, history.json and the saved model into --out
+//   evaluate  report, confusion matrix and montage for a saved model
+//   predict   classify your own PNG or JPEG pictures with a saved model
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import {
+  buildMiniVGGNet,
+  buildMontage,
+  checkpointCallback,
+  classificationReport,
+  confusionMatrix,
+  confusionMatrixSpec,
+  decodeImage,
+  evaluateModel,
+  FashionMnistError,
+  loadCheckpoint,
+  loadFashionMnist,
+  loadModel,
+  progressBar,
+  saveChart,
+  saveModel,
+  savePng,
+  subsetSplit,
+  toFashionMnistPixels,
+  trainFashionMnist,
+  trainingHistorySpec,
+  useWasmBackend,
+  type FashionMnist,
+  type FashionMnistSplit,
+} from '../src/index.js';
+
+const HELP = `Usage: tfjs-fashion-mnist <command> [options]
+
+Commands:
+  train                     Train MiniVGGNet on Fashion-MNIST as the Keras tutorial does (default)
+  evaluate <model-dir>      Report, confusion matrix and montage for a saved model
+  predict <model-dir> <image...>
+                            Classify your own PNG or JPEG pictures (grayscale, 28x28, inverted
+                            when the background is light, as the tutorial describes)
+
+Options for train:
+  --epochs <n>              Epochs (default 25)
+  --batch-size <n>          Images per step (default 32)
+  --lr <x>                  Initial learning rate; decay is lr / epochs (default 0.01)
+  --seed <n>                Seed for weight initialisation and data order (default 42)
+  --limit <n>               Use only the first n training and n test images (quick runs)
+  --resume                  Continue from <out>/checkpoint if it exists
+Options for all commands:
+  --backend <name>          cpu | wasm | tensorflow (tfjs-node, when installed). Default: tensorflow
+                            when @tensorflow/tfjs-node is installed, else wasm with this library's
+                            training kernels on all cores
+  --threads <n>             Threads for the wasm backend (default: all cores)
+  --data-dir <dir>          Directory with the four Fashion-MNIST files (default: search the usual
+                            places, then download)
+  --out <dir>               Output folder (default: output)
+  -h, --help                Show this help
+`;
+
+const OPTIONS = {
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  lr: { type: 'string' },
+  seed: { type: 'string' },
+  limit: { type: 'string' },
+  resume: { type: 'boolean' },
+  backend: { type: 'string' },
+  threads: { type: 'string' },
+  'data-dir': { type: 'string' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+class UsageError extends Error {}
+
+function integerFlag(flags: Flags, name: keyof Flags, fallback: number, min = 1): number {
+  const raw = flags[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be an integer of at least ${min}, but got "${String(raw)}".`);
+  return value;
+}
+
+function numberFlag(flags: Flags, name: keyof Flags, fallback: number): number {
+  const raw = flags[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${name} must be a positive number, but got "${String(raw)}".`);
+  return value;
+}
+
+async function canImport(name: string): Promise<boolean> {
+  try {
+    await import(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function selectBackend(flags: Flags): Promise<string> {
+  const requested = flags.backend ?? ((await canImport('@tensorflow/tfjs-node')) ? 'tensorflow' : 'wasm');
+  const missing = (pkg: string) => new UsageError(`--backend ${requested} needs ${pkg}: npm install ${pkg}`);
+  if (requested === 'tensorflow') {
+    if (!(await canImport('@tensorflow/tfjs-node'))) throw missing('@tensorflow/tfjs-node');
+    await tf.setBackend('tensorflow');
+    return 'tensorflow (tfjs-node)';
+  }
+  if (requested === 'wasm') {
+    if (!(await canImport('@tensorflow/tfjs-backend-wasm'))) throw missing('@tensorflow/tfjs-backend-wasm');
+    const threads = flags.threads === undefined ? 'auto' : integerFlag(flags, 'threads', 1);
+    const info = await useWasmBackend({ threads });
+    return `wasm (${info.threads} thread${info.threads === 1 ? '' : 's'}, tfjs-fashion-mnist training kernels)`;
+  }
+  if (requested === 'cpu') {
+    if (!(await canImport('@tensorflow/tfjs-backend-cpu'))) throw missing('@tensorflow/tfjs-backend-cpu');
+    await tf.setBackend('cpu');
+    return 'cpu';
+  }
+  throw new UsageError(`--backend must be cpu, wasm or tensorflow, but got "${requested}".`);
+}
+
+async function loadData(flags: Flags, limit: number | undefined): Promise<FashionMnist> {
+  let lastFile = '';
+  const data = await loadFashionMnist({
+    ...(flags['data-dir'] ? { dir: flags['data-dir'] } : {}),
+    onProgress: ({ file, loaded, total }) => {
+      if (file !== lastFile) process.stdout.write(`\n[INFO] downloading ${file}.gz\n`);
+      lastFile = file;
+      const percent = total ? ` ${Math.floor((100 * loaded) / total)}%` : '';
+      process.stdout.write(`\r  ${(loaded / 1e6).toFixed(1)} MB${percent}`);
+    },
+  });
+  if (lastFile) process.stdout.write('\n');
+  console.log(`[INFO] loaded Fashion-MNIST from ${data.source.location} (${data.source.kind}), checksums verified`);
+  if (limit === undefined) return data;
+  return { ...data, train: subsetSplit(data.train, Math.min(limit, data.train.count)), test: subsetSplit(data.test, Math.min(limit, data.test.count)) };
+}
+
+/** The report, confusion matrix and captioned montage of a model on the test split. */
+async function writeEvaluation(model: LayersModel, data: FashionMnist, out: string, seed: number): Promise<void> {
+  console.log('[INFO] evaluating network...');
+  const evaluation = await evaluateModel(model, data.test);
+  const names = [...data.labelNames];
+  const labels = Array.from({ length: 10 }, (_, i) => i);
+  const report = classificationReport(data.test.labels, evaluation.predictions, { labels, targetNames: names, zeroDivision: 0 });
+  console.log(report);
+  await writeFile(join(out, 'report.txt'), report);
+  await saveChart(confusionMatrixSpec(confusionMatrix(data.test.labels, evaluation.predictions, { labels }), names), join(out, 'confusion.png'));
+
+  const sample = Math.min(16, data.test.count);
+  const picked = subsetSplit(data.test, { count: sample, seed });
+  const pickedPredictions = (await evaluateModel(model, picked)).predictions;
+  const captions = Array.from(pickedPredictions, (p) => names[p]!);
+  const colors = Array.from(pickedPredictions, (p, i) => (p === picked.labels[i] ? '#00ff00' : '#ff0000'));
+  const [montage] = await buildMontage(picked, [96, 96], [4, 4], { captions, captionColors: colors });
+  await savePng(montage!, join(out, 'montage.png'));
+  console.log(`[INFO] test accuracy ${(evaluation.accuracy * 100).toFixed(2)}%; wrote report.txt, confusion.png and montage.png to ${out}`);
+}
+
+async function train(flags: Flags): Promise<void> {
+  const out = flags.out ?? 'output';
+  const epochs = integerFlag(flags, 'epochs', 25);
+  const batchSize = integerFlag(flags, 'batch-size', 32);
+  const learningRate = numberFlag(flags, 'lr', 0.01);
+  const seed = integerFlag(flags, 'seed', 42, 0);
+  const limit = flags.limit === undefined ? undefined : integerFlag(flags, 'limit', 1);
+  await mkdir(out, { recursive: true });
+  console.log(`[INFO] backend: ${await selectBackend(flags)}`);
+  console.log('[INFO] loading Fashion-MNIST...');
+  const data = await loadData(flags, limit);
+
+  const checkpointDir = join(out, 'checkpoint');
+  let model: LayersModel;
+  let resume = { initialEpoch: 0, history: undefined as undefined | Awaited<ReturnType<typeof loadCheckpoint>>['history'] };
+  if (flags.resume && (await canRead(join(checkpointDir, 'model.json')))) {
+    const checkpoint = await loadCheckpoint(checkpointDir);
+    model = checkpoint.model;
+    resume = { initialEpoch: checkpoint.initialEpoch, history: checkpoint.history };
+    console.log(`[INFO] resuming from ${checkpointDir} after epoch ${checkpoint.initialEpoch}`);
+  } else {
+    model = buildMiniVGGNet({ seed });
+  }
+  console.log(`[INFO] training model: ${data.train.count} training and ${data.test.count} validation images, ${epochs} epochs, batch ${batchSize}, lr ${learningRate}...`);
+  const result = await trainFashionMnist(model, data, {
+    epochs,
+    batchSize,
+    learningRate,
+    seed,
+    initialEpoch: resume.initialEpoch,
+    ...(resume.history ? { history: resume.history } : {}),
+    callbacks: [progressBar(), checkpointCallback(model, checkpointDir)],
+  });
+  if (result.stopped === 'nan-loss') console.log('[WARN] training stopped: the loss became NaN');
+  await writeFile(join(out, 'history.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await saveModel(model, join(out, 'model'));
+  await writeEvaluation(model, data, out, seed);
+  await saveChart(trainingHistorySpec(result), join(out, 'plot.png'));
+  console.log(`[INFO] wrote plot.png, history.json and the model (${join(out, 'model')}) to ${out}`);
+}
+
+async function canRead(path: string): Promise<boolean> {
+  return readFile(path).then(() => true, () => false);
+}
+
+async function evaluate(flags: Flags, positionals: string[]): Promise<void> {
+  const [modelDir] = positionals;
+  if (!modelDir) throw new UsageError('evaluate needs the saved model directory: tfjs-fashion-mnist evaluate <model-dir>');
+  const out = flags.out ?? 'output';
+  await mkdir(out, { recursive: true });
+  console.log(`[INFO] backend: ${await selectBackend(flags)}`);
+  const limit = flags.limit === undefined ? undefined : integerFlag(flags, 'limit', 1);
+  const data = await loadData(flags, limit);
+  await writeEvaluation(await loadModel(modelDir), data, out, integerFlag(flags, 'seed', 42, 0));
+}
+
+async function predict(flags: Flags, positionals: string[]): Promise<void> {
+  const [modelDir, ...images] = positionals;
+  if (!modelDir || images.length === 0) throw new UsageError('predict needs a model directory and at least one image: tfjs-fashion-mnist predict <model-dir> <image...>');
+  await selectBackend(flags);
+  const model = await loadModel(modelDir);
+  const names = (await import('../src/index.js')).FASHION_MNIST_LABELS;
+  for (const path of images) {
+    const pixels = toFashionMnistPixels(decodeImage(new Uint8Array(await readFile(path))));
+    const split: FashionMnistSplit = { images: pixels, labels: new Uint8Array(1), count: 1, height: 28, width: 28 };
+    const { probabilities } = await evaluateModel(model, split);
+    const ranked = Array.from(probabilities, (p, c) => ({ p, c })).sort((a, b) => b.p - a.p).slice(0, 3);
+    console.log(`${path}: ${ranked.map(({ p, c }) => `${names[c]} ${(p * 100).toFixed(1)}%`).join(', ')}`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  if (flags.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const [command = 'train', ...rest] = positionals;
+  if (command === 'train') await train(flags);
+  else if (command === 'evaluate') await evaluate(flags, rest);
+  else if (command === 'predict') await predict(flags, rest);
+  else throw new UsageError(`Unknown command "${command}". Commands: train, evaluate, predict.`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const known = error instanceof UsageError || error instanceof FashionMnistError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    console.error(`error: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}`);
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error('Run with --help for usage.');
+    process.exit(known ? 2 : 1);
+  },
+);

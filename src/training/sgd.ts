@@ -1,0 +1,146 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertNumberInRange } from '../validate.js';
+
+/** Options of {@link KerasSGD}. Every field is optional; the defaults are the tutorial's. */
+export interface KerasSGDOptions {
+  /**
+   * The initial learning rate, `lr` in Keras.
+   * @defaultValue 0.01
+   */
+  learningRate?: number;
+  /**
+   * Momentum factor.
+   * @defaultValue 0.9
+   */
+  momentum?: number;
+  /**
+   * Time-based decay per iteration (batch): the rate is `learningRate / (1 + decay * iterations)`.
+   * @defaultValue 0.01 / 25, the tutorial's `INIT_LR / NUM_EPOCHS`
+   */
+  decay?: number;
+}
+
+/** The tutorial's optimizer settings: SGD(lr=0.01, momentum=0.9, decay=0.01 / 25). */
+export const KERAS_SGD_DEFAULTS: Readonly<Required<KerasSGDOptions>> = Object.freeze({ learningRate: 0.01, momentum: 0.9, decay: 0.01 / 25 });
+
+/** A tensor with the name it is saved under (tfjs-core's NamedTensor, which it does not export). */
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+interface Velocity {
+  originalName: string;
+  variable: tf.Variable;
+}
+
+/**
+ * Keras' legacy `SGD(lr, momentum, decay)`, which TensorFlow.js lacks: stochastic gradient descent
+ * with momentum and time-based learning-rate decay, updated exactly as Keras does:
+ *
+ * ```
+ * lr_t = lr / (1 + decay * iterations)      // iterations = batches seen so far
+ * v    = momentum * v - lr_t * gradient
+ * w    = w + v
+ * ```
+ *
+ * (tfjs' `tf.train.momentum` accumulates gradients and scales by the current rate instead, which
+ * differs as soon as the rate changes.) Its state (iterations and velocities) round-trips through
+ * `getWeights` / `setWeights`, which is how checkpoints resume it.
+ *
+ * @example
+ * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { buildMiniVGGNet, KerasSGD } from 'tfjs-fashion-mnist';
+ *
+ * const model = buildMiniVGGNet();
+ * model.compile({ optimizer: new KerasSGD({ learningRate: 0.01, momentum: 0.9, decay: 0.01 / 25 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+ * ```
+ */
+export class KerasSGD extends tf.Optimizer {
+  /** Name under which the class is registered for (de)serialisation. */
+  static get className(): string {
+    return 'KerasSGD';
+  }
+
+  readonly learningRate: number;
+  readonly momentum: number;
+  readonly decay: number;
+  private velocities: Velocity[] = [];
+
+  /**
+   * @param options - Learning rate, momentum and decay; see {@link KerasSGDOptions}.
+   */
+  constructor(options: KerasSGDOptions = {}) {
+    super();
+    const { learningRate, momentum, decay } = { ...KERAS_SGD_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+    assertNumberInRange('options.learningRate', learningRate, 0, Number.MAX_VALUE);
+    assertNumberInRange('options.momentum', momentum, 0, 1);
+    assertNumberInRange('options.decay', decay, 0, Number.MAX_VALUE);
+    this.learningRate = learningRate;
+    this.momentum = momentum;
+    this.decay = decay;
+  }
+
+  /** The learning rate of the next update: `learningRate / (1 + decay * iterations)`. */
+  get currentLearningRate(): number {
+    return this.learningRate / (1 + this.decay * this.iterations);
+  }
+
+  /**
+   * Applies one update to every variable that has a gradient.
+   *
+   * @param variableGradients - Gradients by variable name, as `computeGradients` returns them.
+   */
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const names = Array.isArray(variableGradients) ? variableGradients.map((item) => item.name) : Object.keys(variableGradients);
+    const rate = this.currentLearningRate;
+    names.forEach((name, i) => {
+      const variable = tf.engine().registeredVariables[name]!;
+      const gradient = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name];
+      if (gradient == null) return;
+      this.velocities[i] ??= { originalName: `${name}/momentum`, variable: tf.tidy(() => tf.zerosLike(variable).variable(false)) };
+      const velocity = this.velocities[i]!.variable;
+      tf.tidy(() => {
+        const next = tf.sub(tf.mul(velocity, this.momentum), tf.mul(gradient, rate));
+        velocity.assign(next);
+        variable.assign(tf.add(variable, next));
+      });
+    });
+    this.incrementIterations();
+  }
+
+  /** Frees the velocity variables. */
+  override dispose(): void {
+    tf.dispose(this.velocities.map((v) => v.variable));
+    this.velocities = [];
+  }
+
+  /**
+   * The optimizer state: the iteration count, then one velocity per variable.
+   *
+   * @returns Named tensors (the caller owns them).
+   */
+  override async getWeights(): Promise<NamedTensor[]> {
+    return [await this.saveIterations(), ...this.velocities.map((v) => ({ name: v.originalName, tensor: v.variable }))];
+  }
+
+  /**
+   * Restores the state written by {@link KerasSGD.getWeights}.
+   *
+   * @param weightValues - The iteration count followed by the velocities.
+   */
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const velocities = await this.extractIterations(weightValues);
+    this.dispose();
+    this.velocities = velocities.map((v) => ({ originalName: v.name, variable: v.tensor.variable(false) }));
+  }
+
+  /** The configuration Keras would serialise. */
+  override getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, momentum: this.momentum, decay: this.decay };
+  }
+
+  /** Rebuilds an optimizer from {@link KerasSGD.getConfig}. */
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+    return new cls(config as KerasSGDOptions);
+  }
+}
+tf.serialization.registerClass(KerasSGD);
