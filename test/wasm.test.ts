@@ -1,0 +1,158 @@
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { cpus } from 'node:os';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KerasSGD, registerWasmTrainingKernels, useWasmBackend, WASM_TRAINING_KERNELS } from '../src/index.js';
+
+let threads = 0;
+beforeAll(async () => {
+  // Exercises the Node thread shim: on a machine with two or more cores the threaded build runs.
+  threads = (await useWasmBackend({ threads: 2 })).threads;
+});
+
+/** Runs `f` on a backend with fresh copies of the inputs and returns the results' values. */
+async function on(backend: 'cpu' | 'wasm', inputs: Array<{ values: Float32Array; shape: number[] }>, f: (...t: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const tensors = inputs.map(({ values, shape }) => tf.tensor(values, shape));
+  const out = tf.tidy(() => {
+    const result = f(...tensors);
+    return Array.isArray(result) ? result : [result];
+  });
+  const values = await Promise.all(out.map(async (t) => (await t.data()) as Float32Array));
+  tf.dispose([...tensors, ...out]);
+  return values;
+}
+
+let seed = 1;
+function random(shape: number[]): { values: Float32Array; shape: number[] } {
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) {
+    seed = (seed * 16807) % 2147483647;
+    values[i] = (seed / 2147483647) * 2 - 1;
+  }
+  return { values, shape };
+}
+
+function maxRelativeDifference(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let diff = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(a[i]!));
+  }
+  return diff / scale;
+}
+
+async function expectParity(inputs: Array<{ values: Float32Array; shape: number[] }>, f: (...t: tf.Tensor[]) => tf.Tensor | tf.Tensor[], tolerance = 1e-5) {
+  const expected = await on('cpu', inputs, f);
+  const actual = await on('wasm', inputs, f);
+  expected.forEach((e, i) => expect(maxRelativeDifference(e, actual[i]!)).toBeLessThan(tolerance));
+}
+
+type Padding = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
+const convCases: Array<[number[], number[], number | [number, number], Padding]> = [
+  [[2, 7, 7, 3], [3, 3, 3, 4], 1, 'same'],
+  [[2, 8, 9, 3], [3, 3, 3, 5], 2, 'same'],
+  [[1, 9, 9, 2], [3, 3, 2, 3], 2, 'valid'],
+  [[3, 10, 8, 4], [5, 5, 4, 2], 3, 'valid'],
+  [[2, 6, 6, 3], [3, 3, 3, 4], 1, [[0, 0], [1, 2], [0, 1], [0, 0]]],
+  [[2, 11, 7, 2], [2, 4, 2, 3], [2, 1], 'same'],
+  [[4, 28, 28, 1], [3, 3, 1, 8], 1, 'same'],
+  [[2, 5, 5, 6], [1, 1, 6, 3], 1, 'valid'],
+];
+
+describe('registerWasmTrainingKernels', () => {
+  it('registers its kernels for the wasm backend and nothing else', () => {
+    expect(registerWasmTrainingKernels()).toEqual(WASM_TRAINING_KERNELS);
+    for (const name of WASM_TRAINING_KERNELS) expect(tf.getKernel(name, 'wasm')).toBeDefined();
+    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc).toBeDefined();
+  });
+
+  it('starts the threaded build in Node', () => {
+    expect(threads).toBe(Math.min(2, cpus().length));
+  });
+
+  it.each(convCases)('convolution gradients for x %j, filter %j, strides %j, pad %j match the cpu backend', async (xShape, fShape, strides, pad) => {
+    const loss = (x: tf.Tensor, f: tf.Tensor) => {
+      const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad))))([x, f]);
+      return [dx!, df!];
+    };
+    await expectParity([random(xShape), random(fShape)], loss);
+  });
+
+  it.each([
+    [[5, 7], [7, 3], false, false],
+    [[7, 5], [7, 3], true, false],
+    [[5, 7], [3, 7], false, true],
+    [[7, 5], [3, 7], true, true],
+    [[2, 7, 5], [2, 7, 300], true, false],
+    [[32, 300], [40, 300], false, true],
+  ])('matMul %j x %j (transposeA %s, transposeB %s) matches the cpu backend', async (aShape, bShape, ta, tb) => {
+    await expectParity([random(aShape), random(bShape)], (a, b) => tf.matMul(a!, b!, ta, tb));
+  });
+
+  it('fused matMul with bias and relu matches the cpu backend', async () => {
+    await expectParity([random([6, 40]), random([40, 9]), random([9])], (a, b, bias) =>
+      tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: bias!, activation: 'relu' }),
+    );
+  });
+
+  it('broadcast tiles and leading-axis sums and means match the cpu backend', async () => {
+    await expectParity([random([1, 1, 1, 5])], (x) => tf.tile(x!, [3, 4, 4, 1]));
+    await expectParity([random([2, 3])], (x) => tf.tile(x!, [2, 2]));
+    await expectParity([random([4, 8, 8, 5])], (x) => [tf.sum(x!, [0, 1, 2]), tf.mean(x!, [0, 1, 2]), tf.sum(x!, [0, 1, 2], true), tf.sum(x!, -1), tf.mean(x!)]);
+  });
+
+  it('trains a small network with weights that track the cpu backend', async () => {
+    const build = () => {
+      const model = tfl.sequential();
+      model.add(tfl.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }));
+      model.add(tfl.layers.batchNormalization({ axis: -1 }));
+      model.add(tfl.layers.activation({ activation: 'relu' }));
+      model.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+      model.add(tfl.layers.flatten());
+      model.add(tfl.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }));
+      model.compile({ optimizer: new KerasSGD({ learningRate: 0.05, momentum: 0.9, decay: 0.01 }), loss: 'categoricalCrossentropy' });
+      return model;
+    };
+    const x = random([16, 8, 8, 1]);
+    const labels = Array.from({ length: 16 }, (_, i) => i % 3);
+    const weightsAfterTraining = async (backend: 'cpu' | 'wasm') => {
+      await tf.setBackend(backend);
+      const model = build();
+      const xs = tf.tensor(x.values, x.shape);
+      const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 3);
+      for (let step = 0; step < 5; step++) await model.trainOnBatch(xs, ys);
+      const weights = await Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array));
+      tf.dispose([xs, ys]);
+      model.dispose();
+      return weights;
+    };
+    const cpu = await weightsAfterTraining('cpu');
+    const wasm = await weightsAfterTraining('wasm');
+    // Compared against the largest weight of each tensor, floored at 0.01: a convolution bias
+    // followed by batch norm has a gradient that is pure rounding noise (batch norm removes the
+    // mean), so its values stay near 1e-9 and differ relatively while agreeing absolutely.
+    cpu.forEach((w, i) => {
+      const scale = Math.max(0.01, ...Array.from(w, Math.abs));
+      const diff = Math.max(...Array.from(w, (v, j) => Math.abs(v - wasm[i]![j]!)));
+      expect(diff / scale).toBeLessThan(1e-4);
+    });
+  });
+
+  it('leaves no tensors behind in its kernels', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor(random([2, 6, 6, 3]).values, [2, 6, 6, 3]) as tf.Tensor4D;
+    const f = tf.tensor(random([3, 3, 3, 4]).values, [3, 3, 3, 4]) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const beforeBytes = (tf.memory() as { numBytesInWASMHeap?: number }).numBytesInWASMHeap;
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x, f]);
+    tf.dispose(grads);
+    expect(tf.memory().numTensors).toBe(before);
+    expect((tf.memory() as { numBytesInWASMHeap?: number }).numBytesInWASMHeap).toBe(beforeBytes);
+    tf.dispose([x, f]);
+  });
+});
