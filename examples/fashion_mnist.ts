@@ -188,7 +188,7 @@ async function train(flags: Flags): Promise<void> {
   } else {
     model = buildMiniVGGNet({ seed });
   }
-  console.log(`[INFO] training model: ${data.train.count} training and ${data.test.count} validation images, ${epochs} epochs, batch ${batchSize}, lr ${learningRate}...`);
+  console.log(`[INFO] training model: ${data.train.count} training and ${data.test.count} validation images, ${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${learningRate}...`);
   const result = await trainFashionMnist(model, data, {
     epochs,
     batchSize,

@@ -1,0 +1,94 @@
+// The example CLI end to end on the real data (Debian's dataset-fashion-mnist), on the cpu backend,
+// with a subset small enough for that backend's speed.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodePng, encodePng, loadFashionMnist } from '../src/index.js';
+
+const root = resolve(import.meta.dirname, '..');
+const out = mkdtempSync(join(tmpdir(), 'fmnist-cli-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'examples/fashion_mnist.ts'), ...args], {
+      cwd: root,
+      maxBuffer: 16 << 20,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const png = (name: string) => decodePng(new Uint8Array(readFileSync(join(out, name))));
+
+describe('examples/fashion_mnist.ts', () => {
+  it('explains itself with --help', async () => {
+    const { code, stdout } = await cli('--help');
+    expect(code).toBe(0);
+    for (const flag of ['--epochs', '--batch-size', '--lr', '--backend', '--limit', '--data-dir', '--out', '--resume', '--seed']) expect(stdout).toContain(flag);
+  });
+
+  it('rejects bad flags with a clear message and exit code 2', async () => {
+    const bad = await cli('train', '--epochs', 'ten');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('error: --epochs must be an integer of at least 1, but got "ten".');
+    const unknown = await cli('train', '--epoch', '3');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Unknown option '--epoch'");
+  });
+
+  it('trains on a subset and writes every output', async () => {
+    const { code, stdout, stderr } = await cli('train', '--backend', 'cpu', '--limit', '8', '--batch-size', '8', '--epochs', '1', '--out', out);
+    expect(stderr).not.toContain('error');
+    expect(code).toBe(0);
+    expect(stdout).toContain('[INFO] backend: cpu');
+    expect(stdout).toContain('1/1 [==============================]');
+    // Eight images rarely cover all ten classes; scikit-learn then prints "micro avg" instead of
+    // "accuracy", as the report does when labels lists classes absent from the data.
+    expect(stdout).toMatch(/\n( {4}accuracy {27}\d\.\d\d| {3}micro avg {7}\d\.\d\d( {6}\d\.\d\d){2}) {9}8\n/);
+
+    const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
+    expect(history.epoch).toEqual([0]);
+    expect(Object.keys(history.history)).toEqual(['loss', 'accuracy', 'val_loss', 'val_accuracy']);
+    expect(readFileSync(join(out, 'report.txt'), 'utf8')).toContain('weighted avg');
+    expect([png('montage.png').width, png('montage.png').height]).toEqual([384, 384]);
+    expect(png('plot.png').width).toBeGreaterThan(600);
+    expect(png('confusion.png').height).toBeGreaterThan(400);
+    const model = JSON.parse(readFileSync(join(out, 'model/model.json'), 'utf8'));
+    expect(model.format).toBe('layers-model');
+    expect(existsSync(join(out, 'checkpoint/model.json'))).toBe(true);
+  }, 600_000);
+
+  it('classifies a picture of a garment with the saved model', async () => {
+    // A test image, enlarged and inverted to dark-on-light like a photo: the CLI must invert it back.
+    const { test } = await loadFashionMnist();
+    const data = new Uint8Array(56 * 56 * 3);
+    for (let y = 0; y < 56; y++) {
+      for (let x = 0; x < 56; x++) data.fill(255 - test.images[Math.floor(y / 2) * 28 + Math.floor(x / 2)]!, (y * 56 + x) * 3, (y * 56 + x) * 3 + 3);
+    }
+    writeFileSync(join(out, 'garment.png'), encodePng({ width: 56, height: 56, data }));
+    const { code, stdout } = await cli('predict', join(out, 'model'), join(out, 'garment.png'), '--backend', 'cpu');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^${join(out, 'garment.png')}: ([a-z ]+ \\d+\\.\\d%, ){2}[a-z ]+ \\d+\\.\\d%\\n$`, 'm'));
+  }, 120_000);
+
+  it('evaluates a saved model', async () => {
+    rmSync(join(out, 'montage.png'));
+    const { code, stdout } = await cli('evaluate', join(out, 'model'), '--backend', 'cpu', '--limit', '8', '--out', out);
+    expect(code).toBe(0);
+    expect(stdout).toContain('macro avg');
+    expect(png('montage.png').width).toBe(384);
+  }, 120_000);
+
+  it('says what is missing for predict', async () => {
+    const { code, stderr } = await cli('predict');
+    expect(code).toBe(2);
+    expect(stderr).toContain('predict needs a model directory and at least one image');
+  });
+});
