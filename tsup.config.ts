@@ -1,15 +1,28 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: { compilerOptions: { composite: false } },
-  tsconfig: 'tsconfig.build.json',
+const shared = {
   sourcemap: true,
-  clean: true,
   target: 'es2022',
-  // import.meta.url (used to find resvg's wasm and the font) needs a shim in the CommonJS build.
-  shims: true,
-  // Peer dependencies and Node built-ins stay external: consumers bring their own tfjs.
+  // Peer dependencies stay external: consumers bring their own tfjs and backend.
   external: [/^@tensorflow\//],
-});
+} as const;
+
+export default defineConfig([
+  {
+    ...shared,
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: { compilerOptions: { composite: false } },
+    tsconfig: 'tsconfig.build.json',
+    clean: true,
+    // import.meta.url (used to find resvg's wasm and the font) needs a shim in the CommonJS build.
+    shims: true,
+  },
+  {
+    // The command-line program (npx tfjs-fashion-mnist), built from the bundled example.
+    ...shared,
+    entry: { cli: 'examples/fashion_mnist.ts' },
+    format: ['esm'],
+    tsconfig: 'tsconfig.json',
+  },
+]);

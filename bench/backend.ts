@@ -1,0 +1,84 @@
+// One benchmark configuration in its own process (a backend can only be set up once per process):
+// MiniVGGNet training and inference throughput. Prints one JSON line. Run by bench/run.ts.
+import * as tf from '@tensorflow/tfjs-core';
+import { parseArgs } from 'node:util';
+import { buildMiniVGGNet, KerasSGD, useWasmBackend } from '../src/index.js';
+
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string' },
+    'train-batches': { type: 'string', default: '32,128' },
+    'train-steps': { type: 'string', default: '10' },
+    'infer-batch': { type: 'string', default: '128' },
+  },
+});
+
+async function setup(config: string): Promise<string> {
+  if (config === 'cpu') {
+    await import('@tensorflow/tfjs-backend-cpu');
+    await tf.setBackend('cpu');
+  } else if (config === 'wasm-stock') {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await tf.setBackend('wasm');
+  } else if (config.startsWith('wasm-kernels-')) {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const threads = Number(config.slice('wasm-kernels-'.length));
+    const info = await useWasmBackend({ threads });
+    return `${info.threads} thread(s)`;
+  } else if (config === 'tfjs-node') {
+    await import('@tensorflow/tfjs-node' as string);
+    await tf.setBackend('tensorflow');
+  } else {
+    throw new Error(`unknown config ${config}`);
+  }
+  return '1 thread';
+}
+
+async function trainThroughput(batch: number, steps: number, warmup: number): Promise<{ imagesPerSecond: number; msPerStep: number; steps: number } | { error: string }> {
+  const model = buildMiniVGGNet({ seed: 1 });
+  model.compile({ optimizer: new KerasSGD(), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 1);
+  const y = tf.tidy(() => tf.cast(tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10), 'float32'));
+  try {
+    for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
+    const start = performance.now();
+    for (let i = 0; i < steps; i++) await model.trainOnBatch(x, y);
+    const ms = (performance.now() - start) / steps;
+    return { imagesPerSecond: (batch * 1000) / ms, msPerStep: ms, steps };
+  } catch (error) {
+    return { error: (error as Error).message.split('\n')[0]! };
+  } finally {
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+}
+
+async function inferThroughput(batch: number, repeats: number): Promise<{ imagesPerSecond: number }> {
+  const model = buildMiniVGGNet({ seed: 1 });
+  const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 3);
+  const run = async () => {
+    const y = model.predict(x) as tf.Tensor;
+    await y.data();
+    y.dispose();
+  };
+  await run();
+  const start = performance.now();
+  for (let i = 0; i < repeats; i++) await run();
+  const ms = (performance.now() - start) / repeats;
+  tf.dispose(x);
+  model.dispose();
+  return { imagesPerSecond: (batch * 1000) / ms };
+}
+
+const config = values.config!;
+const threads = await setup(config);
+const slow = config === 'cpu';
+const train: Record<string, unknown> = {};
+for (const batch of values['train-batches']!.split(',').map(Number)) {
+  // The cpu backend needs minutes per step: one timed step after none for warm-up is all it gets.
+  train[batch] = slow ? (batch > 32 ? { skipped: 'about 13 minutes per step' } : await trainThroughput(batch, 1, 0)) : await trainThroughput(batch, batch > 32 ? 3 : Number(values['train-steps']), batch > 32 ? 1 : 3);
+}
+const inferBatch = Number(values['infer-batch']);
+const infer = await inferThroughput(slow ? 32 : inferBatch, slow ? 2 : 5);
+console.log(JSON.stringify({ config, backend: tf.getBackend(), threads, train, infer: { batch: slow ? 32 : inferBatch, ...infer } }));
+process.exit(0);

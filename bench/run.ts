@@ -1,0 +1,100 @@
+// npm run bench: measures, on this machine, MiniVGGNet training and inference throughput for each
+// backend configuration (each in its own process), plus data loading and report time. Prints a
+// table, writes docs/benchmarks.json and refreshes the table in docs/benchmarks.md.
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { classificationReport, loadFashionMnist } from '../src/index.js';
+
+const root = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { 'skip-cpu': { type: 'boolean' }, 'no-write': { type: 'boolean' } } });
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timeLoading(): Promise<{ ms: number; runs: number[]; source: string }> {
+  const runs: number[] = [];
+  let source = '';
+  for (let i = 0; i < 3; i++) {
+    const start = performance.now();
+    const data = await loadFashionMnist({ download: false });
+    runs.push(performance.now() - start);
+    source = `${data.source.kind} (${data.source.location})`;
+  }
+  return { ms: median(runs), runs, source };
+}
+
+function timeReport(): { ms: number } {
+  let seed = 7;
+  const random = () => (seed = (seed * 16807) % 2147483647) % 10;
+  const yTrue = Array.from({ length: 10_000 }, random);
+  const yPred = yTrue.map((t) => (random() < 9 ? t : random()));
+  const names = ['top', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot'];
+  const runs: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const start = performance.now();
+    classificationReport(yTrue, yPred, { targetNames: names });
+    runs.push(performance.now() - start);
+  }
+  return { ms: median(runs.slice(5)) };
+}
+
+async function hasTfjsNode(): Promise<boolean> {
+  return import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
+}
+
+async function runConfig(config: string): Promise<Record<string, unknown>> {
+  const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
+  process.stderr.write(`[bench] ${config}...\n`);
+  const { stdout } = await promisify(execFile)(process.execPath, [tsx, join(root, 'bench/backend.ts'), '--config', config], { cwd: root, maxBuffer: 1 << 24, timeout: 30 * 60_000 });
+  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)!;
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+type TrainCell = { imagesPerSecond?: number; msPerStep?: number; steps?: number; error?: string; skipped?: string };
+const cell = (t: TrainCell | undefined): string =>
+  !t ? '' : t.error ? `fails: ${t.error.slice(0, 60)}` : t.skipped ? `not run (${t.skipped})` : `${t.imagesPerSecond!.toFixed(1)} (${t.msPerStep!.toFixed(0)} ms/step, ${t.steps} step${t.steps === 1 ? '' : 's'})`;
+
+const LABELS: Record<string, string> = {
+  cpu: 'tfjs-backend-cpu',
+  'wasm-stock': 'tfjs-backend-wasm, stock',
+  'tfjs-node': 'tfjs-node',
+};
+const label = (config: string) => LABELS[config] ?? `tfjs-backend-wasm + tfjs-fashion-mnist kernels, ${config.slice('wasm-kernels-'.length)} thread(s)`;
+
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
+const loading = await timeLoading();
+const report = timeReport();
+const configs = [...(values['skip-cpu'] ? [] : ['cpu']), 'wasm-stock', 'wasm-kernels-1', `wasm-kernels-${cpus().length}`, ...((await hasTfjsNode()) ? ['tfjs-node'] : [])];
+const results = [];
+for (const config of [...new Set(configs)]) results.push(await runConfig(config));
+
+const rows = results.map((r) => {
+  const train = r.train as Record<string, TrainCell>;
+  const infer = r.infer as { batch: number; imagesPerSecond: number };
+  return `| ${label(r.config as string)} | ${cell(train['32'])} | ${cell(train['128'])} | ${infer.imagesPerSecond.toFixed(0)} (batch ${infer.batch}) |`;
+});
+const table = [
+  `Measured ${machine.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, with \`npm run bench\`.`,
+  '',
+  '| Backend | Training, batch 32 (images/s) | Training, batch 128 (images/s) | Inference (images/s) |',
+  '| --- | --- | --- | --- |',
+  ...rows,
+  '',
+  `Loading all 70,000 images from ${loading.source}, decompressed and SHA-256-verified: ${loading.ms.toFixed(0)} ms (median of 3).`,
+  `classificationReport for 10,000 predictions: ${report.ms.toFixed(2)} ms (median of 25).`,
+  `tfjs-node: ${results.some((r) => r.config === 'tfjs-node') ? 'measured above' : 'not installed here, not measured'}.`,
+].join('\n');
+console.log(table);
+
+if (!values['no-write']) {
+  await writeFile(join(root, 'docs/benchmarks.json'), `${JSON.stringify({ machine, loading, report, results }, null, 2)}\n`);
+  const docPath = join(root, 'docs/benchmarks.md');
+  const doc = await readFile(docPath, 'utf8');
+  const updated = doc.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`);
+  await writeFile(docPath, updated);
+}
