@@ -1,11 +1,11 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-const shared = {
+const shared: Options = {
   sourcemap: true,
   target: 'es2022',
   // Peer dependencies stay external: consumers bring their own tfjs and backend.
   external: [/^@tensorflow\//],
-} as const;
+};
 
 export default defineConfig([
   {

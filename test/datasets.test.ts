@@ -15,6 +15,7 @@ import {
   loadFashionMnist,
   splitToTensors,
   subsetSplit,
+  toFashionMnistPixels,
   type DownloadProgress,
 } from '../src/index.js';
 import { idxImages, idxLabels, makeFixture, writeFixture } from './helpers/idx.js';
@@ -322,5 +323,39 @@ describe('the real data set (Debian dataset-fashion-mnist, installed by .ci/run)
     expect(perClass(data.test.labels)).toEqual(Array(10).fill(1_000));
     expect(data.train.labels[0]).toBe(9);
     expect(FASHION_MNIST_LABELS[data.train.labels[0]!]).toBe('ankle boot');
+  });
+});
+
+describe('toFashionMnistPixels', () => {
+  /** A 40x30 picture: a bright square on black, or its inverse. */
+  function picture(lightBackground: boolean) {
+    const data = new Uint8Array(40 * 30 * 3);
+    for (let y = 0; y < 30; y++) {
+      for (let x = 0; x < 40; x++) {
+        const inside = x >= 10 && x < 30 && y >= 8 && y < 22;
+        data.fill(inside !== lightBackground ? 250 : 5, (y * 40 + x) * 3, (y * 40 + x) * 3 + 3);
+      }
+    }
+    return { width: 40, height: 30, data };
+  }
+
+  it('makes 28x28 grey levels, light garment on dark, inverting light backgrounds', () => {
+    const before = tf.memory().numTensors;
+    const dark = toFashionMnistPixels(picture(false));
+    const light = toFashionMnistPixels(picture(true));
+    expect(dark).toHaveLength(784);
+    expect(tf.memory().numTensors).toBe(before);
+    // The centre is the garment (bright) and the corner the background (dark) in both.
+    expect(dark[14 * 28 + 14]).toBe(250);
+    expect(dark[0]).toBe(5);
+    expect(light[14 * 28 + 14]).toBe(255 - 5);
+    expect(light[0]).toBe(255 - 250);
+    expect(toFashionMnistPixels(picture(true), { invert: false })[0]).toBe(250);
+  });
+
+  it('rejects a malformed image', () => {
+    expect(() => toFashionMnistPixels({ width: 2, height: 2, data: new Uint8Array(5) })).toThrow(
+      'Argument `image` must be an RgbImage { width, height, data } with width * height * 3 bytes of data, but received an object (Object).',
+    );
   });
 });

@@ -3,12 +3,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildMontage,
   chartToPng,
   chartToSvg,
   confusionMatrixSpec,
+  decodeImage,
   decodePng,
   encodePng,
   InvalidArgumentError,
@@ -140,6 +142,16 @@ describe('buildMontage', () => {
     const error = await call().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as Error).message).toBe(message);
+  });
+
+  it('decodes PNG and JPEG files by their signature', () => {
+    const image = { width: 3, height: 2, data: Uint8Array.from({ length: 18 }, (_, i) => i * 14) };
+    expect(decodeImage(encodePng(image))).toEqual(image);
+    const rgba = new Uint8Array(16 * 16 * 4).fill(200);
+    const decoded = decodeImage(new Uint8Array(jpeg.encode({ width: 16, height: 16, data: rgba }, 95).data));
+    expect([decoded.width, decoded.height, decoded.data.length]).toEqual([16, 16, 16 * 16 * 3]);
+    expect(Math.abs(decoded.data[100]! - 200)).toBeLessThanOrEqual(2);
+    expect(() => decodeImage(new Uint8Array([1, 2, 3, 4]))).toThrow('The file is neither a PNG nor a JPEG image (unknown signature).');
   });
 
   it('rejects a malformed image for PNG encoding', () => {
