@@ -16,6 +16,7 @@
  * ```
  */
 export class FashionMnistError extends Error {
+  /** The error's class name, for logs and `instanceof`-free checks. */
   override name = 'FashionMnistError';
 }
 
@@ -35,6 +36,7 @@ export class FashionMnistError extends Error {
  * ```
  */
 export class InvalidArgumentError extends FashionMnistError {
+  /** Always `'InvalidArgumentError'`. */
   override name = 'InvalidArgumentError';
   /** The name of the offending argument, e.g. `options.width`. */
   readonly argument: string;
@@ -72,6 +74,7 @@ export class InvalidArgumentError extends FashionMnistError {
  * ```
  */
 export class DataVerificationError extends FashionMnistError {
+  /** Always `'DataVerificationError'`. */
   override name = 'DataVerificationError';
   /** The file (path or URL) that failed verification. */
   readonly file: string;
@@ -110,6 +113,7 @@ export class DataVerificationError extends FashionMnistError {
  * ```
  */
 export class DatasetUnavailableError extends FashionMnistError {
+  /** Always `'DatasetUnavailableError'`. */
   override name = 'DatasetUnavailableError';
   /** The error of each source or mirror that was tried, in order. */
   readonly causes: readonly unknown[];

@@ -37,7 +37,7 @@ export { useWasmBackend } from './wasm/backend.js';
 export type { UseWasmBackendOptions, WasmBackendInfo } from './wasm/backend.js';
 
 export { KerasSGD, KERAS_SGD_DEFAULTS } from './training/sgd.js';
-export type { KerasSGDOptions } from './training/sgd.js';
+export type { KerasSGDOptions, NamedTensor } from './training/sgd.js';
 export { trainFashionMnist, TRAIN_DEFAULTS } from './training/train.js';
 export type { EpochLogs, HistoryRecord, TrainingCallbacks, TrainingResult, TrainOptions } from './training/train.js';
 export { evaluateModel } from './training/evaluate.js';

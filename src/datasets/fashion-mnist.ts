@@ -107,10 +107,15 @@ const SOURCE_NAMES: readonly FashionMnistSourceName[] = ['env', 'keras', 'cache'
 
 /** The defaults of {@link LoadFashionMnistOptions} that are plain values. */
 export const LOAD_FASHION_MNIST_DEFAULTS = Object.freeze({
+  /** Every local source, then the download. */
   sources: SOURCE_NAMES,
+  /** Downloads are allowed. */
   download: true,
+  /** The Keras bucket, then Zalando's mirror. */
   mirrors: OFFICIAL_MIRRORS,
+  /** The official SHA-256 digests. */
   checksums: OFFICIAL_CHECKSUMS,
+  /** 30 seconds without data fails a download. */
   idleTimeoutMs: 30_000,
 });
 

@@ -9,7 +9,14 @@ import type { FashionMnistSplit } from './fashion-mnist.js';
  * Which images to keep: a number `n` keeps the first n (like `x[:n]` in Python); `{ count, seed }`
  * keeps a seeded random sample of `count` images without replacement, in random order.
  */
-export type SplitSubset = number | { count: number; seed: number };
+export type SplitSubset =
+  | number
+  | {
+      /** How many images to sample. */
+      count: number;
+      /** Seed of the sample: the same seed picks the same images in the same order. */
+      seed: number;
+    };
 
 /** Options of {@link splitToTensors}. Every field is optional. */
 export interface SplitToTensorsOptions {

@@ -48,8 +48,11 @@ export interface ClassificationReportOptions {
 
 /** Scores of one class or one average, keyed as scikit-learn names them. */
 export interface ClassScores {
+  /** True positives over predicted positives. */
   precision: number;
+  /** True positives over actual positives. */
   recall: number;
+  /** Harmonic mean of precision and recall. */
   'f1-score': number;
   /** Number of true samples of the class (a weighted sum with `sampleWeight`). */
   support: number;
@@ -62,7 +65,14 @@ export interface ClassScores {
 export type ClassificationReportDict = Record<string, ClassScores | number>;
 
 /** The defaults of {@link ClassificationReportOptions}. */
-export const CLASSIFICATION_REPORT_DEFAULTS = Object.freeze({ digits: 2, zeroDivision: 'warn' as ZeroDivision, outputDict: false });
+export const CLASSIFICATION_REPORT_DEFAULTS = Object.freeze({
+  /** Two digits after the decimal point. */
+  digits: 2,
+  /** Undefined scores are 0, with a warning. */
+  zeroDivision: 'warn' as ZeroDivision,
+  /** Text, not the dictionary. */
+  outputDict: false,
+});
 
 interface Scores {
   precision: number[];

@@ -2,6 +2,7 @@ import type { EpochLogs, TrainingCallbacks } from './train.js';
 
 /** Where {@link progressBar} writes: `process.stdout`, or anything with `write`. */
 export interface ProgressStream {
+  /** Writes text as is (no newline added). */
   write(text: string): unknown;
   /** Whether the stream is a terminal: only then is the bar redrawn in place during an epoch. */
   isTTY?: boolean;

@@ -24,7 +24,12 @@ export interface KerasSGDOptions {
 export const KERAS_SGD_DEFAULTS: Readonly<Required<KerasSGDOptions>> = Object.freeze({ learningRate: 0.01, momentum: 0.9, decay: 0.01 / 25 });
 
 /** A tensor with the name it is saved under (tfjs-core's NamedTensor, which it does not export). */
-type NamedTensor = { name: string; tensor: tf.Tensor };
+export type NamedTensor = {
+  /** The name the tensor is saved under. */
+  name: string;
+  /** The tensor. */
+  tensor: tf.Tensor;
+};
 
 interface Velocity {
   originalName: string;
@@ -60,8 +65,11 @@ export class KerasSGD extends tf.Optimizer {
     return 'KerasSGD';
   }
 
+  /** The initial learning rate. */
   readonly learningRate: number;
+  /** The momentum factor. */
   readonly momentum: number;
+  /** The time-based decay per iteration. */
   readonly decay: number;
   private velocities: Velocity[] = [];
 

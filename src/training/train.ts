@@ -10,9 +10,13 @@ import { KerasSGD, KERAS_SGD_DEFAULTS } from './sgd.js';
 /** Per-epoch metrics in Keras' `History.history` shape. */
 // A type alias rather than an interface, so it is assignable to record types such as TrainingHistory.
 export type HistoryRecord = {
+  /** Mean training loss of each epoch. */
   loss: number[];
+  /** Mean training accuracy of each epoch. */
   accuracy: number[];
+  /** Validation loss after each epoch. */
   val_loss: number[];
+  /** Validation accuracy after each epoch. */
   val_accuracy: number[];
 };
 
@@ -28,9 +32,13 @@ export interface TrainingResult {
 
 /** Metrics reported to callbacks after an epoch. */
 export interface EpochLogs {
+  /** Mean training loss of the epoch. */
   loss: number;
+  /** Mean training accuracy of the epoch. */
   accuracy: number;
+  /** Validation loss, when there is a validation split. */
   val_loss?: number;
+  /** Validation accuracy, when there is a validation split. */
   val_accuracy?: number;
   /** Seconds the epoch took, validation included. */
   seconds: number;
@@ -102,7 +110,20 @@ export interface TrainOptions {
 }
 
 /** The defaults of {@link TrainOptions}. */
-export const TRAIN_DEFAULTS = Object.freeze({ epochs: 25, batchSize: 32, seed: 42, shuffle: true, initialEpoch: 0, stopOnNaN: true });
+export const TRAIN_DEFAULTS = Object.freeze({
+  /** The tutorial's 25 epochs. */
+  epochs: 25,
+  /** The tutorial's batch of 32. */
+  batchSize: 32,
+  /** Seed of the data order. */
+  seed: 42,
+  /** Reshuffle every epoch. */
+  shuffle: true,
+  /** Start from the first epoch. */
+  initialEpoch: 0,
+  /** Stop on a NaN loss. */
+  stopOnNaN: true,
+});
 
 /**
  * Trains a model on Fashion-MNIST as the tutorial does: SGD with momentum 0.9 and time-based decay

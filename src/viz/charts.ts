@@ -6,7 +6,12 @@ import { FONT_FAMILY, renderSvgToPng } from './renderer.js';
  * Per-epoch metrics: the `History` that `model.fit` resolves to, or its `history` record. Keys as
  * Keras and tfjs name them: `loss`, `val_loss`, `accuracy` or `acc`, `val_accuracy` or `val_acc`.
  */
-export type TrainingHistory = { history: Record<string, ReadonlyArray<number | unknown>> } | Record<string, ReadonlyArray<number | unknown>>;
+export type TrainingHistory =
+  | {
+      /** Per-epoch values by metric name. */
+      history: Record<string, ReadonlyArray<number | unknown>>;
+    }
+  | Record<string, ReadonlyArray<number | unknown>>;
 
 /** A Vega-Lite specification: plain data, renderable with {@link chartToSvg}, {@link chartToPng} or vega-embed. */
 export type ChartSpec = TopLevelSpec;

@@ -9,7 +9,19 @@ import { escapeXml, FONT_FAMILY, renderSvgToRgba } from './renderer.js';
  * 4-D tensor `[n, h, w, channels]`, or a split from {@link loadFashionMnist} (`{ images, count,
  * height, width }`, grayscale bytes). Float values that all lie in [0, 1] are scaled to 0-255.
  */
-export type MontageImages = readonly tf.Tensor[] | tf.Tensor4D | { images: Uint8Array; count: number; height: number; width: number };
+export type MontageImages =
+  | readonly tf.Tensor[]
+  | tf.Tensor4D
+  | {
+      /** Grayscale bytes, `count * height * width`, image after image. */
+      images: Uint8Array;
+      /** Number of images. */
+      count: number;
+      /** Image height in pixels. */
+      height: number;
+      /** Image width in pixels. */
+      width: number;
+    };
 
 /** Options of {@link buildMontage}. Every field is optional. */
 export interface MontageOptions {
@@ -32,7 +44,14 @@ export interface MontageOptions {
 }
 
 /** The defaults of {@link MontageOptions}. */
-export const MONTAGE_DEFAULTS = Object.freeze({ captionColors: '#00ff00', fontSizeFraction: 1 / 6, minFontSize: 8 });
+export const MONTAGE_DEFAULTS = Object.freeze({
+  /** Green captions, as the tutorial draws correct predictions. */
+  captionColors: '#00ff00',
+  /** The caption font size as a fraction of the tile height. */
+  fontSizeFraction: 1 / 6,
+  /** The smallest caption font size in pixels. */
+  minFontSize: 8,
+});
 
 /**
  * Tiles images into montages, as imutils' `build_montages`: every image is resized (bilinear) to
