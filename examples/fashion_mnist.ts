@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { renderBar } from '../src/training/progress.js';
 import {
   buildMiniVGGNet,
   buildMontage,
@@ -134,8 +135,8 @@ async function loadData(flags: Flags, limit: number | undefined): Promise<Fashio
     onProgress: ({ file, loaded, total }) => {
       if (file !== lastFile) process.stdout.write(`\n[INFO] downloading ${file}.gz\n`);
       lastFile = file;
-      const percent = total ? ` ${Math.floor((100 * loaded) / total)}%` : '';
-      process.stdout.write(`\r  ${(loaded / 1e6).toFixed(1)} MB${percent}`);
+      const bar = total ? `${renderBar(loaded, total)} ${Math.floor((100 * loaded) / total)}% ` : '';
+      process.stdout.write(`\r  ${bar}${(loaded / 1e6).toFixed(1)} MB`);
     },
   });
   if (lastFile) process.stdout.write('\n');
