@@ -90,3 +90,27 @@ describe('the packed package, installed in a fresh project', () => {
     expect(diagnostics).toMatch(/wrong\.ts\(2,\d+\): error TS2322: Type '"NHWC"' is not assignable/);
   });
 });
+
+describe('a browser bundle of buildMiniVGGNet alone', () => {
+  it('resolves no Node built-ins and leaves out the chart and font renderers', async () => {
+    const { build } = await import('esbuild');
+    const result = await build({
+      stdin: { contents: "import { buildMiniVGGNet } from './dist/index.js';\nconsole.log(buildMiniVGGNet().countParams());", resolveDir: root, loader: 'js' },
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      minify: true,
+      write: false,
+      metafile: true,
+      external: ['@tensorflow/*'],
+      logLevel: 'silent',
+    });
+    const output = Object.values(result.metafile.outputs)[0]!;
+    const included = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path);
+    // package.json's "browser" field maps the built-ins the Node-only paths import to nothing.
+    expect(Object.keys(result.metafile.inputs).filter((path) => /^(node:)?(fs|os|path|crypto|zlib|util|worker_threads|module)(\/|$)/.test(path))).toEqual([]);
+    expect(included.filter((path) => /vega|d3-|resvg|fontsource|dist\/node-|dist\/atomic-/.test(path))).toEqual([]);
+    // Reported in docs/benchmarks.md; tfjs itself is external (the application brings it).
+    expect(result.outputFiles[0]!.contents.length).toBeLessThan(60_000);
+  });
+});
