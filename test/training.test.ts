@@ -224,6 +224,20 @@ describe('saving, loading and resuming', () => {
   });
 });
 
+describe('argument errors', () => {
+  it.each([
+    [() => saveModel(smallModel(), ''), 'Argument `dir` must be a non-empty directory path, but received "".'],
+    [() => loadModel(''), 'Argument `dir` must be a non-empty directory path, but received "".'],
+    [async () => checkpointCallback(smallModel(), ''), 'Argument `dir` must be a non-empty directory path, but received "".'],
+    [() => evaluateModel(smallModel(), bandSplit(3), 0), 'Argument `batchSize` must be a positive integer, but received 0.'],
+    [() => evaluateModel(smallModel(), { ...bandSplit(1), count: 0 }), 'Argument `split` must be a split with at least one image, but received 0.'],
+  ] as Array<[() => Promise<unknown>, string]>)('rejects bad arguments %#', async (call, message) => {
+    const error = await Promise.resolve().then(call).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toBe(message);
+  });
+});
+
 describe('evaluation and progress', () => {
   it('scores probabilities as Keras does', () => {
     const probabilities = new Float32Array([0.7, 0.2, 0.1, 0.1, 0.3, 0.6, 0, 1, 0]);

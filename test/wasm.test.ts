@@ -71,6 +71,10 @@ describe('registerWasmTrainingKernels', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc).toBeDefined();
   });
 
+  it('rejects a bad thread count', async () => {
+    await expect(useWasmBackend({ threads: 0 })).rejects.toThrow("Argument `options.threads` must be 'auto' or an integer from 1 to 64, but received 0.");
+  });
+
   it('starts the threaded build in Node', () => {
     expect(threads).toBe(Math.min(2, cpus().length));
   });
