@@ -19,6 +19,7 @@ import {
   confusionMatrixSpec,
   decodeImage,
   evaluateModel,
+  FASHION_MNIST_LABELS,
   FashionMnistError,
   loadCheckpoint,
   loadFashionMnist,
@@ -227,7 +228,7 @@ async function predict(flags: Flags, positionals: string[]): Promise<void> {
   if (!modelDir || images.length === 0) throw new UsageError('predict needs a model directory and at least one image: tfjs-fashion-mnist predict <model-dir> <image...>');
   await selectBackend(flags);
   const model = await loadModel(modelDir);
-  const names = (await import('../src/index.js')).FASHION_MNIST_LABELS;
+  const names = FASHION_MNIST_LABELS;
   for (const path of images) {
     const pixels = toFashionMnistPixels(decodeImage(new Uint8Array(await readFile(path))));
     const split: FashionMnistSplit = { images: pixels, labels: new Uint8Array(1), count: 1, height: 28, width: 28 };

@@ -1,5 +1,15 @@
 import { InvalidArgumentError } from './errors.js';
 
+/** `defaults` overridden by the options that are set: an explicit `undefined` keeps the default. */
+export function withDefaults<D extends object, O extends object>(defaults: D, options: O): D & O {
+  return { ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as D & O;
+}
+
+/** Whether the code runs in Node (file system, worker_threads), rather than a browser. */
+export function isNode(): boolean {
+  return typeof process !== 'undefined' && Boolean(process.versions?.node);
+}
+
 /** Throws unless `value` is an integer >= `min` (default 1). */
 export function assertInteger(argument: string, value: unknown, min = 1): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {

@@ -1,6 +1,6 @@
 import { initializers as initializers_, layers, sequential, type Sequential } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
-import { assertInteger, assertOneOf } from '../validate.js';
+import { assertInteger, assertOneOf, withDefaults } from '../validate.js';
 import { DATA_FORMATS, type DataFormat } from '../types.js';
 
 /** Options of {@link buildMiniVGGNet}. Every field is optional; the defaults build the Fashion-MNIST model. */
@@ -121,7 +121,7 @@ function resolveOptions(options: MiniVGGNetOptions): Required<Omit<MiniVGGNetOpt
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidArgumentError('options', 'an object such as { width: 28, height: 28, depth: 1, classes: 10 }', options);
   }
-  const resolved = { ...MINI_VGG_NET_DEFAULTS, ...stripUndefined(options) };
+  const resolved = withDefaults(MINI_VGG_NET_DEFAULTS, options);
   for (const side of ['width', 'height'] as const) {
     assertInteger(`options.${side}`, resolved[side]);
     if (resolved[side] < MIN_SIDE) {
@@ -137,8 +137,4 @@ function resolveOptions(options: MiniVGGNetOptions): Required<Omit<MiniVGGNetOpt
   assertOneOf('options.dataFormat', resolved.dataFormat, DATA_FORMATS);
   if (resolved.seed !== undefined) assertInteger('options.seed', resolved.seed, 0);
   return { ...resolved, seed: resolved.seed };
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,5 +1,5 @@
 import { DatasetUnavailableError, DataVerificationError, FashionMnistError, InvalidArgumentError } from '../errors.js';
-import { assertInteger, assertOneOf } from '../validate.js';
+import { assertInteger, assertOneOf, isNode } from '../validate.js';
 import { decodeFile, streamGunzip, type DecodedFile } from './decode.js';
 import {
   FASHION_MNIST_LABELS,
@@ -197,7 +197,7 @@ async function loadFromFileSystem(
   options: LoadFashionMnistOptions,
   settings: { checksums: FashionMnistChecksums | null; idleTimeoutMs: number },
 ): Promise<{ files: DecodedFile[]; source: FashionMnistSource }> {
-  if (typeof process === 'undefined' || !process.versions?.node) {
+  if (!isNode()) {
     throw new FashionMnistError('Reading Fashion-MNIST from the file system needs Node; in the browser pass `options.baseUrl`.');
   }
   const node = await import('./node.js');

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '../errors.js';
-import type { RgbImage } from '../viz/image.js';
+import { assertRgbImage, type RgbImage } from '../viz/image.js';
 
 /** Options of {@link toFashionMnistPixels}. Every field is optional. */
 export interface ToFashionMnistPixelsOptions {
@@ -33,8 +32,7 @@ export interface ToFashionMnistPixelsOptions {
  * ```
  */
 export function toFashionMnistPixels(image: RgbImage, options: ToFashionMnistPixelsOptions = {}): Uint8Array {
-  const valid = image && image.width > 0 && image.height > 0 && image.data instanceof Uint8Array && image.data.length === image.width * image.height * 3;
-  if (!valid) throw new InvalidArgumentError('image', 'an RgbImage { width, height, data } with width * height * 3 bytes of data', image);
+  assertRgbImage(image, 'image');
   const { width, height, data } = image;
   const gray = new Float32Array(width * height);
   for (let p = 0; p < gray.length; p++) gray[p] = 0.299 * data[p * 3]! + 0.587 * data[p * 3 + 1]! + 0.114 * data[p * 3 + 2]!;

@@ -49,6 +49,21 @@ export interface SplitTensors {
 const CLASSES = 10;
 
 /**
+ * The listed images of a split, scaled to [0, 1] as one float32 tensor: `[n, h, w, 1]`, or
+ * `[n, 1, h, w]` for channelsFirst (the same bytes with one channel).
+ */
+export function imagesToTensor(split: FashionMnistSplit, indices: ArrayLike<number>, dataFormat: DataFormat = 'channelsLast'): tf.Tensor4D {
+  const pixels = split.height * split.width;
+  const data = new Float32Array(indices.length * pixels);
+  for (let i = 0; i < indices.length; i++) {
+    const source = indices[i]! * pixels;
+    for (let p = 0; p < pixels; p++) data[i * pixels + p] = split.images[source + p]! / 255;
+  }
+  const shape: [number, number, number, number] = dataFormat === 'channelsLast' ? [indices.length, split.height, split.width, 1] : [indices.length, 1, split.height, split.width];
+  return tf.tensor4d(data, shape);
+}
+
+/**
  * Picks part of a split, copying only the chosen images: a number keeps the first n, `{ count, seed }`
  * a reproducible random sample. The result is a plain split, like the input.
  *
@@ -114,12 +129,7 @@ export function splitToTensors(split: FashionMnistSplit, options: SplitToTensors
   assertOneOf('options.dataFormat', dataFormat, DATA_FORMATS);
   assertOneOf('options.labels', labels, ['oneHot', 'index'] as const);
   const part = options.subset === undefined ? split : subsetSplit(split, options.subset, 'options.subset');
-  const { count, height, width } = part;
-
-  const scaled = new Float32Array(count * height * width);
-  for (let i = 0; i < scaled.length; i++) scaled[i] = part.images[i]! / 255;
-  const shape: [number, number, number, number] = dataFormat === 'channelsLast' ? [count, height, width, 1] : [count, 1, height, width];
-  const xs = tf.tensor4d(scaled, shape, 'float32');
+  const xs = imagesToTensor(part, Uint32Array.from({ length: part.count }, (_, i) => i), dataFormat);
   const ys = tf.tidy(() => {
     const indices = tf.tensor1d(Int32Array.from(part.labels), 'int32');
     return labels === 'oneHot' ? tf.cast(tf.oneHot(indices, CLASSES), 'float32') as tf.Tensor2D : indices;

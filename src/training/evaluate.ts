@@ -3,6 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { FashionMnistSplit } from '../datasets/fashion-mnist.js';
 import { assertInteger } from '../validate.js';
 import { InvalidArgumentError } from '../errors.js';
+import { imagesToTensor } from '../datasets/tensors.js';
 
 /** What {@link evaluateModel} measures on a split. */
 export interface Evaluation {
@@ -17,17 +18,6 @@ export interface Evaluation {
 }
 
 const EPSILON = 1e-7;
-
-/** Scales `count` images of a split starting at `start` (or the listed ones) into a [n, h, w, 1] float tensor. */
-export function imagesToTensor(split: FashionMnistSplit, indices: ArrayLike<number>): tf.Tensor4D {
-  const pixels = split.height * split.width;
-  const data = new Float32Array(indices.length * pixels);
-  for (let i = 0; i < indices.length; i++) {
-    const source = indices[i]! * pixels;
-    for (let p = 0; p < pixels; p++) data[i * pixels + p] = split.images[source + p]! / 255;
-  }
-  return tf.tensor4d(data, [indices.length, split.height, split.width, 1]);
-}
 
 /**
  * Runs the model over a split in batches (inference mode: dropout off, batch norm on its moving

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import { DataVerificationError, FashionMnistError, InvalidArgumentError } from '../errors.js';
 import { sha256Hex } from '../datasets/decode.js';
+import { isNode } from '../validate.js';
 import type { HistoryRecord, TrainingCallbacks, TrainingResult } from './train.js';
 import './sgd.js';
 
@@ -28,7 +29,7 @@ export interface SavedModel {
 }
 
 function requireNode(what: string): void {
-  if (typeof process === 'undefined' || !process.versions?.node) throw new FashionMnistError(`${what} needs Node; in the browser use model.save('indexeddb://...') or 'downloads://'.`);
+  if (!isNode()) throw new FashionMnistError(`${what} needs Node; in the browser use model.save('indexeddb://...') or 'downloads://'.`);
 }
 
 /**

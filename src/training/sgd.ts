@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNumberInRange } from '../validate.js';
+import { assertNumberInRange, withDefaults } from '../validate.js';
 
 /** Options of {@link KerasSGD}. Every field is optional; the defaults are the tutorial's. */
 export interface KerasSGDOptions {
@@ -78,7 +78,7 @@ export class KerasSGD extends tf.Optimizer {
    */
   constructor(options: KerasSGDOptions = {}) {
     super();
-    const { learningRate, momentum, decay } = { ...KERAS_SGD_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+    const { learningRate, momentum, decay } = withDefaults(KERAS_SGD_DEFAULTS, options);
     assertNumberInRange('options.learningRate', learningRate, 0, Number.MAX_VALUE);
     assertNumberInRange('options.momentum', momentum, 0, 1);
     assertNumberInRange('options.decay', decay, 0, Number.MAX_VALUE);

@@ -3,8 +3,9 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { FashionMnistSplit } from '../datasets/fashion-mnist.js';
 import { InvalidArgumentError } from '../errors.js';
 import { shuffledIndices } from '../random.js';
-import { assertInteger } from '../validate.js';
-import { evaluateModel, imagesToTensor } from './evaluate.js';
+import { assertInteger, withDefaults } from '../validate.js';
+import { imagesToTensor } from '../datasets/tensors.js';
+import { evaluateModel } from './evaluate.js';
 import { KerasSGD, KERAS_SGD_DEFAULTS } from './sgd.js';
 
 /** Per-epoch metrics in Keras' `History.history` shape. */
@@ -195,7 +196,7 @@ export async function trainFashionMnist(
 }
 
 function resolveOptions(options: TrainOptions, train: FashionMnistSplit) {
-  const settings = { ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof TRAIN_DEFAULTS;
+  const settings = withDefaults(TRAIN_DEFAULTS, options) as typeof TRAIN_DEFAULTS;
   assertInteger('options.epochs', settings.epochs);
   assertInteger('options.batchSize', settings.batchSize);
   assertInteger('options.seed', settings.seed, 0);

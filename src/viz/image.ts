@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '../errors.js';
+
 /**
  * An 8-bit RGB image as plain data: `data` holds `height * width * 3` values 0-255, row-major, each
  * pixel's red, green and blue in turn (the layout of a `[height, width, 3]` tensor).
@@ -12,6 +14,14 @@ export interface RgbImage {
   height: number;
   /** RGB bytes, row-major. */
   data: Uint8Array;
+}
+
+/** Throws unless `image` is an {@link RgbImage} whose data matches its size. */
+export function assertRgbImage(image: RgbImage, argument: string): void {
+  const valid =
+    typeof image === 'object' && image !== null && Number.isInteger(image.width) && Number.isInteger(image.height) &&
+    image.width > 0 && image.height > 0 && image.data instanceof Uint8Array && image.data.length === image.width * image.height * 3;
+  if (!valid) throw new InvalidArgumentError(argument, 'an RgbImage { width, height, data } with width * height * 3 bytes of data', image);
 }
 
 /** Makes a black RGB image. */

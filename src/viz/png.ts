@@ -1,14 +1,7 @@
 import { decode, encode } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { FashionMnistError, InvalidArgumentError } from '../errors.js';
-import type { RgbImage } from './image.js';
-
-function checkImage(image: RgbImage, argument: string): void {
-  const valid =
-    typeof image === 'object' && image !== null && Number.isInteger(image.width) && Number.isInteger(image.height) &&
-    image.width > 0 && image.height > 0 && image.data instanceof Uint8Array && image.data.length === image.width * image.height * 3;
-  if (!valid) throw new InvalidArgumentError(argument, 'an RgbImage { width, height, data } with width * height * 3 bytes of data', image);
-}
+import { assertRgbImage, type RgbImage } from './image.js';
 
 /**
  * Encodes an RGB image as PNG bytes (pure JavaScript, works in Node and the browser).
@@ -26,7 +19,7 @@ function checkImage(image: RgbImage, argument: string): void {
  * ```
  */
 export function encodePng(image: RgbImage): Uint8Array {
-  checkImage(image, 'image');
+  assertRgbImage(image, 'image');
   return encode({ width: image.width, height: image.height, data: image.data, channels: 3, depth: 8 });
 }
 
@@ -101,7 +94,7 @@ export async function savePng(image: RgbImage, path: string): Promise<void> {
  * ```
  */
 export function drawImageToCanvas(image: RgbImage, canvas: HTMLCanvasElement | OffscreenCanvas): void {
-  checkImage(image, 'image');
+  assertRgbImage(image, 'image');
   canvas.width = image.width;
   canvas.height = image.height;
   const context = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;

@@ -3,6 +3,7 @@
 // browser.
 import type { Resvg as ResvgClass } from '@resvg/resvg-wasm';
 import { FashionMnistError } from '../errors.js';
+import { isNode } from '../validate.js';
 
 /** The family name of the bundled font (DejaVu Sans from `@fontsource/dejavu-sans`). */
 export const FONT_FAMILY = 'DejaVu Sans';
@@ -53,7 +54,7 @@ async function loadRenderer(): Promise<Renderer> {
   const resvg = await import('@resvg/resvg-wasm');
   let assets = configured;
   if (!assets) {
-    if (typeof process === 'undefined' || !process.versions?.node) {
+    if (!isNode()) {
       throw new FashionMnistError('In the browser, call configureRenderer({ wasm, fonts }) before rendering captions or charts.');
     }
     const { nodeRendererAssets } = await import('./node-assets.js');

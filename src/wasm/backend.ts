@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FashionMnistError, InvalidArgumentError } from '../errors.js';
+import { isNode } from '../validate.js';
 import { registerWasmTrainingKernels } from './training-kernels.js';
 
 /** Options of {@link useWasmBackend}. Every field is optional. */
@@ -25,8 +26,6 @@ export interface WasmBackendInfo {
   /** Whether the library's training kernels are registered. */
   trainingKernels: boolean;
 }
-
-const isNode = (): boolean => typeof process !== 'undefined' && Boolean(process.versions?.node);
 
 /**
  * Makes the WebAssembly backend the active backend, ready to train: registers the library's training
