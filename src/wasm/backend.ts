@@ -7,9 +7,12 @@ import { registerWasmTrainingKernels } from './training-kernels.js';
 export interface UseWasmBackendOptions {
   /**
    * Threads for XNNPACK. In Node the multi-threaded build is started through a small shim (the stock
-   * backend disables it there); in browsers it needs a cross-origin isolated page, as usual. `1`
-   * keeps the single-threaded build.
-   * @defaultValue 'auto': every logical core (Node), the browser's own choice elsewhere
+   * backend disables it there); in browsers it needs a cross-origin isolated page (COOP
+   * `same-origin` and COEP `require-corp` headers), as usual, and otherwise runs single-threaded.
+   * Either way the pool gets the count asked for instead of the stock half of the logical cores.
+   * `1` keeps the single-threaded build.
+   * @defaultValue 'auto': every logical core (`os.cpus()` in Node, `navigator.hardwareConcurrency`
+   *   in browsers)
    */
   threads?: number | 'auto';
   /**
@@ -29,10 +32,12 @@ export interface WasmBackendInfo {
 
 /**
  * Makes the WebAssembly backend the active backend, ready to train: registers the library's training
- * kernels and, in Node, starts the multi-threaded build on all cores (upstream disables threads in
- * Node; see docs/benchmarks.md for what it gains). Falls back to one thread if the threaded build
- * fails to start. Import `@tensorflow/tfjs-backend-wasm` first; call this before any other backend
- * work.
+ * kernels and starts the multi-threaded build on all cores: in Node through a shim (upstream
+ * disables threads there), in a cross-origin isolated browser page as is. See docs/benchmarks.md for
+ * what threads gain. Falls back to one thread if the threaded build fails to start. Import
+ * `@tensorflow/tfjs-backend-wasm` first; call this before any other backend work. With a bundler,
+ * keep identifiers unmangled (see examples/browser/vite.config.ts): the threaded build starts its
+ * workers from the source text of one of its functions.
  *
  * @param options - Threads and kernels; see {@link UseWasmBackendOptions}.
  * @returns The thread count in use and whether the training kernels are registered.
@@ -66,6 +71,9 @@ export async function useWasmBackend(options: UseWasmBackendOptions = {}): Promi
     const { cpus } = await import('node:os');
     const threads = requested === 'auto' ? cpus().length : requested;
     started = threads > 1 ? await startThreaded(threads, registration) : await tf.setBackend('wasm');
+  } else if (!alreadyStarted && requested !== 1 && globalThis.crossOriginIsolated === true && typeof navigator !== 'undefined') {
+    const threads = requested === 'auto' ? navigator.hardwareConcurrency || 1 : requested;
+    started = await withReportedCores(2 * threads, () => tf.setBackend('wasm'));
   } else {
     started = await tf.setBackend('wasm');
   }
@@ -88,6 +96,21 @@ async function startThreaded(threads: number, registration: { factory: () => tf.
   tf.removeBackend('wasm');
   tf.registerBackend('wasm', registration.factory, registration.priority);
   return tf.setBackend('wasm');
+}
+
+/**
+ * The threaded build sizes its worker pool, and XNNPACK its thread pool, at half of
+ * `navigator.hardwareConcurrency` (assuming hyper-threading), which leaves a 2-core machine with
+ * one thread. Reporting `cores` while the backend starts gives them the count asked for.
+ */
+async function withReportedCores<T>(cores: number, initialise: () => Promise<T>): Promise<T> {
+  Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, get: () => cores });
+  try {
+    return await initialise();
+  } finally {
+    // The own property shadowed Navigator.prototype's getter; removing it restores the real count.
+    delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
 }
 
 function threadCount(): number {

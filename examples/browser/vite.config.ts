@@ -1,0 +1,30 @@
+// Vite config of the browser demo. `tfjs-fashion-mnist` resolves to the library's source, so the
+// demo always runs the code in this repository; an app of yours imports the published package.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+// Cross-origin isolation lets the wasm backend use its multi-threaded build (SharedArrayBuffer).
+const crossOriginIsolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: './',
+  resolve: {
+    alias: { 'tfjs-fashion-mnist': fileURLToPath(new URL('../../src/index.ts', import.meta.url)) },
+  },
+  server: { headers: crossOriginIsolation },
+  preview: { headers: crossOriginIsolation },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+    // The wasm backend starts its threads from the source text of one of its functions, which must
+    // not refer to renamed variables (tfjs issues 4539, 4528): minify whitespace only.
+    minify: false,
+    rolldownOptions: { output: { minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } } } },
+  },
+});
