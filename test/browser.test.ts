@@ -176,6 +176,14 @@ describe('browser demo', () => {
     await page.close();
   }, 360_000);
 
+  it('reports settings out of range instead of training', async () => {
+    const { page, log } = await openDemo('?train=100000&autostart');
+    expect(await finished(page, 60_000)).toBe('error');
+    expect(await page.textContent('#status')).toBe('Error: "train" must be a whole number from 32 to 256, but is "100000".');
+    expect(log.foreignRequests).toEqual([]);
+    await page.close();
+  });
+
   it('refuses a data file whose content differs from the manifest, naming the file and the digests', async () => {
     const path = join(work, 'dist', 'data', 't10k-labels-idx1-ubyte.gz');
     const labels = gunzipSync(await readFile(path));

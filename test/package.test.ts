@@ -114,3 +114,28 @@ describe('a browser bundle of buildMiniVGGNet alone', () => {
     expect(result.outputFiles[0]!.contents.length).toBeLessThan(60_000);
   });
 });
+
+describe('a Vite build of an app that imports buildMiniVGGNet from the installed package', () => {
+  it('resolves no Node built-ins and leaves out the chart and font renderers', async () => {
+    const { build } = await import('vite');
+    writeFileSync(join(work, 'app.js'), "import { buildMiniVGGNet } from 'tfjs-fashion-mnist';\nconsole.log(buildMiniVGGNet().countParams());\n");
+    const warnings: string[] = [];
+    const result = await build({
+      root: work,
+      configFile: false,
+      logLevel: 'silent',
+      build: {
+        write: false,
+        minify: true,
+        rolldownOptions: { input: join(work, 'app.js'), external: [/^@tensorflow\//], onwarn: (warning) => void warnings.push(warning.message) },
+      },
+    });
+    const output = (Array.isArray(result) ? result[0]! : result) as { output: Array<{ type: string; code?: string; moduleIds?: string[] }> };
+    const chunks = output.output.filter((file) => file.type === 'chunk');
+    const modules = chunks.flatMap((chunk) => chunk.moduleIds ?? []);
+    expect(modules.some((id) => id.includes('tfjs-fashion-mnist/dist/index.js'))).toBe(true);
+    expect(modules.filter((id) => /vega|d3-|resvg|fontsource|__vite-browser-external/.test(id))).toEqual([]);
+    expect(warnings.filter((message) => /externalized for browser compatibility/.test(message))).toEqual([]);
+    expect(chunks.reduce((bytes, chunk) => bytes + (chunk.code?.length ?? 0), 0)).toBeLessThan(60_000);
+  });
+});
