@@ -110,6 +110,36 @@ describe('registerWasmTrainingKernels', () => {
     await expectParity([random([4, 8, 8, 5])], (x) => [tf.sum(x!, [0, 1, 2]), tf.mean(x!, [0, 1, 2]), tf.sum(x!, [0, 1, 2], true), tf.sum(x!, -1), tf.mean(x!)]);
   });
 
+  it.each([
+    [[2, 8, 8, 3], 2, 2, 'valid'],
+    [[2, 7, 7, 3], 3, 2, 'same'],
+    [[1, 9, 9, 2], [2, 3], [1, 2], 'valid'],
+    [[3, 6, 5, 4], 2, 1, 'same'],
+  ] as const)('max-pool gradients for x %j, pool %j, strides %j, pad %s match the cpu backend, ties included', async (xShape, pool, strides, pad) => {
+    const maxPool = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, pool as number | [number, number], strides as number | [number, number], pad);
+    const weights = random(tf.tidy(() => maxPool(tf.zeros([...xShape])).shape));
+    const gradient = (x: tf.Tensor, w: tf.Tensor) => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(maxPool(a), w)))(x);
+    await expectParity([random([...xShape]), weights], gradient);
+    // Values from {-1, 0, 1}: most windows hold ties, which must go to the first maximum.
+    const tied = random([...xShape]);
+    tied.values.forEach((v, i) => (tied.values[i] = Math.round(v)));
+    await expectParity([tied, weights], gradient);
+  });
+
+  it('Identity (tf.clone) shares memory without aliasing bugs: the result outlives its input and both free the heap', async () => {
+    await tf.setBackend('wasm');
+    const heap = () => (tf.memory() as { numBytesInWASMHeap?: number }).numBytesInWASMHeap;
+    const before = heap();
+    const x = tf.tensor([1, 2, 3, 4]);
+    const y = tf.clone(x);
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual([1, 2, 3, 4]);
+    const z = tf.add(y, 1);
+    expect(Array.from(await y.data())).toEqual([1, 2, 3, 4]);
+    tf.dispose([y, z]);
+    expect(heap()).toBe(before);
+  });
+
   it('trains a small network with weights that track the cpu backend', async () => {
     const build = () => {
       const model = tfl.sequential();

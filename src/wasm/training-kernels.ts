@@ -226,6 +226,87 @@ function leadingReduction(name: 'Sum' | 'Mean') {
   };
 }
 
+/** The parts of the wasm backend's data bookkeeping the kernels below use. */
+interface WasmBackendData {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+/**
+ * Identity without a copy: the output shares the input's memory and bumps its reference count,
+ * as the cpu backend does. The stock kernel copies, and a MiniVGGNet step calls it about 200 times
+ * (gradients of additions, casts to the same type): 18 ms of copying per step.
+ */
+function identity(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+  const { x } = args.inputs as { x: TensorInfo };
+  if (x.dtype === 'string') return stock.get('Identity')!(args) as TensorInfo;
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * MaxPoolGrad: routes each output gradient to the first maximum of its window (row-major order,
+ * strictly greater wins, as the cpu backend does; ties are common after ReLU and batch norm). The
+ * stock kernel took about 20 ms for a [32,28,28,32] input; this pass over the heap walks the
+ * channels innermost, so every read is sequential.
+ */
+function maxPoolGrad(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+  const { inputs, attrs } = args;
+  const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+  if (input.dtype !== 'float32' || dy.dtype !== 'float32') return stock.get('MaxPoolGrad')!(args) as TensorInfo;
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as {
+    filterSize: [number, number] | number;
+    strides: [number, number] | number;
+    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
+  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const backend = args.backend as unknown as WasmBackendData;
+  const dx = backend.makeOutput(input.shape, 'float32');
+  // Views are taken after the allocation above, which may grow (and so replace) the heap.
+  routeMaxGradients(backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(dx), info);
+  return dx;
+}
+
+function routeMaxGradients(x: Float32Array, dy: Float32Array, dx: Float32Array, info: backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { effectiveFilterHeight, effectiveFilterWidth, padInfo } = info;
+  const maxima = new Float32Array(channels);
+  const positions = new Int32Array(channels);
+  dx.fill(0);
+  for (let b = 0; b < batchSize; b++) {
+    for (let yR = 0; yR < outHeight; yR++) {
+      const rowStart = yR * strideHeight - padInfo.top;
+      for (let yC = 0; yC < outWidth; yC++) {
+        const columnStart = yC * strideWidth - padInfo.left;
+        maxima.fill(Number.NEGATIVE_INFINITY);
+        positions.fill(-1);
+        for (let wR = 0; wR < effectiveFilterHeight; wR += dilationHeight) {
+          const xR = rowStart + wR;
+          if (xR < 0 || xR >= inHeight) continue;
+          for (let wC = 0; wC < effectiveFilterWidth; wC += dilationWidth) {
+            const xC = columnStart + wC;
+            if (xC < 0 || xC >= inWidth) continue;
+            const base = ((b * inHeight + xR) * inWidth + xC) * channels;
+            for (let c = 0; c < channels; c++) {
+              const value = x[base + c]!;
+              if (value > maxima[c]!) {
+                maxima[c] = value;
+                positions[c] = base + c;
+              }
+            }
+          }
+        }
+        const dyBase = ((b * outHeight + yR) * outWidth + yC) * channels;
+        for (let c = 0; c < channels; c++) {
+          const position = positions[c]!;
+          if (position >= 0) dx[position] = dx[position]! + dy[dyBase + c]!;
+        }
+      }
+    }
+  }
+}
+
 const REPLACEMENTS: ReadonlyArray<{ name: string; kernelFunc: KernelFunc; replacesStock: boolean }> = [
   { name: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilter as unknown as KernelFunc, replacesStock: false },
   { name: 'Conv2DBackpropInput', kernelFunc: conv2DBackpropInput as unknown as KernelFunc, replacesStock: true },
@@ -234,6 +315,8 @@ const REPLACEMENTS: ReadonlyArray<{ name: string; kernelFunc: KernelFunc; replac
   { name: 'Tile', kernelFunc: tile as unknown as KernelFunc, replacesStock: true },
   { name: 'Sum', kernelFunc: leadingReduction('Sum') as unknown as KernelFunc, replacesStock: true },
   { name: 'Mean', kernelFunc: leadingReduction('Mean') as unknown as KernelFunc, replacesStock: true },
+  { name: 'Identity', kernelFunc: identity as unknown as KernelFunc, replacesStock: true },
+  { name: 'MaxPoolGrad', kernelFunc: maxPoolGrad as unknown as KernelFunc, replacesStock: true },
 ];
 
 /** The kernels {@link registerWasmTrainingKernels} adds to or replaces in the wasm backend. */
@@ -243,7 +326,9 @@ export const WASM_TRAINING_KERNELS: readonly string[] = REPLACEMENTS.map((k) => 
  * Makes the WebAssembly backend (`@tensorflow/tfjs-backend-wasm`) able to train convolutional
  * networks, and fast at it: registers `Conv2DBackpropFilter` (missing from the stock backend) and
  * faster `Conv2DBackpropInput` and transposed `BatchMatMul`, all built from the backend's own
- * XNNPACK convolution and matrix product. Supports strides, 'same', 'valid' and explicit padding,
+ * XNNPACK convolution and matrix product, plus faster `Tile` (broadcasts), leading-axis `Sum` and
+ * `Mean`, a copy-free `Identity` and a `MaxPoolGrad` that reads memory sequentially (see
+ * docs/benchmarks.md for what each gained). Supports strides, 'same', 'valid' and explicit padding,
  * NHWC and NCHW (through transposes); tfjs itself does not take gradients of dilated convolutions.
  *
  * Call it once, after importing the wasm backend and before training; calling it again does nothing.
