@@ -62,6 +62,10 @@ const convCases: Array<[number[], number[], number | [number, number], Padding]>
   [[2, 11, 7, 2], [2, 4, 2, 3], [2, 1], 'same'],
   [[4, 28, 28, 1], [3, 3, 1, 8], 1, 'same'],
   [[2, 5, 5, 6], [1, 1, 6, 3], 1, 'valid'],
+  // Inputs much smaller than their gradients: dW uses the input as the filter (see filterGradient).
+  [[2, 9, 9, 1], [3, 3, 1, 6], 2, 'same'],
+  [[1, 11, 11, 1], [3, 3, 1, 16], 3, 'valid'],
+  [[2, 6, 6, 1], [3, 3, 1, 8], 1, [[0, 0], [1, 2], [0, 1], [0, 0]]],
 ];
 
 describe('registerWasmTrainingKernels', () => {

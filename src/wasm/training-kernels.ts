@@ -48,7 +48,9 @@ const toNCHW = [0, 3, 1, 2];
  * into the channels, dW[kh, kw, ci, co] = sum over n, y, x of x[n, y*s + kh, x*s + kw, ci] *
  * dy[n, y, x, co] is a 'valid' convolution of x (as [ci, h, w, n]) by dy (as [oh, ow, n, co]) with
  * dilation equal to the stride, giving [ci, kh, kw, co]. (Splitting large batches into chunks was
- * measured and made it slower; per-tap matrix products were 2.4 times slower.)
+ * measured and made it slower; per-tap matrix products were 2.4 times slower; one im2col matrix
+ * product 4 to 7 times slower; the mirrored form with x as the filter, which packs less for
+ * 1-channel inputs, no faster.)
  */
 function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -244,6 +246,13 @@ function identity(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; at
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
+/** Cast to the type a tensor already has (tfjs-layers does it in every loss and metric) without a copy. */
+function cast(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+  const { x } = args.inputs as { x: TensorInfo };
+  const { dtype } = args.attrs as { dtype: string };
+  return dtype === x.dtype ? identity(args) : (stock.get('Cast')!(args) as TensorInfo);
+}
+
 /**
  * MaxPoolGrad: routes each output gradient to the first maximum of its window (row-major order,
  * strictly greater wins, as the cpu backend does; ties are common after ReLU and batch norm). The
@@ -316,6 +325,7 @@ const REPLACEMENTS: ReadonlyArray<{ name: string; kernelFunc: KernelFunc; replac
   { name: 'Sum', kernelFunc: leadingReduction('Sum') as unknown as KernelFunc, replacesStock: true },
   { name: 'Mean', kernelFunc: leadingReduction('Mean') as unknown as KernelFunc, replacesStock: true },
   { name: 'Identity', kernelFunc: identity as unknown as KernelFunc, replacesStock: true },
+  { name: 'Cast', kernelFunc: cast as unknown as KernelFunc, replacesStock: true },
   { name: 'MaxPoolGrad', kernelFunc: maxPoolGrad as unknown as KernelFunc, replacesStock: true },
 ];
 
@@ -327,7 +337,7 @@ export const WASM_TRAINING_KERNELS: readonly string[] = REPLACEMENTS.map((k) => 
  * networks, and fast at it: registers `Conv2DBackpropFilter` (missing from the stock backend) and
  * faster `Conv2DBackpropInput` and transposed `BatchMatMul`, all built from the backend's own
  * XNNPACK convolution and matrix product, plus faster `Tile` (broadcasts), leading-axis `Sum` and
- * `Mean`, a copy-free `Identity` and a `MaxPoolGrad` that reads memory sequentially (see
+ * `Mean`, copy-free `Identity` and same-type `Cast`, and a `MaxPoolGrad` that reads memory sequentially (see
  * docs/benchmarks.md for what each gained). Supports strides, 'same', 'valid' and explicit padding,
  * NHWC and NCHW (through transposes); tfjs itself does not take gradients of dilated convolutions.
  *
