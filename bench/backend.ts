@@ -2,7 +2,8 @@
 // MiniVGGNet training and inference throughput. Prints one JSON line. Run by bench/run.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
-import { buildMiniVGGNet, KerasSGD, useWasmBackend } from '../src/index.js';
+import { useWasmBackend } from '../src/index.js';
+import { inferThroughput, trainThroughput } from './throughput.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,42 +33,6 @@ async function setup(config: string): Promise<string> {
     throw new Error(`unknown config ${config}`);
   }
   return '1 thread';
-}
-
-async function trainThroughput(batch: number, steps: number, warmup: number): Promise<{ imagesPerSecond: number; msPerStep: number; steps: number } | { error: string }> {
-  const model = buildMiniVGGNet({ seed: 1 });
-  model.compile({ optimizer: new KerasSGD(), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 1);
-  const y = tf.tidy(() => tf.cast(tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10), 'float32'));
-  try {
-    for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
-    const start = performance.now();
-    for (let i = 0; i < steps; i++) await model.trainOnBatch(x, y);
-    const ms = (performance.now() - start) / steps;
-    return { imagesPerSecond: (batch * 1000) / ms, msPerStep: ms, steps };
-  } catch (error) {
-    return { error: (error as Error).message.split('\n')[0]! };
-  } finally {
-    tf.dispose([x, y]);
-    model.dispose();
-  }
-}
-
-async function inferThroughput(batch: number, repeats: number): Promise<{ imagesPerSecond: number }> {
-  const model = buildMiniVGGNet({ seed: 1 });
-  const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 3);
-  const run = async () => {
-    const y = model.predict(x) as tf.Tensor;
-    await y.data();
-    y.dispose();
-  };
-  await run();
-  const start = performance.now();
-  for (let i = 0; i < repeats; i++) await run();
-  const ms = (performance.now() - start) / repeats;
-  tf.dispose(x);
-  model.dispose();
-  return { imagesPerSecond: (batch * 1000) / ms };
 }
 
 const config = values.config!;

@@ -2,6 +2,7 @@
 // backend configuration (each in its own process), plus data loading and report time. Prints a
 // table, writes docs/benchmarks.json and refreshes the table in docs/benchmarks.md.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -50,7 +51,8 @@ async function hasTfjsNode(): Promise<boolean> {
 async function runConfig(config: string): Promise<Record<string, unknown>> {
   const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
   process.stderr.write(`[bench] ${config}...\n`);
-  const { stdout } = await promisify(execFile)(process.execPath, [tsx, join(root, 'bench/backend.ts'), '--config', config], { cwd: root, maxBuffer: 1 << 24, timeout: 30 * 60_000 });
+  const args = config === 'chromium' ? [tsx, join(root, 'bench/browser.ts')] : [tsx, join(root, 'bench/backend.ts'), '--config', config];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, maxBuffer: 1 << 24, timeout: 30 * 60_000 });
   const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)!;
   return JSON.parse(line) as Record<string, unknown>;
 }
@@ -64,19 +66,31 @@ const LABELS: Record<string, string> = {
   'wasm-stock': 'tfjs-backend-wasm, stock',
   'tfjs-node': 'tfjs-node',
 };
-const label = (config: string) => LABELS[config] ?? `tfjs-backend-wasm + tfjs-fashion-mnist kernels, ${config.slice('wasm-kernels-'.length)} thread(s)`;
+const label = (result: Record<string, unknown>): string => {
+  const config = result['config'] as string;
+  if (config === 'chromium-wasm-kernels') return `tfjs-backend-wasm + tfjs-fashion-mnist kernels, ${String(result['threads'])}, in headless Chromium ${String(result['browser'])}`;
+  return LABELS[config] ?? `tfjs-backend-wasm + tfjs-fashion-mnist kernels, ${config.slice('wasm-kernels-'.length)} thread(s), Node`;
+};
 
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
 const loading = await timeLoading();
 const report = timeReport();
-const configs = [...(values['skip-cpu'] ? [] : ['cpu']), 'wasm-stock', 'wasm-kernels-1', `wasm-kernels-${cpus().length}`, ...((await hasTfjsNode()) ? ['tfjs-node'] : [])];
+const chromium = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const configs = [
+  ...(values['skip-cpu'] ? [] : ['cpu']),
+  'wasm-stock',
+  'wasm-kernels-1',
+  `wasm-kernels-${cpus().length}`,
+  ...(existsSync(chromium) ? ['chromium'] : []),
+  ...((await hasTfjsNode()) ? ['tfjs-node'] : []),
+];
 const results = [];
 for (const config of [...new Set(configs)]) results.push(await runConfig(config));
 
 const rows = results.map((r) => {
   const train = r.train as Record<string, TrainCell>;
   const infer = r.infer as { batch: number; imagesPerSecond: number };
-  return `| ${label(r.config as string)} | ${cell(train['32'])} | ${cell(train['128'])} | ${infer.imagesPerSecond.toFixed(0)} (batch ${infer.batch}) |`;
+  return `| ${label(r)} | ${cell(train['32'])} | ${cell(train['128'])} | ${infer.imagesPerSecond.toFixed(0)} (batch ${infer.batch}) |`;
 });
 const table = [
   `Measured ${machine.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, with \`npm run bench\`.`,
@@ -88,6 +102,7 @@ const table = [
   `Loading all 70,000 images from ${loading.source}, decompressed and SHA-256-verified: ${loading.ms.toFixed(0)} ms (median of 3).`,
   `classificationReport for 10,000 predictions: ${report.ms.toFixed(2)} ms (median of 25).`,
   `tfjs-node: ${results.some((r) => r.config === 'tfjs-node') ? 'measured above' : 'not installed here, not measured'}.`,
+  `Chromium: ${results.some((r) => r.config === 'chromium-wasm-kernels') ? `${chromium}, headless, through playwright-core (bench/browser.ts)` : `not found at ${chromium}, not measured`}.`,
 ].join('\n');
 console.log(table);
 
