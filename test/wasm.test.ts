@@ -130,6 +130,26 @@ describe('registerWasmTrainingKernels', () => {
     await expectParity([tied, weights], gradient);
   });
 
+  // (Without scale and offset tfjs-core cannot take batch-norm gradients on any backend: it tries to
+  // save the missing scale for the backward pass.)
+  it.each([[[4, 6, 6, 5]], [[2, 3, 3, 7]], [[16, 12]]] as const)('batch-norm gradients for x %j match the cpu backend, with free and with batch statistics', async (shape) => {
+    const channels = shape[shape.length - 1]!;
+    const positive = random([channels]);
+    positive.values.forEach((v, i) => (positive.values[i] = 0.5 + Math.abs(v)));
+    const axes = shape.map((_, i) => i).slice(0, -1);
+    const inputs = [random([...shape]), random([channels]), positive, random([channels]), random([channels]), random([...shape])];
+    await expectParity(inputs, (x, mean, variance, offset, scale, weights) =>
+      tf.grads((a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, g: tf.Tensor) => tf.sum(tf.mul(tf.batchNorm(a, m, v, o, g, 0.001), weights!)))([x!, mean!, variance!, offset!, scale!]),
+    1e-4);
+    // As tfjs-layers trains it: the statistics are the batch's own moments.
+    await expectParity([inputs[0]!, inputs[3]!, inputs[4]!, inputs[5]!], (x, offset, scale, weights) =>
+      tf.grads((a: tf.Tensor, o: tf.Tensor, g: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, axes);
+        return tf.sum(tf.mul(tf.batchNorm(a, mean, variance, o, g, 0.001), weights!));
+      })([x!, offset!, scale!]),
+    1e-4);
+  });
+
   it('Identity (tf.clone) shares memory without aliasing bugs: the result outlives its input and both free the heap', async () => {
     await tf.setBackend('wasm');
     const heap = () => (tf.memory() as { numBytesInWASMHeap?: number }).numBytesInWASMHeap;
@@ -187,7 +207,13 @@ describe('registerWasmTrainingKernels', () => {
     const f = tf.tensor(random([3, 3, 3, 4]).values, [3, 3, 3, 4]) as tf.Tensor4D;
     const before = tf.memory().numTensors;
     const beforeBytes = (tf.memory() as { numBytesInWASMHeap?: number }).numBytesInWASMHeap;
-    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x, f]);
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => {
+      // A convolution, batch norm with batch statistics, max pooling and a copy-free cast.
+      const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same');
+      const { mean, variance } = tf.moments(y, [0, 1, 2]);
+      const normed = tf.batchNorm(y, mean, variance, tf.zeros([4]), tf.ones([4]), 0.001);
+      return tf.sum(tf.cast(tf.maxPool(normed as tf.Tensor4D, 2, 1, 'same'), 'float32'));
+    })([x, f]);
     tf.dispose(grads);
     expect(tf.memory().numTensors).toBe(before);
     expect((tf.memory() as { numBytesInWASMHeap?: number }).numBytesInWASMHeap).toBe(beforeBytes);

@@ -12,6 +12,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { FashionMnistError } from '../errors.js';
+import { registerBatchNormGradient } from './batch-norm-gradient.js';
 import { KernelRunner } from './kernel-runner.js';
 
 const BACKEND = 'wasm';
@@ -377,6 +378,7 @@ export function registerWasmTrainingKernels(): readonly string[] {
     const setupFunc = existing?.setupFunc;
     registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc, ...(setupFunc ? { setupFunc } : {}) } as KernelConfig);
   }
+  registerBatchNormGradient(BACKEND);
   registered = true;
   return WASM_TRAINING_KERNELS;
 }
