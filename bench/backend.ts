@@ -9,7 +9,7 @@ const { values } = parseArgs({
   options: {
     config: { type: 'string' },
     'train-batches': { type: 'string', default: '32,128' },
-    'train-steps': { type: 'string', default: '10' },
+    'train-steps': { type: 'string', default: '20' },
     'infer-batch': { type: 'string', default: '128' },
   },
 });
@@ -41,7 +41,7 @@ const slow = config === 'cpu';
 const train: Record<string, unknown> = {};
 for (const batch of values['train-batches']!.split(',').map(Number)) {
   // The cpu backend needs minutes per step: one timed step after none for warm-up is all it gets.
-  train[batch] = slow ? (batch > 32 ? { skipped: 'about 13 minutes per step' } : await trainThroughput(batch, 1, 0)) : await trainThroughput(batch, batch > 32 ? 3 : Number(values['train-steps']), batch > 32 ? 1 : 3);
+  train[batch] = slow ? (batch > 32 ? { skipped: 'about 13 minutes per step' } : await trainThroughput(batch, 1, 0)) : await trainThroughput(batch, batch > 32 ? 5 : Number(values['train-steps']), batch > 32 ? 1 : 3);
 }
 const inferBatch = Number(values['infer-batch']);
 const infer = await inferThroughput(slow ? 32 : inferBatch, slow ? 2 : 5);

@@ -57,9 +57,15 @@ async function runConfig(config: string): Promise<Record<string, unknown>> {
   return JSON.parse(line) as Record<string, unknown>;
 }
 
-type TrainCell = { imagesPerSecond?: number; msPerStep?: number; steps?: number; error?: string; skipped?: string };
+type TrainCell = { imagesPerSecond?: number; msPerStep?: number; meanMsPerStep?: number; steps?: number; error?: string; skipped?: string };
 const cell = (t: TrainCell | undefined): string =>
-  !t ? '' : t.error ? `fails: ${t.error.slice(0, 100)}` : t.skipped ? `not run (${t.skipped})` : `${t.imagesPerSecond!.toFixed(1)} (${t.msPerStep!.toFixed(0)} ms/step, ${t.steps} step${t.steps === 1 ? '' : 's'})`;
+  !t
+    ? ''
+    : t.error
+      ? `fails: ${t.error.slice(0, 100)}`
+      : t.skipped
+        ? `not run (${t.skipped})`
+        : `${t.imagesPerSecond!.toFixed(1)} (median ${t.msPerStep!.toFixed(0)} ms/step of ${t.steps}${t.meanMsPerStep !== undefined && t.steps! > 1 ? `, mean ${t.meanMsPerStep.toFixed(0)}` : ''})`;
 
 const LABELS: Record<string, string> = {
   cpu: 'tfjs-backend-cpu',

@@ -14,10 +14,10 @@ async function main(): Promise<Record<string, unknown>> {
   const parameters = new URLSearchParams(location.search);
   setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd });
   const { threads } = await useWasmBackend();
-  const steps = Number(parameters.get('steps') ?? 10);
+  const steps = Number(parameters.get('steps') ?? 20);
   const train: Record<string, unknown> = {};
   for (const batch of (parameters.get('batches') ?? '32,128').split(',').map(Number)) {
-    train[batch] = await trainThroughput(batch, batch > 32 ? 3 : steps, batch > 32 ? 1 : 3);
+    train[batch] = await trainThroughput(batch, batch > 32 ? 5 : steps, batch > 32 ? 1 : 3);
   }
   const infer = await inferThroughput(128, 5);
   return { config: 'chromium-wasm-kernels', backend: tf.getBackend(), threads: `${threads} thread(s)`, browser: navigator.userAgent, train, infer: { batch: 128, ...infer } };
