@@ -257,7 +257,7 @@ function cast(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs:
 /**
  * MaxPoolGrad: routes each output gradient to the first maximum of its window (row-major order,
  * strictly greater wins, as the cpu backend does; ties are common after ReLU and batch norm). The
- * stock kernel took about 20 ms for a [32,28,28,32] input; this pass over the heap walks the
+ * stock kernel took 31-39 ms per MiniVGGNet step (two pooling layers), this pass 10 ms: it walks the
  * channels innermost, so every read is sequential.
  */
 function maxPoolGrad(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
