@@ -51,7 +51,9 @@ describe('examples/fashion_mnist.ts', () => {
     expect(stdout).toContain('1/1 [==============================]');
     // Eight images rarely cover all ten classes; scikit-learn then prints "micro avg" instead of
     // "accuracy", as the report does when labels lists classes absent from the data.
-    expect(stdout).toMatch(/\n( {4}accuracy {27}\d\.\d\d| {3}micro avg {7}\d\.\d\d( {6}\d\.\d\d){2}) {9}8\n/);
+    const report = readFileSync(join(out, 'report.txt'), 'utf8');
+    expect(report).toMatch(/\n( {4}accuracy {27}\d\.\d\d| {3}micro avg {7}\d\.\d\d( {6}\d\.\d\d){2}) {9}8\n/);
+    expect(stdout).toContain(report.trimEnd());
 
     const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
     expect(history.epoch).toEqual([0]);
