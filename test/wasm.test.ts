@@ -150,6 +150,18 @@ describe('registerWasmTrainingKernels', () => {
     1e-4);
   });
 
+  it('sum and mean gradients over any axes match the cpu backend', async () => {
+    const x = random([3, 4, 5, 6]);
+    for (const [axis, keepDims] of [[[0, 1, 2], false], [[0, 2], true], [-1, false], [1, true]] as const) {
+      const w = random(tf.tidy(() => tf.sum(tf.zeros([3, 4, 5, 6]), axis as number | number[], keepDims).shape));
+      await expectParity([x, w], (a, b) => [
+        tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.sum(t, axis as number | number[], keepDims), b!)))(a!),
+        tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.mean(t, axis as number | number[], keepDims), b!)))(a!),
+      ]);
+    }
+    await expectParity([x], (a) => [tf.grad((t: tf.Tensor) => tf.mean(t))(a!), tf.grad((t: tf.Tensor) => tf.sum(t))(a!)]);
+  });
+
   it('Identity (tf.clone) shares memory without aliasing bugs: the result outlives its input and both free the heap', async () => {
     await tf.setBackend('wasm');
     const heap = () => (tf.memory() as { numBytesInWASMHeap?: number }).numBytesInWASMHeap;

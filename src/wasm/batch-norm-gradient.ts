@@ -1,4 +1,4 @@
-import { add, engine, getGradient, mul, registerGradient, reshape, rsqrt, scalar, sub, sum, tidy, type GradConfig, type Tensor } from '@tensorflow/tfjs-core';
+import { add, broadcastTo, div, engine, getGradient, mul, registerGradient, reshape, rsqrt, scalar, sub, sum, tidy, type GradConfig, type NamedAttrMap, type Tensor, util } from '@tensorflow/tfjs-core';
 
 /**
  * The gradient of FusedBatchNorm with fewer passes over the activations, for the wasm backend.
@@ -41,4 +41,38 @@ function perChannelGradient(dy: Tensor, x: Tensor, mean: Tensor, variance: Tenso
     scale: () => reshape(mul(invStd, dyXmSum), mean.shape),
     offset: () => reshape(dySum, mean.shape),
   };
+}
+
+/**
+ * Gradients of Sum and Mean that broadcast dy instead of multiplying it by a tensor of ones built in
+ * JavaScript: tfjs-core's fill a full-size array with ones, copy it into the heap, then multiply (and
+ * divide, for Mean) at full size. Batch-norm statistics take the mean of every activation twice per
+ * layer, so that was about 8 full-size arrays per step. Here dy is divided while it is small (so the
+ * values are the same) and broadcast once. Other backends and non-float types keep tfjs-core's.
+ */
+export function registerReductionGradients(backendName: string): void {
+  for (const kernelName of ['Sum', 'Mean'] as const) {
+    const original = getGradient(kernelName);
+    if (!original || (original as { fashionMnist?: boolean }).fashionMnist) continue;
+    const config: GradConfig & { fashionMnist: true } = {
+      kernelName,
+      inputsToSave: original.inputsToSave ?? ['x'],
+      fashionMnist: true,
+      gradFunc: (dy, saved, attrs) => {
+        const [x] = saved as [Tensor];
+        if (engine().backendName !== backendName || Array.isArray(dy) || x.dtype !== 'float32' || dy.dtype !== 'float32') return original.gradFunc(dy, saved, attrs);
+        return { x: () => broadcastReduction(dy, x, attrs, kernelName === 'Mean') };
+      },
+    };
+    registerGradient(config);
+  }
+}
+
+function broadcastReduction(dy: Tensor, x: Tensor, attrs: NamedAttrMap, isMean: boolean): Tensor {
+  // A null axis (reduce everything) is handled by parseAxisParam, whatever its signature says.
+  const axes = util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
+  const keptShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+  const kept = reshape(dy, keptShape);
+  return broadcastTo(isMean ? div(kept, scalar(count)) : kept, x.shape);
 }

@@ -12,7 +12,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { FashionMnistError } from '../errors.js';
-import { registerBatchNormGradient } from './batch-norm-gradient.js';
+import { registerBatchNormGradient, registerReductionGradients } from './batch-norm-gradient.js';
 import { KernelRunner } from './kernel-runner.js';
 
 const BACKEND = 'wasm';
@@ -379,6 +379,7 @@ export function registerWasmTrainingKernels(): readonly string[] {
     registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc, ...(setupFunc ? { setupFunc } : {}) } as KernelConfig);
   }
   registerBatchNormGradient(BACKEND);
+  registerReductionGradients(BACKEND);
   registered = true;
   return WASM_TRAINING_KERNELS;
 }
