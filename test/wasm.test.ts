@@ -111,6 +111,8 @@ describe('registerWasmTrainingKernels', () => {
   it('broadcast tiles and leading-axis sums and means match the cpu backend', async () => {
     await expectParity([random([1, 1, 1, 5])], (x) => tf.tile(x!, [3, 4, 4, 1]));
     await expectParity([random([2, 3])], (x) => tf.tile(x!, [2, 2]));
+    await expectParity([random([1, 3, 1])], (x) => tf.tile(x!, [2, 1, 4]));
+    await expectParity([random([1, 1, 7])], (x) => [tf.tile(x!, [5, 3, 1]), tf.tile(x!, [1, 1, 1])]);
     await expectParity([random([4, 8, 8, 5])], (x) => [tf.sum(x!, [0, 1, 2]), tf.mean(x!, [0, 1, 2]), tf.sum(x!, [0, 1, 2], true), tf.sum(x!, -1), tf.mean(x!)]);
   });
 

@@ -41,6 +41,12 @@ type Conv2DBackpropAttrs = {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
+/** The parts of the wasm backend's data bookkeeping the kernels below use. */
+interface WasmBackendData {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
 const toNHWC = [0, 2, 3, 1];
 const toNCHW = [0, 3, 1, 2];
 
@@ -191,7 +197,24 @@ function tile(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs:
   const isBroadcast = x.dtype === 'float32' && reps.every((r, i) => r === 1 || x.shape[i] === 1);
   if (!isBroadcast) return stock.get('Tile')!(args) as TensorInfo;
   const shape = x.shape.map((d, i) => d * reps[i]!);
+  // Repeating a trailing block ([1, 1, 1, C] to [N, H, W, C], the batch-norm case) is a copy that
+  // doubles until the output is full.
+  let kept = reps.length;
+  while (kept > 0 && reps[kept - 1] === 1) kept--;
+  if (x.shape.slice(0, kept).every((d) => d === 1)) return repeatBlock(backend as unknown as WasmBackendData, x, shape);
   return withRunner(backend, (r) => r.run('Add', { a: r.run('Fill', {}, { shape, value: 0, dtype: 'float32' }), b: x }));
+}
+
+function repeatBlock(backend: WasmBackendData, x: TensorInfo, shape: number[]): TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  // Views are taken after the allocation above, which may grow (and so replace) the heap.
+  const source = backend.typedArrayFromHeap(x);
+  const target = backend.typedArrayFromHeap(out);
+  target.set(source, 0);
+  for (let filled = source.length; filled < target.length; filled *= 2) {
+    target.copyWithin(filled, 0, Math.min(filled, target.length - filled));
+  }
+  return out;
 }
 
 /** Normalised, sorted reduction axes. */
@@ -229,11 +252,6 @@ function leadingReduction(name: 'Sum' | 'Mean') {
   };
 }
 
-/** The parts of the wasm backend's data bookkeeping the kernels below use. */
-interface WasmBackendData {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
 
 /**
  * Identity without a copy: the output shares the input's memory and bumps its reference count,
