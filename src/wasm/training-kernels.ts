@@ -265,6 +265,34 @@ function identity(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; at
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
+/** The common 2x2, stride-2, unpadded pooling: windows do not overlap, so each gradient is written once. */
+function routeDisjointPairs(x: Float32Array, dy: Float32Array, dx: Float32Array, info: backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
+  const rowStride = inWidth * channels;
+  let dyIndex = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let yR = 0; yR < outHeight; yR++) {
+      for (let yC = 0; yC < outWidth; yC++) {
+        const topLeft = ((b * inHeight + 2 * yR) * inWidth + 2 * yC) * channels;
+        for (let c = 0; c < channels; c++, dyIndex++) {
+          // Row-major window order and a strict comparison: the first maximum wins, as on cpu.
+          const p0 = topLeft + c;
+          const p1 = p0 + channels;
+          const p2 = p0 + rowStride;
+          const p3 = p2 + channels;
+          let position = -1;
+          let maximum = Number.NEGATIVE_INFINITY;
+          if (x[p0]! > maximum) (maximum = x[p0]!), (position = p0);
+          if (x[p1]! > maximum) (maximum = x[p1]!), (position = p1);
+          if (x[p2]! > maximum) (maximum = x[p2]!), (position = p2);
+          if (x[p3]! > maximum) position = p3;
+          if (position >= 0) dx[position] = dy[dyIndex]!;
+        }
+      }
+    }
+  }
+}
+
 /** Cast to the type a tensor already has (tfjs-layers does it in every loss and metric) without a copy. */
 function cast(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
   const { x } = args.inputs as { x: TensorInfo };
@@ -299,9 +327,14 @@ function maxPoolGrad(args: { inputs: NamedTensorInfoMap; backend: KernelBackend;
 function routeMaxGradients(x: Float32Array, dy: Float32Array, dx: Float32Array, info: backend_util.Conv2DInfo): void {
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const { effectiveFilterHeight, effectiveFilterWidth, padInfo } = info;
+  dx.fill(0);
+  const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
+  if (fh === 2 && fw === 2 && strideHeight === 2 && strideWidth === 2 && padInfo.top === 0 && padInfo.left === 0) {
+    routeDisjointPairs(x, dy, dx, info);
+    return;
+  }
   const maxima = new Float32Array(channels);
   const positions = new Int32Array(channels);
-  dx.fill(0);
   for (let b = 0; b < batchSize; b++) {
     for (let yR = 0; yR < outHeight; yR++) {
       const rowStart = yR * strideHeight - padInfo.top;
