@@ -12,7 +12,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { FashionMnistError } from '../errors.js';
-import { registerBatchNormGradient, registerReductionGradients } from './batch-norm-gradient.js';
+import { registerBatchNormGradient, registerReductionGradients } from './gradients.js';
 import { KernelRunner } from './kernel-runner.js';
 
 const BACKEND = 'wasm';
@@ -394,7 +394,9 @@ export const WASM_TRAINING_KERNELS: readonly string[] = REPLACEMENTS.map((k) => 
  * NHWC and NCHW (through transposes); tfjs itself does not take gradients of dilated convolutions.
  *
  * Call it once, after importing the wasm backend and before training; calling it again does nothing.
- * It only touches the 'wasm' backend: other backends are unaffected.
+ * It only changes the 'wasm' backend: the gradients of `FusedBatchNorm`, `Sum` and `Mean` it installs
+ * (tfjs registers gradients for all backends at once) take fewer full-size passes on wasm and call
+ * tfjs-core's own gradients on every other backend.
  *
  * @returns The names of the kernels registered.
  * @throws {@link FashionMnistError} when `@tensorflow/tfjs-backend-wasm` has not been imported.

@@ -1,3 +1,5 @@
+// Gradients the wasm backend computes with fewer full-size passes than tfjs-core's. Each is registered
+// globally (tfjs keys gradients by kernel name only) but delegates to the original on other backends.
 import { add, broadcastTo, div, engine, getGradient, mul, registerGradient, reshape, rsqrt, scalar, sub, sum, tidy, type GradConfig, type NamedAttrMap, type Tensor, util } from '@tensorflow/tfjs-core';
 
 /**
