@@ -4,27 +4,24 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
 import { build, preview, type InlineConfig } from 'vite';
+import { crossOriginIsolation, wasmSafeMinify } from '../examples/browser/vite.config.js';
+import { launchChromium } from '../test/helpers/chromium.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const root = resolve(import.meta.dirname, 'browser');
-const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 const outDir = await mkdtemp(join(tmpdir(), 'tfjs-fashion-mnist-bench-'));
-// Whitespace-only minification, as in examples/browser/vite.config.ts: the threaded wasm build
-// breaks when identifiers are renamed.
+// The demo's cross-origin isolation (threads) and whitespace-only minification (see its config).
 const config: InlineConfig = {
-  root,
+  root: resolve(import.meta.dirname, 'browser'),
   configFile: false,
   base: './',
   logLevel: 'error',
-  preview: { port: 0, host: '127.0.0.1', headers },
-  build: { outDir, target: 'es2022', minify: false, rolldownOptions: { output: { minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } } } } },
+  preview: { port: 0, host: '127.0.0.1', headers: crossOriginIsolation },
+  build: { outDir, target: 'es2022', ...wasmSafeMinify },
 };
 
 await build(config);
 const server = await preview(config);
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const browser = await launchChromium();
 try {
   const address = server.httpServer.address();
   if (address === null || typeof address === 'string') throw new Error('The preview server has no TCP address.');

@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { classificationReport, loadFashionMnist } from '../src/index.js';
+import { CHROMIUM_PATH } from '../test/helpers/chromium.js';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { 'skip-cpu': { type: 'boolean' }, 'no-write': { type: 'boolean' } } });
@@ -81,13 +82,12 @@ const label = (result: Record<string, unknown>): string => {
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
 const loading = await timeLoading();
 const report = timeReport();
-const chromium = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const configs = [
   ...(values['skip-cpu'] ? [] : ['cpu']),
   'wasm-stock',
   'wasm-kernels-1',
   `wasm-kernels-${cpus().length}`,
-  ...(existsSync(chromium) ? ['chromium'] : []),
+  ...(existsSync(CHROMIUM_PATH) ? ['chromium'] : []),
   ...((await hasTfjsNode()) ? ['tfjs-node'] : []),
 ];
 const results = [];
@@ -108,7 +108,7 @@ const table = [
   `Loading all 70,000 images from ${loading.source}, decompressed and SHA-256-verified: ${loading.ms.toFixed(0)} ms (median of 3).`,
   `classificationReport for 10,000 predictions: ${report.ms.toFixed(2)} ms (median of 25).`,
   `tfjs-node: ${results.some((r) => r.config === 'tfjs-node') ? 'measured above' : 'not installed here, not measured'}.`,
-  `Chromium: ${results.some((r) => r.config === 'chromium-wasm-kernels') ? `${chromium}, headless, through playwright-core (bench/browser.ts)` : `not found at ${chromium}, not measured`}.`,
+  `Chromium: ${results.some((r) => r.config === 'chromium-wasm-kernels') ? `${CHROMIUM_PATH}, headless, through playwright-core (bench/browser.ts)` : `not found at ${CHROMIUM_PATH}, not measured`}.`,
 ].join('\n');
 console.log(table);
 

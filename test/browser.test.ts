@@ -6,17 +6,15 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDemoData, type DemoDataManifest } from '../examples/browser/prepare-data.js';
 import { FASHION_MNIST_LABELS, loadFashionMnist, type FashionMnistSplit } from '../src/index.js';
+import { CHROMIUM_PATH, launchChromium } from './helpers/chromium.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const CONFIG = 'examples/browser/vite.config.ts';
 const SCREENSHOTS = 'output/browser';
-// Flags for a closed network and a root user; see the machine notes in README's "Testing" section.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let work: string;
 let server: PreviewServer;
@@ -26,8 +24,8 @@ let manifest: DemoDataManifest;
 let test: FashionMnistSplit;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not at ${CHROMIUM}: install it with \`apt-get install chromium\` or set CHROMIUM_PATH.`);
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium is not at ${CHROMIUM_PATH}: install it with \`apt-get install chromium\` or set CHROMIUM_PATH.`);
   }
   work = await mkdtemp(join(tmpdir(), 'tfjs-fashion-mnist-browser-'));
   const dataDir = join(work, 'public', 'data');
@@ -39,7 +37,7 @@ beforeAll(async () => {
   const address = server.httpServer.address();
   if (address === null || typeof address === 'string') throw new Error('The preview server has no TCP address.');
   origin = `http://127.0.0.1:${address.port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   await mkdir(SCREENSHOTS, { recursive: true });
 }, 300_000);
 

@@ -4,10 +4,17 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 // Cross-origin isolation lets the wasm backend use its multi-threaded build (SharedArrayBuffer).
-const crossOriginIsolation = {
+export const crossOriginIsolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
+
+// The wasm backend starts its threads from the source text of one of its functions, which must not
+// refer to renamed variables (tfjs issues 4539, 4528): minify whitespace only.
+export const wasmSafeMinify = {
+  minify: false,
+  rolldownOptions: { output: { minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } } } },
+} as const;
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
@@ -22,9 +29,6 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
-    // The wasm backend starts its threads from the source text of one of its functions, which must
-    // not refer to renamed variables (tfjs issues 4539, 4528): minify whitespace only.
-    minify: false,
-    rolldownOptions: { output: { minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } } } },
+    ...wasmSafeMinify,
   },
 });
