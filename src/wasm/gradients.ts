@@ -2,6 +2,31 @@
 // globally (tfjs keys gradients by kernel name only) but delegates to the original on other backends.
 import { add, broadcastTo, div, engine, getGradient, mul, registerGradient, reshape, rsqrt, scalar, sub, sum, tidy, type GradConfig, type NamedAttrMap, type Tensor, util } from '@tensorflow/tfjs-core';
 
+type GradientResult = ReturnType<GradConfig['gradFunc']>;
+
+/**
+ * Replaces the gradient of `kernelName` with one that calls `fast` on `backendName` and the original
+ * gradient elsewhere, or wherever `fast` returns undefined. Registering twice changes nothing.
+ */
+function registerBackendGradient(
+  kernelName: string,
+  backendName: string,
+  fast: (dy: Tensor, saved: Tensor[], attrs: NamedAttrMap) => GradientResult | undefined,
+): void {
+  const original = getGradient(kernelName);
+  if (!original || (original as { fashionMnist?: boolean }).fashionMnist) return;
+  const config: GradConfig & { fashionMnist: true } = {
+    kernelName,
+    ...(original.inputsToSave ? { inputsToSave: original.inputsToSave } : {}),
+    fashionMnist: true,
+    gradFunc: (dy, saved, attrs) => {
+      const result = engine().backendName === backendName && !Array.isArray(dy) ? fast(dy, saved, attrs) : undefined;
+      return result ?? original.gradFunc(dy, saved, attrs);
+    },
+  };
+  registerGradient(config);
+}
+
 /**
  * The gradient of FusedBatchNorm with fewer passes over the activations, for the wasm backend.
  * tfjs-core's version makes 14 full-size passes per batch-norm layer (tiles, products and sums it
@@ -12,20 +37,11 @@ import { add, broadcastTo, div, engine, getGradient, mul, registerGradient, resh
  * Other backends, and batch norms whose statistics are not per channel, keep tfjs-core's gradient.
  */
 export function registerBatchNormGradient(backendName: string): void {
-  const original = getGradient('FusedBatchNorm');
-  if (!original || (original as { fashionMnist?: boolean }).fashionMnist) return;
-  const config: GradConfig & { fashionMnist: true } = {
-    kernelName: 'FusedBatchNorm',
-    inputsToSave: original.inputsToSave ?? ['x', 'mean', 'variance', 'scale'],
-    fashionMnist: true,
-    gradFunc: (dy, saved, attrs) => {
-      const [x, mean, variance, scale] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
-      const perChannel = mean.rank === 1 && x.shape[x.rank - 1] === mean.shape[0];
-      if (engine().backendName !== backendName || !perChannel || Array.isArray(dy)) return original.gradFunc(dy, saved, attrs);
-      return perChannelGradient(dy, x, mean, variance, scale, (attrs as { varianceEpsilon: number }).varianceEpsilon);
-    },
-  };
-  registerGradient(config);
+  registerBackendGradient('FusedBatchNorm', backendName, (dy, saved, attrs) => {
+    const [x, mean, variance, scale] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
+    const perChannel = mean.rank === 1 && x.shape[x.rank - 1] === mean.shape[0];
+    return perChannel ? perChannelGradient(dy, x, mean, variance, scale, (attrs as { varianceEpsilon: number }).varianceEpsilon) : undefined;
+  });
 }
 
 function perChannelGradient(dy: Tensor, x: Tensor, mean: Tensor, variance: Tensor, scale: Tensor | undefined, epsilon: number) {
@@ -54,19 +70,9 @@ function perChannelGradient(dy: Tensor, x: Tensor, mean: Tensor, variance: Tenso
  */
 export function registerReductionGradients(backendName: string): void {
   for (const kernelName of ['Sum', 'Mean'] as const) {
-    const original = getGradient(kernelName);
-    if (!original || (original as { fashionMnist?: boolean }).fashionMnist) continue;
-    const config: GradConfig & { fashionMnist: true } = {
-      kernelName,
-      inputsToSave: original.inputsToSave ?? ['x'],
-      fashionMnist: true,
-      gradFunc: (dy, saved, attrs) => {
-        const [x] = saved as [Tensor];
-        if (engine().backendName !== backendName || Array.isArray(dy) || x.dtype !== 'float32' || dy.dtype !== 'float32') return original.gradFunc(dy, saved, attrs);
-        return { x: () => broadcastReduction(dy, x, attrs, kernelName === 'Mean') };
-      },
-    };
-    registerGradient(config);
+    registerBackendGradient(kernelName, backendName, (dy, [x], attrs) =>
+      x!.dtype === 'float32' && dy.dtype === 'float32' ? { x: () => broadcastReduction(dy, x!, attrs, kernelName === 'Mean') } : undefined,
+    );
   }
 }
 
