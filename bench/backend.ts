@@ -2,7 +2,7 @@
 // MiniVGGNet training and inference throughput. Prints one JSON line. Run by bench/run.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
-import { useWasmBackend } from '../src/index.js';
+import { useWasmBackend } from '../src/wasm/node.js';
 import { inferThroughput, trainThroughput } from './throughput.js';
 
 const { values } = parseArgs({

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { classificationReport, loadFashionMnist } from '../src/index.js';
+import { classificationReport, loadFashionMnist } from '../src/node.js';
 import { CHROMIUM_PATH } from '../test/helpers/chromium.js';
 
 const root = resolve(import.meta.dirname, '..');

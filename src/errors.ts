@@ -98,12 +98,13 @@ export class DataVerificationError extends FashionMnistError {
 }
 
 /**
- * The data set could not be found in any local source and could not be downloaded (downloads
- * disabled, or every mirror failed). `causes` holds the failure of each mirror in turn.
+ * The data set could not be found in any local source and could not be downloaded or fetched
+ * (downloads disabled, or every mirror failed). `cause` is an `AggregateError` holding the failure
+ * of each mirror or URL in turn, when there were any.
  *
  * @example
  * ```ts
- * import { loadFashionMnist, DatasetUnavailableError } from 'tfjs-fashion-mnist';
+ * import { loadFashionMnist, DatasetUnavailableError } from 'tfjs-fashion-mnist/node';
  *
  * try {
  *   await loadFashionMnist({ download: false });
@@ -115,17 +116,140 @@ export class DataVerificationError extends FashionMnistError {
 export class DatasetUnavailableError extends FashionMnistError {
   /** Always `'DatasetUnavailableError'`. */
   override name = 'DatasetUnavailableError';
-  /** The error of each source or mirror that was tried, in order. */
-  readonly causes: readonly unknown[];
+}
+
+/**
+ * One download or fetch failed: an HTTP error status, a connection that broke or stalled, a body
+ * larger than the file can be. `url` names it; `cause` holds the underlying error, if any.
+ * {@link DatasetUnavailableError} collects these when every mirror failed.
+ *
+ * @example
+ * ```ts
+ * import { DownloadError } from 'tfjs-fashion-mnist';
+ *
+ * const error = new DownloadError('https://example.com/a.gz', 'HTTP 404 Not Found');
+ * console.log(error.message); // https://example.com/a.gz: HTTP 404 Not Found.
+ * ```
+ */
+export class DownloadError extends FashionMnistError {
+  /** Always `'DownloadError'`. */
+  override name = 'DownloadError';
+  /** The URL that failed. */
+  readonly url: string;
 
   /**
-   * @param message - What was tried and why it failed.
-   * @param causes - The underlying errors.
+   * @param url - The URL that failed.
+   * @param reason - What went wrong, e.g. `HTTP 404 Not Found`.
+   * @param options - `cause`: the underlying error.
    */
-  constructor(message: string, causes: readonly unknown[] = []) {
-    super(message);
-    this.causes = causes;
+  constructor(url: string, reason: string, options?: ErrorOptions) {
+    super(`${url}: ${reason}.`, options);
+    this.url = url;
   }
+}
+
+/**
+ * A saved model or checkpoint folder cannot be used: no readable `model.json`, a malformed one, a
+ * weights path that leaves the folder, or the folder is not a training checkpoint. `file` names
+ * the offending file or folder.
+ *
+ * @example
+ * ```ts
+ * import { loadModel, ModelFileError } from 'tfjs-fashion-mnist/node';
+ *
+ * try {
+ *   await loadModel('no-such-model');
+ * } catch (error) {
+ *   if (error instanceof ModelFileError) console.error(error.file);
+ * }
+ * ```
+ */
+export class ModelFileError extends FashionMnistError {
+  /** Always `'ModelFileError'`. */
+  override name = 'ModelFileError';
+  /** The file or folder at fault. */
+  readonly file: string;
+
+  /**
+   * @param file - The file or folder at fault.
+   * @param message - A sentence saying what is wrong with it.
+   * @param options - `cause`: the underlying error.
+   */
+  constructor(file: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.file = file;
+  }
+}
+
+/**
+ * An image file or image bytes could not be decoded: neither PNG nor JPEG, corrupt, or of a kind
+ * not supported. `file` names the file when the bytes came from one.
+ *
+ * @example
+ * ```ts
+ * import { decodeImage, ImageDecodeError } from 'tfjs-fashion-mnist/node';
+ *
+ * try {
+ *   decodeImage(new Uint8Array([1, 2, 3]));
+ * } catch (error) {
+ *   if (error instanceof ImageDecodeError) console.error(error.message);
+ * }
+ * ```
+ */
+export class ImageDecodeError extends FashionMnistError {
+  /** Always `'ImageDecodeError'`. */
+  override name = 'ImageDecodeError';
+  /** The file the bytes came from, when known. */
+  readonly file: string | undefined;
+
+  /**
+   * @param message - A sentence saying what is wrong.
+   * @param file - The file the bytes came from, when known.
+   * @param options - `cause`: the decoder's error.
+   */
+  constructor(message: string, file?: string, options?: ErrorOptions) {
+    super(file === undefined ? message : `${file}: ${message}`, options);
+    this.file = file;
+  }
+}
+
+/**
+ * The WebAssembly backend is not loaded or failed to start ({@link useWasmBackend}).
+ *
+ * @example
+ * ```ts
+ * import { useWasmBackend, WasmBackendError } from 'tfjs-fashion-mnist/wasm';
+ *
+ * try {
+ *   await useWasmBackend();
+ * } catch (error) {
+ *   if (error instanceof WasmBackendError) console.error(error.message);
+ * }
+ * ```
+ */
+export class WasmBackendError extends FashionMnistError {
+  /** Always `'WasmBackendError'`. */
+  override name = 'WasmBackendError';
+}
+
+/**
+ * The caption and chart renderer has no assets (in a browser, call {@link configureRenderer} first),
+ * or was configured after it had started.
+ *
+ * @example
+ * ```ts
+ * import { configureRenderer, RendererError } from 'tfjs-fashion-mnist';
+ *
+ * try {
+ *   configureRenderer({ wasm: new Uint8Array(), fonts: [] });
+ * } catch (error) {
+ *   if (error instanceof RendererError) console.error(error.message);
+ * }
+ * ```
+ */
+export class RendererError extends FashionMnistError {
+  /** Always `'RendererError'`. */
+  override name = 'RendererError';
 }
 
 /** Renders a received value for an error message: short, and never `[object Object]`. */

@@ -1,7 +1,21 @@
+// tfjs-fashion-mnist: the platform-neutral entry. Runs in browsers, Node, Deno and Bun, and reaches no
+// Node built-in. Node-only functions (files, caches, downloads, saving models, writing PNGs and
+// charts, decoding image files) are in `tfjs-fashion-mnist/node`, which re-exports all of this; the
+// WebAssembly training helpers are in `tfjs-fashion-mnist/wasm`.
 export { buildMiniVGGNet, MINI_VGG_NET_DEFAULTS } from './architectures/minivggnet.js';
 export type { MiniVGGNetOptions } from './architectures/minivggnet.js';
 
-export { FashionMnistError, InvalidArgumentError, DataVerificationError, DatasetUnavailableError } from './errors.js';
+export {
+  DatasetUnavailableError,
+  DataVerificationError,
+  DownloadError,
+  FashionMnistError,
+  ImageDecodeError,
+  InvalidArgumentError,
+  ModelFileError,
+  RendererError,
+  WasmBackendError,
+} from './errors.js';
 
 export type { DataFormat } from './types.js';
 
@@ -9,14 +23,11 @@ export { loadFashionMnist, LOAD_FASHION_MNIST_DEFAULTS } from './datasets/fashio
 export type { FashionMnist, FashionMnistSourceName, FashionMnistSplit, LoadFashionMnistOptions } from './datasets/fashion-mnist.js';
 export { splitToTensors, subsetSplit } from './datasets/tensors.js';
 export type { SplitSubset, SplitTensors, SplitToTensorsOptions } from './datasets/tensors.js';
-export {
-  FASHION_MNIST_LABELS,
-  FASHION_MNIST_LONG_LABELS,
-  OFFICIAL_CHECKSUMS,
-  OFFICIAL_MIRRORS,
-} from './datasets/files.js';
+export { FASHION_MNIST_LABELS, FASHION_MNIST_LONG_LABELS, OFFICIAL_CHECKSUMS, OFFICIAL_MIRRORS } from './datasets/files.js';
 export type { FashionMnistChecksums, FashionMnistFile } from './datasets/files.js';
 export type { DownloadProgress, FashionMnistSource } from './datasets/types.js';
+export { toFashionMnistPixels } from './datasets/preprocess.js';
+export type { ToFashionMnistPixelsOptions } from './datasets/preprocess.js';
 
 export { classificationReport, CLASSIFICATION_REPORT_DEFAULTS } from './metrics/classification-report.js';
 export type { ClassificationReportDict, ClassificationReportOptions, ClassScores, ZeroDivision } from './metrics/classification-report.js';
@@ -27,16 +38,13 @@ export type { ClassLabels } from './metrics/inputs.js';
 export { buildMontage, MONTAGE_DEFAULTS } from './viz/montage.js';
 export type { MontageImages, MontageOptions } from './viz/montage.js';
 export type { RgbImage } from './viz/image.js';
-export { decodeImage, decodePng, drawImageToCanvas, encodePng, savePng } from './viz/png.js';
+export { drawImageToCanvas, encodePng } from './viz/png.js';
 export { configureRenderer } from './viz/renderer.js';
 export type { RendererAssets } from './viz/renderer.js';
-export { chartToPng, chartToSvg, confusionMatrixSpec, saveChart, trainingHistorySpec } from './viz/charts.js';
+export { chartToPng, chartToSvg, confusionMatrixSpec, trainingHistorySpec } from './viz/charts.js';
 export type { ChartSpec, ConfusionMatrixSpecOptions, TrainingHistory, TrainingHistorySpecOptions } from './viz/charts.js';
-export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm/training-kernels.js';
-export { useWasmBackend } from './wasm/backend.js';
-export type { UseWasmBackendOptions, WasmBackendInfo } from './wasm/backend.js';
 
-export { KerasSGD, KERAS_SGD_DEFAULTS } from './training/sgd.js';
+export { KerasSGD, KERAS_SGD_DEFAULTS, registerKerasSGD } from './training/sgd.js';
 export type { KerasSGDOptions, NamedTensor } from './training/sgd.js';
 export { trainFashionMnist, TRAIN_DEFAULTS } from './training/train.js';
 export type { EpochLogs, HistoryRecord, TrainingCallbacks, TrainingResult, TrainOptions } from './training/train.js';
@@ -44,7 +52,3 @@ export { evaluateModel } from './training/evaluate.js';
 export type { Evaluation } from './training/evaluate.js';
 export { progressBar } from './training/progress.js';
 export type { ProgressBarOptions, ProgressStream } from './training/progress.js';
-export { checkpointCallback, loadCheckpoint, loadModel, saveModel } from './training/model-io.js';
-export type { Checkpoint, SavedModel, SaveModelOptions } from './training/model-io.js';
-export { toFashionMnistPixels } from './datasets/preprocess.js';
-export type { ToFashionMnistPixelsOptions } from './datasets/preprocess.js';

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDemoData, type DemoDataManifest } from '../examples/browser/prepare-data.js';
-import { FASHION_MNIST_LABELS, loadFashionMnist, type FashionMnistSplit } from '../src/index.js';
+import { FASHION_MNIST_LABELS, loadFashionMnist, type FashionMnistSplit } from '../src/node.js';
 import { CHROMIUM_PATH, launchChromium } from './helpers/chromium.js';
 
 const CONFIG = 'examples/browser/vite.config.ts';

@@ -1,4 +1,4 @@
-// The example CLI end to end on the real data (Debian's dataset-fashion-mnist), on the cpu backend,
+// The command-line program end to end on the real data (Debian's dataset-fashion-mnist), on the cpu backend,
 // with a subset small enough for that backend's speed.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodePng, encodePng, loadFashionMnist } from '../src/index.js';
+import { decodePng, encodePng, loadFashionMnist } from '../src/node.js';
 
 const root = resolve(import.meta.dirname, '..');
 const out = mkdtempSync(join(tmpdir(), 'fmnist-cli-'));
@@ -14,7 +14,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'examples/fashion_mnist.ts'), ...args], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/cli.ts'), ...args], {
       cwd: root,
       maxBuffer: 16 << 20,
     });
@@ -27,7 +27,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 
 const png = (name: string) => decodePng(new Uint8Array(readFileSync(join(out, name))));
 
-describe('examples/fashion_mnist.ts', () => {
+describe('the command-line program (src/cli.ts)', () => {
   it('explains itself with --help', async () => {
     const { code, stdout } = await cli('--help');
     expect(code).toBe(0);

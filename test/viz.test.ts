@@ -18,7 +18,7 @@ import {
   savePng,
   trainingHistorySpec,
   type RgbImage,
-} from '../src/index.js';
+} from '../src/node.js';
 
 const work = mkdtempSync(join(tmpdir(), 'fmnist-viz-'));
 beforeAll(async () => {

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { cpus } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KerasSGD, registerWasmTrainingKernels, useWasmBackend, WASM_TRAINING_KERNELS } from '../src/index.js';
+import { KerasSGD } from '../src/index.js';
+import { registerWasmTrainingKernels, useWasmBackend, WASM_TRAINING_KERNELS } from '../src/wasm/node.js';
 
 let threads = 0;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { useWasmBackend } from '../../src/index.js';
+import { useWasmBackend } from '../../src/wasm/index.js';
 import { inferThroughput, trainThroughput } from '../throughput.js';
 
 async function main(): Promise<Record<string, unknown>> {

@@ -30,11 +30,11 @@ import {
   subsetSplit,
   trainFashionMnist,
   trainingHistorySpec,
-  useWasmBackend,
   type ChartSpec,
   type FashionMnist,
   type FashionMnistChecksums,
 } from 'tfjs-fashion-mnist';
+import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
 
 type BackendName = 'wasm' | 'webgl';
 

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { loadFashionMnist, subsetSplit, type FashionMnistChecksums, type FashionMnistSplit } from '../../src/index.js';
+import { loadFashionMnist, subsetSplit, type FashionMnistChecksums, type FashionMnistSplit } from 'tfjs-fashion-mnist/node';
 
 /** What the page reads from `data/subset.json`. */
 export interface DemoDataManifest {

@@ -20,7 +20,11 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
   resolve: {
-    alias: { 'tfjs-fashion-mnist': fileURLToPath(new URL('../../src/index.ts', import.meta.url)) },
+    // The browser's view of the package: the root entry, and the wasm entry's default condition.
+    alias: [
+      { find: /^tfjs-fashion-mnist\/wasm$/, replacement: fileURLToPath(new URL('../../src/wasm/index.ts', import.meta.url)) },
+      { find: /^tfjs-fashion-mnist$/, replacement: fileURLToPath(new URL('../../src/index.ts', import.meta.url)) },
+    ],
   },
   server: { headers: crossOriginIsolation },
   preview: { headers: crossOriginIsolation },

@@ -1,13 +1,24 @@
-// Node-only half of the loader: local directories, the caches and downloads. Loaded with a dynamic
-// import so that browser bundles of the library never pull in node:fs or node:zlib.
+// Node-only half of the loader: local directories, the caches and downloads. Reached only from the
+// Node entry (src/node.ts), so browser bundles of the library never pull in node:fs or node:zlib.
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip as zlibGunzip } from 'node:zlib';
-import { DatasetUnavailableError, FashionMnistError } from '../errors.js';
+import { DatasetUnavailableError, DownloadError, InvalidArgumentError } from '../errors.js';
+import { assertInteger, assertOneOf } from '../validate.js';
 import { decodeFile, type DecodedFile, type Gunzip } from './decode.js';
+import {
+  assembleDataset,
+  assertNonEmptyString,
+  fetchFiles,
+  LOAD_FASHION_MNIST_DEFAULTS,
+  resolveChecksums,
+  type FashionMnist,
+  type FashionMnistSourceName,
+  type LoadFashionMnistOptions,
+} from './fashion-mnist.js';
 import { FILE_SPECS, type FashionMnistChecksums, type FileSpec } from './files.js';
 import type { DownloadProgress, FashionMnistSource } from './types.js';
 
@@ -17,7 +28,119 @@ const nodeGunzip: Gunzip = async (bytes) => new Uint8Array(await gunzipAsync(byt
 
 export const DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 
-export interface NodeLoadSettings {
+/**
+ * Options of the Node entry's {@link loadFashionMnist}. Every field is optional: without any, the
+ * data is looked for in the usual places and downloaded when missing.
+ */
+export interface NodeLoadFashionMnistOptions extends Partial<LoadFashionMnistOptions> {
+  /**
+   * A directory holding the four IDX files (plain or `.gz`). When set, only this directory is used.
+   * @defaultValue undefined: search `FASHION_MNIST_DIR`, the Keras cache, this library's cache,
+   *   `/usr/share/datasets/fashion-mnist`, then download
+   */
+  dir?: string;
+  /**
+   * The places to look, in order, when neither `dir` nor `baseUrl` is given. `'env'` is the
+   * `FASHION_MNIST_DIR` environment variable, `'keras'` the Keras cache (`$KERAS_HOME` or
+   * `~/.keras`, under `datasets/fashion-mnist`), `'cache'` this library's cache, `'debian'`
+   * `/usr/share/datasets/fashion-mnist`, `'download'` the mirrors (into the cache).
+   * @defaultValue ['env', 'keras', 'cache', 'debian', 'download']
+   */
+  sources?: readonly FashionMnistSourceName[];
+  /**
+   * This library's download cache.
+   * @defaultValue `$XDG_CACHE_HOME/tfjs-fashion-mnist`, else `~/.cache/tfjs-fashion-mnist`
+   */
+  cacheDir?: string;
+  /**
+   * Whether to download from `mirrors` when no local copy is found.
+   * @defaultValue true
+   */
+  download?: boolean;
+  /**
+   * Base URLs to download from, tried in order for each file.
+   * @defaultValue the Keras storage bucket, then Zalando's mirror
+   */
+  mirrors?: readonly string[];
+  /**
+   * Called as download bytes arrive.
+   * @defaultValue undefined
+   */
+  onProgress?: (progress: DownloadProgress) => void;
+  /**
+   * A download that receives nothing for this many milliseconds fails (and the next mirror is tried).
+   * @defaultValue 30000
+   */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * Loads Fashion-MNIST in Node, like Keras' `fashion_mnist.load_data()`, verified byte for byte.
+ *
+ * The files are looked for, in order, in `options.dir` (exclusively, when given), the
+ * `FASHION_MNIST_DIR` environment variable, the Keras cache (`$KERAS_HOME` or
+ * `~/.keras/datasets/fashion-mnist`), this library's cache, and Debian's
+ * `/usr/share/datasets/fashion-mnist` (`apt-get install dataset-fashion-mnist`); if none holds all
+ * four files they are downloaded into this library's cache, written atomically. With
+ * `options.baseUrl` they are fetched from there instead, as the platform-neutral loader does.
+ *
+ * Every file is checked: gzip integrity, IDX magic number (2051 images, 2049 labels), 28x28 images,
+ * file length, matching image and label counts, labels 0-9 and the SHA-256 of the decompressed
+ * content. The result holds the raw uint8 data; see {@link splitToTensors} for training tensors.
+ *
+ * @param options - Where to look and how to download; see {@link NodeLoadFashionMnistOptions}.
+ * @returns The training and test splits, the class names and where the data came from.
+ * @throws {@link DataVerificationError} when a file is corrupt or not the official one,
+ *   {@link DatasetUnavailableError} when no source has the files, {@link InvalidArgumentError} for
+ *   bad options.
+ *
+ * @example
+ * ```ts
+ * import { loadFashionMnist } from 'tfjs-fashion-mnist/node';
+ *
+ * const { train, test, labelNames } = await loadFashionMnist();
+ * console.log(train.count, test.count, labelNames[train.labels[0]!]); // 60000 10000 ankle boot
+ * ```
+ */
+export async function loadFashionMnist(options: NodeLoadFashionMnistOptions = {}): Promise<FashionMnist> {
+  const settings = resolveNodeOptions(options);
+  if (options.baseUrl !== undefined) return assembleDataset(await fetchFiles(options.baseUrl, settings.checksums, options.signal));
+  return assembleDataset(await loadFromNode(settings));
+}
+
+function resolveNodeOptions(options: NodeLoadFashionMnistOptions): NodeLoadSettings {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
+  for (const key of ['dir', 'baseUrl', 'cacheDir'] as const) {
+    if (options[key] !== undefined) assertNonEmptyString(`options.${key}`, options[key]);
+  }
+  if (options.dir !== undefined && options.baseUrl !== undefined) {
+    throw new InvalidArgumentError('options.baseUrl', 'left out when options.dir is given (use one source)', options.baseUrl);
+  }
+  if (options.mirrors !== undefined && (!Array.isArray(options.mirrors) || options.mirrors.length === 0 || !options.mirrors.every((m) => typeof m === 'string'))) {
+    throw new InvalidArgumentError('options.mirrors', 'a non-empty array of base URLs', options.mirrors);
+  }
+  const names = LOAD_FASHION_MNIST_DEFAULTS.sources;
+  if (options.sources !== undefined) {
+    if (!Array.isArray(options.sources)) throw new InvalidArgumentError('options.sources', `an array of ${names.map((n) => `'${n}'`).join(', ')}`, options.sources);
+    options.sources.forEach((name, i) => assertOneOf(`options.sources[${i}]`, name, names));
+  }
+  const idleTimeoutMs = options.idleTimeoutMs ?? LOAD_FASHION_MNIST_DEFAULTS.idleTimeoutMs;
+  assertInteger('options.idleTimeoutMs', idleTimeoutMs);
+  const sources = options.sources ?? names;
+  return {
+    dir: options.dir,
+    sources: sources.filter((name): name is LocalSource => name !== 'download'),
+    cacheDir: options.cacheDir ?? defaultCacheDir(),
+    download: (options.download ?? LOAD_FASHION_MNIST_DEFAULTS.download) && sources.includes('download'),
+    mirrors: options.mirrors ?? LOAD_FASHION_MNIST_DEFAULTS.mirrors,
+    checksums: resolveChecksums(options.checksums),
+    onProgress: options.onProgress,
+    signal: options.signal,
+    idleTimeoutMs,
+  };
+}
+
+interface NodeLoadSettings {
   dir: string | undefined;
   sources: readonly LocalSource[];
   cacheDir: string;
@@ -29,7 +152,7 @@ export interface NodeLoadSettings {
   idleTimeoutMs: number;
 }
 
-export type LocalSource = 'env' | 'keras' | 'cache' | 'debian';
+type LocalSource = 'env' | 'keras' | 'cache' | 'debian';
 
 interface Candidate {
   kind: FashionMnistSource['kind'];
@@ -86,7 +209,7 @@ async function readLocal(spec: FileSpec, path: string, checksums: FashionMnistCh
 }
 
 /** Finds the first complete local source, else downloads into the cache; returns the verified files. */
-export async function loadFromNode(settings: NodeLoadSettings): Promise<{ files: DecodedFile[]; source: FashionMnistSource }> {
+async function loadFromNode(settings: NodeLoadSettings): Promise<{ files: DecodedFile[]; source: FashionMnistSource }> {
   const searched = candidates(settings);
   for (const candidate of searched) {
     const paths = await findAll(candidate.dir);
@@ -124,8 +247,8 @@ async function downloadFile(spec: FileSpec, settings: NodeLoadSettings): Promise
       failures.push(error);
     }
   }
-  const reasons = failures.map((e, i) => `${settings.mirrors[i]}: ${(e as Error).message}`).join('; ');
-  throw new DatasetUnavailableError(`Could not download ${spec.name}.gz from any mirror (${reasons}).`, failures);
+  const reasons = failures.map((e) => (e as Error).message.replace(/\.$/, '')).join('; ');
+  throw new DatasetUnavailableError(`Could not download ${spec.name}.gz from any mirror (${reasons}).`, { cause: new AggregateError(failures) });
 }
 
 /**
@@ -145,7 +268,7 @@ async function downloadFrom(url: string, spec: FileSpec, settings: NodeLoadSetti
   const handle = await open(tempPath, 'wx');
   try {
     const response = await fetch(url, { signal });
-    if (!response.ok || !response.body) throw new FashionMnistError(`HTTP ${response.status} ${response.statusText}`.trim());
+    if (!response.ok || !response.body) throw new DownloadError(url, `HTTP ${response.status} ${response.statusText}`.trim());
     const total = Number(response.headers.get('content-length')) || undefined;
     const chunks: Uint8Array[] = [];
     let loaded = 0;
@@ -160,10 +283,10 @@ async function downloadFrom(url: string, spec: FileSpec, settings: NodeLoadSetti
         settings.onProgress?.({ file: spec.name, url, loaded, total });
       }
     } catch (error) {
-      if (idle.signal.aborted) throw new FashionMnistError(`no data received for ${settings.idleTimeoutMs} ms`);
-      throw new FashionMnistError(`connection failed after ${loaded} bytes (${(error as Error).message})`);
+      if (idle.signal.aborted) throw new DownloadError(url, `no data received for ${settings.idleTimeoutMs} ms`, { cause: error });
+      throw new DownloadError(url, `connection failed after ${loaded} bytes (${(error as Error).message})`, { cause: error });
     }
-    if (total !== undefined && loaded !== total) throw new FashionMnistError(`received ${loaded} of ${total} bytes`);
+    if (total !== undefined && loaded !== total) throw new DownloadError(url, `received ${loaded} of ${total} bytes`);
     await handle.sync();
     await handle.close();
     const decoded = await decodeFile(spec, Buffer.concat(chunks), url, settings.checksums, nodeGunzip);

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.js';
 import type { EpochLogs, TrainingCallbacks } from './train.js';
 
 /** Where {@link progressBar} writes: `process.stdout`, or anything with `write`. */
@@ -79,7 +80,7 @@ function formatLogs(logs: Partial<Record<string, number>>): string {
  */
 export function progressBar(options: ProgressBarOptions = {}): TrainingCallbacks {
   const stream = options.stream ?? (globalThis as { process?: { stdout?: ProgressStream } }).process?.stdout;
-  if (!stream) throw new TypeError('progressBar() needs options.stream outside Node.');
+  if (!stream) throw new InvalidArgumentError('options.stream', 'a writable stream (there is no process.stdout to default to outside Node)', options.stream);
   const interval = options.intervalMs ?? 100;
   let epochs = 0;
   let steps = 0;

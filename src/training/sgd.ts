@@ -151,4 +151,26 @@ export class KerasSGD extends tf.Optimizer {
     return new cls(config as KerasSGDOptions);
   }
 }
-tf.serialization.registerClass(KerasSGD);
+
+/**
+ * Registers {@link KerasSGD} with tfjs' serialisation, so that a model saved with this optimizer
+ * loads with it (`tf.loadLayersModel` looks optimizers up by class name). Idempotent; the library's
+ * own loaders call it, so you need it only when you load such a model with tfjs directly.
+ *
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts
+ * import { loadLayersModel } from '@tensorflow/tfjs-layers';
+ * import { registerKerasSGD } from 'tfjs-fashion-mnist';
+ *
+ * registerKerasSGD();
+ * const model = await loadLayersModel('https://example.com/checkpoint/model.json');
+ * ```
+ */
+export function registerKerasSGD(): void {
+  // registerClass replaces an entry of the same name, so calling it again is harmless; the check
+  // only avoids the work.
+  const registry = tf.serialization.SerializationMap.getMap().classNameMap;
+  if (registry[KerasSGD.className]?.[0] !== KerasSGD) tf.serialization.registerClass(KerasSGD);
+}

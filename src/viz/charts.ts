@@ -231,25 +231,3 @@ export async function chartToPng(spec: ChartSpec, scale = 1): Promise<Uint8Array
   const svg = await chartToSvg(spec);
   return renderSvgToPng(svg, scale);
 }
-
-/**
- * Writes a chart to a file, SVG or PNG by the path's extension, atomically. Node only.
- *
- * @param spec - A Vega-Lite spec, e.g. from {@link trainingHistorySpec}.
- * @param path - A path ending in `.svg` or `.png`.
- * @returns A promise that resolves once the file is in place.
- * @throws {@link InvalidArgumentError} for another extension.
- *
- * @example
- * ```ts
- * import { saveChart, trainingHistorySpec } from 'tfjs-fashion-mnist';
- *
- * await saveChart(trainingHistorySpec({ loss: [0.5, 0.3] }), 'plot.png');
- * ```
- */
-export async function saveChart(spec: ChartSpec, path: string): Promise<void> {
-  const extension = typeof path === 'string' ? path.slice(path.lastIndexOf('.')).toLowerCase() : '';
-  if (extension !== '.svg' && extension !== '.png') throw new InvalidArgumentError('path', 'a file path ending in .svg or .png', path);
-  const { writeFileAtomic } = await import('../node/atomic.js');
-  await writeFileAtomic(path, extension === '.svg' ? await chartToSvg(spec) : await chartToPng(spec, 2));
-}

@@ -2,8 +2,7 @@
 // captions and charts look the same on a fresh container without system fonts, in Node and in the
 // browser.
 import type { Resvg as ResvgClass } from '@resvg/resvg-wasm';
-import { FashionMnistError } from '../errors.js';
-import { isNode } from '../validate.js';
+import { RendererError } from '../errors.js';
 
 /** The family name of the bundled font (DejaVu Sans from `@fontsource/dejavu-sans`). */
 export const FONT_FAMILY = 'DejaVu Sans';
@@ -25,15 +24,17 @@ interface Renderer {
 }
 
 let configured: RendererAssets | undefined;
+let defaultAssets: (() => Promise<RendererAssets>) | undefined;
 let renderer: Promise<Renderer> | undefined;
 
 /**
  * Tells the caption and chart renderer where its WebAssembly binary and font are. Needed in the
- * browser only: in Node both are read from node_modules. Call before the first montage or chart.
+ * browser; in Node the functions of `tfjs-fashion-mnist/node` read both from node_modules unless
+ * this was called. Call before the first captioned montage or chart PNG.
  *
  * @param assets - The resvg wasm and the font files; see {@link RendererAssets}.
  * @returns Nothing.
- * @throws {@link FashionMnistError} when called after the renderer has started with other assets.
+ * @throws {@link RendererError} when called after the renderer has started with other assets.
  *
  * @example
  * ```ts
@@ -46,19 +47,25 @@ let renderer: Promise<Renderer> | undefined;
  * ```
  */
 export function configureRenderer(assets: RendererAssets): void {
-  if (renderer) throw new FashionMnistError('configureRenderer() must be called before the first montage or chart is rendered.');
+  if (renderer) throw new RendererError('configureRenderer() must be called before the first montage or chart is rendered.');
   configured = assets;
+}
+
+/**
+ * Where the assets come from when {@link configureRenderer} was not called: the Node entry passes a
+ * reader of node_modules. Only the first provider counts, and nothing is read until text is drawn.
+ */
+export function provideDefaultRendererAssets(load: () => Promise<RendererAssets>): void {
+  defaultAssets ??= load;
 }
 
 async function loadRenderer(): Promise<Renderer> {
   const resvg = await import('@resvg/resvg-wasm');
-  let assets = configured;
+  const assets = configured ?? (await defaultAssets?.());
   if (!assets) {
-    if (!isNode()) {
-      throw new FashionMnistError('In the browser, call configureRenderer({ wasm, fonts }) before rendering captions or charts.');
-    }
-    const { nodeRendererAssets } = await import('./node-assets.js');
-    assets = await nodeRendererAssets();
+    throw new RendererError(
+      "The caption and chart renderer has no font or wasm: call configureRenderer({ wasm, fonts }) first (in Node, import from 'tfjs-fashion-mnist/node', which finds them itself).",
+    );
   }
   await resvg.initWasm(assets.wasm as Parameters<typeof resvg.initWasm>[0]);
   return { Resvg: resvg.Resvg, fonts: assets.fonts };

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FashionMnistError, InvalidArgumentError } from '../errors.js';
-import { isNode } from '../validate.js';
+import { InvalidArgumentError, WasmBackendError } from '../errors.js';
 import { registerWasmTrainingKernels } from './training-kernels.js';
 
 /** Options of {@link useWasmBackend}. Every field is optional. */
@@ -41,61 +40,58 @@ export interface WasmBackendInfo {
  *
  * @param options - Threads and kernels; see {@link UseWasmBackendOptions}.
  * @returns The thread count in use and whether the training kernels are registered.
- * @throws {@link FashionMnistError} when `@tensorflow/tfjs-backend-wasm` is not imported or the
+ * @throws {@link WasmBackendError} when `@tensorflow/tfjs-backend-wasm` is not imported or the
  *   backend cannot start; {@link InvalidArgumentError} for a bad thread count.
  *
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-wasm';
- * import { useWasmBackend } from 'tfjs-fashion-mnist';
+ * import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
  *
  * const { threads } = await useWasmBackend();
  * console.log(`wasm backend on ${threads} threads`);
  * ```
  */
-export async function useWasmBackend(options: UseWasmBackendOptions = {}): Promise<WasmBackendInfo> {
+export function useWasmBackend(options: UseWasmBackendOptions = {}): Promise<WasmBackendInfo> {
+  return startWasmBackend(options, undefined);
+}
+
+/** The factory tfjs-backend-wasm registered, to start it again single-threaded after a failed start. */
+export interface WasmRegistration {
+  factory: () => tf.KernelBackend | Promise<tf.KernelBackend>;
+  priority: number;
+}
+
+/** Starts the threaded build in a runtime that needs help to (Node); resolves to whether it started. */
+export type StartThreaded = (threads: number | 'auto', registration: WasmRegistration) => Promise<boolean>;
+
+/**
+ * {@link useWasmBackend} for both entries: `startThreaded` is the Node entry's way to start the
+ * threaded build; without it, threads come from a cross-origin isolated browser page or not at all.
+ */
+export async function startWasmBackend(options: UseWasmBackendOptions, startThreaded: StartThreaded | undefined): Promise<WasmBackendInfo> {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
   const requested = options.threads ?? 'auto';
   if (requested !== 'auto' && (!Number.isInteger(requested) || requested < 1 || requested > 64)) {
     throw new InvalidArgumentError('options.threads', "'auto' or an integer from 1 to 64", requested);
   }
   const registration = tf.engine().registryFactory['wasm'];
-  if (!registration) {
-    throw new FashionMnistError("The WebAssembly backend is not loaded: import '@tensorflow/tfjs-backend-wasm' before calling useWasmBackend().");
-  }
+  if (!registration) throw new WasmBackendError("The WebAssembly backend is not loaded: import '@tensorflow/tfjs-backend-wasm' before calling useWasmBackend().");
   const trainingKernels = options.trainingKernels ?? true;
   if (trainingKernels) registerWasmTrainingKernels();
 
   const alreadyStarted = tf.engine().registry['wasm'] !== undefined;
   let started: boolean;
-  if (!alreadyStarted && isNode()) {
-    const { cpus } = await import('node:os');
-    const threads = requested === 'auto' ? cpus().length : requested;
-    started = threads > 1 ? await startThreaded(threads, registration) : await tf.setBackend('wasm');
+  if (!alreadyStarted && startThreaded) {
+    started = await startThreaded(requested, registration);
   } else if (!alreadyStarted && requested !== 1 && globalThis.crossOriginIsolated === true && typeof navigator !== 'undefined') {
     const threads = requested === 'auto' ? navigator.hardwareConcurrency || 1 : requested;
     started = await withReportedCores(2 * threads, () => tf.setBackend('wasm'));
   } else {
     started = await tf.setBackend('wasm');
   }
-  if (!started) throw new FashionMnistError('The WebAssembly backend failed to start; see the warnings above.');
+  if (!started) throw new WasmBackendError('The WebAssembly backend failed to start; see the warnings above.');
   return { threads: threadCount(), trainingKernels };
-}
-
-async function startThreaded(threads: number, registration: { factory: () => tf.KernelBackend | Promise<tf.KernelBackend>; priority: number }): Promise<boolean> {
-  const { withNodeWasmThreads } = await import('./node-threads.js');
-  const flags = tf.env();
-  const previous = flags.getFlags()['WASM_HAS_MULTITHREAD_SUPPORT'];
-  flags.set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-  try {
-    if (await withNodeWasmThreads(threads, () => tf.setBackend('wasm'))) return true;
-  } catch {
-    // Fall through to the single-threaded build below.
-  }
-  // A failed start leaves the backend unusable: register its factory anew, single-threaded.
-  flags.set('WASM_HAS_MULTITHREAD_SUPPORT', previous ?? false);
-  tf.removeBackend('wasm');
-  tf.registerBackend('wasm', registration.factory, registration.priority);
-  return tf.setBackend('wasm');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { WasmBackendError } from '../errors.js';
 import { getKernel, type KernelBackend, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 
 /**
@@ -16,7 +17,7 @@ export class KernelRunner {
   /** Runs kernel `name`; the result is freed by {@link release} unless it is {@link keep}-ed. */
   run(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
     const kernelFunc = this.fallbacks.get(name) ?? getKernel(name, this.backendName)?.kernelFunc;
-    if (!kernelFunc) throw new Error(`Kernel '${name}' is not registered for backend '${this.backendName}'.`);
+    if (!kernelFunc) throw new WasmBackendError(`Kernel '${name}' is not registered for backend '${this.backendName}'; this version of the backend is not supported.`);
     const result = kernelFunc({ inputs, backend: this.backend, attrs }) as TensorInfo;
     this.temporaries.push(result);
     return result;

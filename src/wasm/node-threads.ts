@@ -11,6 +11,14 @@
 //      while the main thread blocks waiting for the thread pool, which deadlocks. They start bare.
 //   4. XNNPACK's thread pool is capped at half the logical cores (assuming hyper-threading), so a
 //      2-core machine gets one thread. os.cpus() reports twice the requested threads meanwhile.
+// Two things of the threaded build outlive initialisation and are defused for good:
+//   5. Emscripten refs a worker while it runs a pthread and unrefs it when the thread returns. XNNPACK's
+//      pool threads never return, so the process would never exit (emscripten issue 12801). They
+//      only serve synchronous kernel calls of the main thread, so nothing is lost when Node exits
+//      under them: the pool's workers ignore ref() (emscripten unrefs them once they are loaded).
+//   6. The build installs process 'uncaughtException' and 'unhandledRejection' handlers that rethrow,
+//      which turns any later uncaught error of the program into exit code 7 with the build's source
+//      as the error's location. The handlers it added are removed again.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -54,20 +62,29 @@ export async function withNodeWasmThreads<T>(threads: number, initialise: () => 
     writeFileSync(worker, prelude + text);
     return worker;
   };
-  workerThreads.Worker = class BareWorker extends OriginalWorker {
+  // The build keeps this class (as globalThis.Worker) for workers it adds after initialisation.
+  workerThreads.Worker = class PoolWorker extends OriginalWorker {
     constructor(filename: string | URL, options?: workerThreads.WorkerOptions) {
       super(filename, { ...options, execArgv: [] });
-      // The pool's workers only serve synchronous kernel calls; they must not keep Node running.
-      this.unref();
     }
+
+    // Left referenced until it has loaded, so that Node waits for the pool while the backend starts.
+    override ref(): void {}
   };
   os.cpus = () => {
     const cpus = originalCpus();
     return Array.from({ length: 2 * threads }, (_, i) => cpus[i % cpus.length]!);
   };
+  const processEvents = ['uncaughtException', 'unhandledRejection'] as const;
+  const listenersBefore = processEvents.map((event) => process.listeners(event));
   try {
     return await initialise();
   } finally {
+    processEvents.forEach((event, i) => {
+      for (const listener of process.listeners(event)) {
+        if (!listenersBefore[i]!.includes(listener)) process.removeListener(event, listener);
+      }
+    });
     globalThis.Blob = OriginalBlob;
     URL.createObjectURL = originalCreateObjectURL;
     os.cpus = originalCpus;

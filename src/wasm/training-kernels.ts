@@ -11,7 +11,7 @@ import {
   type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { FashionMnistError } from '../errors.js';
+import { WasmBackendError } from '../errors.js';
 import { registerBatchNormGradient, registerReductionGradients } from './gradients.js';
 import { KernelRunner } from './kernel-runner.js';
 
@@ -399,7 +399,7 @@ export const WASM_TRAINING_KERNELS: readonly string[] = REPLACEMENTS.map((k) => 
  * tfjs-core's own gradients on every other backend.
  *
  * @returns The names of the kernels registered.
- * @throws {@link FashionMnistError} when `@tensorflow/tfjs-backend-wasm` has not been imported.
+ * @throws {@link WasmBackendError} when `@tensorflow/tfjs-backend-wasm` has not been imported.
  *
  * @example
  * ```ts
@@ -416,7 +416,7 @@ export function registerWasmTrainingKernels(): readonly string[] {
   if (registered) return WASM_TRAINING_KERNELS;
   const conv2d = getKernel('Conv2D', BACKEND);
   if (!conv2d || !engine().registryFactory[BACKEND]) {
-    throw new FashionMnistError(
+    throw new WasmBackendError(
       "The WebAssembly backend is not loaded: import '@tensorflow/tfjs-backend-wasm' before calling registerWasmTrainingKernels().",
     );
   }

@@ -5,11 +5,12 @@
 //   evaluate  report, confusion matrix and montage for a saved model
 //   predict   classify your own PNG or JPEG pictures with a saved model
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { renderBar } from '../src/training/progress.js';
+import { renderBar } from './training/progress.js';
 import {
   buildMiniVGGNet,
   buildMontage,
@@ -32,10 +33,10 @@ import {
   toFashionMnistPixels,
   trainFashionMnist,
   trainingHistorySpec,
-  useWasmBackend,
   type FashionMnist,
   type FashionMnistSplit,
-} from '../src/index.js';
+} from './node.js';
+import { useWasmBackend } from './wasm/node.js';
 
 const HELP = `Usage: tfjs-fashion-mnist <command> [options]
 
@@ -62,6 +63,7 @@ Options for all commands:
                             places, then download)
   --out <dir>               Output folder (default: output)
   -h, --help                Show this help
+  -v, --version             Show the version
 `;
 
 const OPTIONS = {
@@ -76,6 +78,7 @@ const OPTIONS = {
   'data-dir': { type: 'string' },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -242,6 +245,12 @@ async function main(argv: string[]): Promise<number> {
   const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   if (flags.help) {
     process.stdout.write(HELP);
+    return 0;
+  }
+  if (flags.version) {
+    // The same relative path from src/cli.ts and from dist/cli.js.
+    const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+    process.stdout.write(`${version}\n`);
     return 0;
   }
   const [command = 'train', ...rest] = positionals;

@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
-import { DataVerificationError, FashionMnistError, InvalidArgumentError } from '../errors.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataVerificationError, InvalidArgumentError, ModelFileError } from '../errors.js';
 import { sha256Hex } from '../datasets/decode.js';
-import { isNode } from '../validate.js';
-import type { HistoryRecord, TrainingCallbacks, TrainingResult } from './train.js';
-import './sgd.js';
+import type { HistoryRecord, TrainingCallbacks, TrainingResult } from '../training/train.js';
+import { registerKerasSGD } from '../training/sgd.js';
+import { writeModelDirectory } from './model-files.js';
 
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
@@ -28,15 +30,11 @@ export interface SavedModel {
   sha256: string;
 }
 
-function requireNode(what: string): void {
-  if (!isNode()) throw new FashionMnistError(`${what} needs Node; in the browser use model.save('indexeddb://...') or 'downloads://'.`);
-}
-
 /**
  * Saves a model to a directory in the standard TensorFlow.js format (`model.json` plus
  * `weights.bin`, loadable by `tf.loadLayersModel`), without tfjs-node. Written atomically: the files
  * go to a temporary directory beside the target, the weights are read back and checked against
- * their SHA-256, and only then does the directory replace the old one. Node only.
+ * their SHA-256, and only then does the directory replace the old one.
  *
  * @param model - The model to save.
  * @param dir - The directory to write; its parent must exist. An existing model there is replaced.
@@ -48,7 +46,7 @@ function requireNode(what: string): void {
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-cpu';
- * import { buildMiniVGGNet, loadModel, saveModel } from 'tfjs-fashion-mnist';
+ * import { buildMiniVGGNet, loadModel, saveModel } from 'tfjs-fashion-mnist/node';
  *
  * await saveModel(buildMiniVGGNet(), 'out/model');
  * const model = await loadModel('out/model');
@@ -56,8 +54,6 @@ function requireNode(what: string): void {
  */
 export async function saveModel(model: LayersModel, dir: string, options: SaveModelOptions = {}): Promise<SavedModel> {
   if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('dir', 'a non-empty directory path', dir);
-  requireNode('saveModel');
-  const { writeModelDirectory } = await import('../node/model-files.js');
   let saved: SavedModel | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -88,17 +84,17 @@ export async function saveModel(model: LayersModel, dir: string, options: SaveMo
 /**
  * Loads a model saved by {@link saveModel} (or any tfjs `model.json` with its weight files in the
  * same directory), checking the weights' size and, when recorded, their SHA-256. A model saved with
- * its optimizer comes back compiled with it, state included. Node only.
+ * its optimizer comes back compiled with it, state included.
  *
  * @param dir - The directory holding `model.json`.
  * @returns The model.
  * @throws {@link DataVerificationError} when the weights are truncated or corrupt;
- *   {@link FashionMnistError} when the directory holds no model.
+ *   {@link ModelFileError} when the directory holds no readable model.
  *
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-cpu';
- * import { loadModel } from 'tfjs-fashion-mnist';
+ * import { loadModel } from 'tfjs-fashion-mnist/node';
  *
  * const model = await loadModel('out/model');
  * model.summary();
@@ -106,9 +102,6 @@ export async function saveModel(model: LayersModel, dir: string, options: SaveMo
  */
 export async function loadModel(dir: string): Promise<LayersModel> {
   if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('dir', 'a non-empty directory path', dir);
-  requireNode('loadModel');
-  const { readFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
   let json: {
     modelTopology: object;
     weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
@@ -119,7 +112,7 @@ export async function loadModel(dir: string): Promise<LayersModel> {
   try {
     json = JSON.parse(await readFile(join(dir, MODEL_FILE), 'utf8'));
   } catch (error) {
-    throw new FashionMnistError(`No readable ${MODEL_FILE} in ${dir} (${(error as Error).message}).`);
+    throw new ModelFileError(join(dir, MODEL_FILE), `No readable ${MODEL_FILE} in ${dir} (${(error as Error).message}).`, { cause: error });
   }
   const parts = await Promise.all(json.weightsManifest.flatMap((group) => group.paths).map((path) => readFile(join(dir, path))));
   const weights = new Uint8Array(Buffer.concat(parts));
@@ -130,6 +123,7 @@ export async function loadModel(dir: string): Promise<LayersModel> {
     const actual = await sha256Hex(weights);
     if (actual !== json.weightsSha256) throw new DataVerificationError(join(dir, WEIGHTS_FILE), 'the SHA-256 of the weights', json.weightsSha256, actual);
   }
+  registerKerasSGD();
   return loadLayersModel(
     tf.io.fromMemory({
       modelTopology: json.modelTopology,
@@ -161,7 +155,7 @@ export interface Checkpoint {
 /**
  * A callback for {@link trainFashionMnist} that saves a checkpoint after every epoch: the model, the
  * optimizer's state and the epoch's history, in one atomic directory write. A run killed mid-epoch
- * resumes with {@link loadCheckpoint} and loses only that epoch. Node only.
+ * resumes with {@link loadCheckpoint} and loses only that epoch.
  *
  * @param model - The model being trained.
  * @param dir - The checkpoint directory (replaced at each epoch).
@@ -170,7 +164,7 @@ export interface Checkpoint {
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-wasm';
- * import { buildMiniVGGNet, checkpointCallback, loadFashionMnist, trainFashionMnist, useWasmBackend } from 'tfjs-fashion-mnist';
+ * import { buildMiniVGGNet, checkpointCallback, loadFashionMnist, trainFashionMnist, useWasmBackend } from 'tfjs-fashion-mnist/node';
  *
  * await useWasmBackend();
  * const model = buildMiniVGGNet();
@@ -193,12 +187,12 @@ export function checkpointCallback(model: LayersModel, dir: string): TrainingCal
  *
  * @param dir - The checkpoint directory.
  * @returns The model with its optimizer state, the next epoch and the history so far.
- * @throws {@link FashionMnistError} when the directory holds no checkpoint.
+ * @throws {@link ModelFileError} when the directory holds no checkpoint.
  *
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-wasm';
- * import { loadCheckpoint, loadFashionMnist, trainFashionMnist, useWasmBackend } from 'tfjs-fashion-mnist';
+ * import { loadCheckpoint, loadFashionMnist, trainFashionMnist, useWasmBackend } from 'tfjs-fashion-mnist/node';
  *
  * await useWasmBackend();
  * const { model, initialEpoch, history } = await loadCheckpoint('out/checkpoint');
@@ -208,6 +202,6 @@ export function checkpointCallback(model: LayersModel, dir: string): TrainingCal
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const model = await loadModel(dir);
   const state = (model.getUserDefinedMetadata() as { tfjsFashionMnistCheckpoint?: CheckpointState } | undefined)?.tfjsFashionMnistCheckpoint;
-  if (!state || !model.optimizer) throw new FashionMnistError(`${dir} holds a model but not a training checkpoint (no optimizer state or epoch).`);
+  if (!state || !model.optimizer) throw new ModelFileError(dir, `${dir} holds a model but not a training checkpoint (no optimizer state or epoch).`);
   return { model, initialEpoch: state.epoch + 1, history: state.history };
 }

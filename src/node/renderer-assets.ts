@@ -1,7 +1,7 @@
-// Node-only: finds resvg's wasm and the bundled font in node_modules.
+// Finds resvg's wasm and the bundled font in node_modules.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { RendererAssets } from './renderer.js';
+import type { RendererAssets } from '../viz/renderer.js';
 
 export async function nodeRendererAssets(): Promise<RendererAssets> {
   const require = createRequire(import.meta.url);

@@ -1,0 +1,12 @@
+// tfjs-fashion-mnist/node: everything of the platform-neutral entry, plus what needs Node: the
+// loader's local folders, caches and downloads, saving and loading models and checkpoints, writing
+// PNGs and charts, and decoding image files. Where a name exists in both entries (loadFashionMnist,
+// buildMontage, chartToPng) this entry's version takes the same arguments and does more.
+export * from './index.js';
+
+export { loadFashionMnist } from './datasets/node.js';
+export type { NodeLoadFashionMnistOptions } from './datasets/node.js';
+export { buildMontage, chartToPng, saveChart } from './node/render.js';
+export { decodeImage, decodePng, savePng } from './node/images.js';
+export { checkpointCallback, loadCheckpoint, loadModel, saveModel } from './node/model-io.js';
+export type { Checkpoint, SavedModel, SaveModelOptions } from './node/model-io.js';

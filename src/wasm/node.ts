@@ -1,0 +1,53 @@
+// The wasm entry for Node (the `node` condition of `tfjs-fashion-mnist/wasm`): the same API as
+// src/wasm/index.ts, with the threaded build started through the worker_threads shim.
+import { cpus } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { startWasmBackend, type UseWasmBackendOptions, type WasmBackendInfo, type WasmRegistration } from './backend.js';
+import { withNodeWasmThreads } from './node-threads.js';
+
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './training-kernels.js';
+export type { UseWasmBackendOptions, WasmBackendInfo } from './backend.js';
+export { WasmBackendError } from '../errors.js';
+
+/**
+ * Makes the WebAssembly backend the active backend, ready to train, in Node: registers the library's
+ * training kernels and starts the backend's multi-threaded build on every core through a small shim
+ * (upstream disables threads in Node). Falls back to one thread if the threaded build fails to start.
+ * The process still exits by itself when its work is done, and uncaught errors are reported by Node
+ * as usual. Import `@tensorflow/tfjs-backend-wasm` first; call this before any other backend work.
+ *
+ * @param options - Threads and kernels; see {@link UseWasmBackendOptions}.
+ * @returns The thread count in use and whether the training kernels are registered.
+ * @throws {@link WasmBackendError} when `@tensorflow/tfjs-backend-wasm` is not imported or the
+ *   backend cannot start; {@link InvalidArgumentError} for a bad thread count.
+ *
+ * @example
+ * ```ts
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
+ *
+ * const { threads } = await useWasmBackend();
+ * console.log(`wasm backend on ${threads} threads`);
+ * ```
+ */
+export function useWasmBackend(options: UseWasmBackendOptions = {}): Promise<WasmBackendInfo> {
+  return startWasmBackend(options, startThreadedInNode);
+}
+
+async function startThreadedInNode(requested: number | 'auto', registration: WasmRegistration): Promise<boolean> {
+  const threads = requested === 'auto' ? cpus().length : requested;
+  if (threads === 1) return tf.setBackend('wasm');
+  const flags = tf.env();
+  const previous = flags.getFlags()['WASM_HAS_MULTITHREAD_SUPPORT'];
+  flags.set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  try {
+    if (await withNodeWasmThreads(threads, () => tf.setBackend('wasm'))) return true;
+  } catch {
+    // Fall through to the single-threaded build below.
+  }
+  // A failed start leaves the backend unusable: register its factory anew, single-threaded.
+  flags.set('WASM_HAS_MULTITHREAD_SUPPORT', previous ?? false);
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', registration.factory, registration.priority);
+  return tf.setBackend('wasm');
+}
