@@ -18,7 +18,8 @@
 //      under them: the pool's workers ignore ref() (emscripten unrefs them once they are loaded).
 //   6. The build installs process 'uncaughtException' and 'unhandledRejection' handlers that rethrow,
 //      which turns any later uncaught error of the program into exit code 7 with the build's source
-//      as the error's location. The handlers it added are removed again.
+//      as the error's location. The handlers it added are removed again (withoutBackendProcessHandlers,
+//      which the single-threaded build needs as well).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -68,26 +69,36 @@ export async function withNodeWasmThreads<T>(threads: number, initialise: () => 
       super(filename, { ...options, execArgv: [] });
     }
 
-    // Left referenced until it has loaded, so that Node waits for the pool while the backend starts.
+    // See 5 above. Not unreferenced up front: emscripten does so once the worker has loaded, and until
+    // then Node must wait for the pool while the backend starts.
     override ref(): void {}
   };
   os.cpus = () => {
     const cpus = originalCpus();
     return Array.from({ length: 2 * threads }, (_, i) => cpus[i % cpus.length]!);
   };
-  const processEvents = ['uncaughtException', 'unhandledRejection'] as const;
-  const listenersBefore = processEvents.map((event) => process.listeners(event));
   try {
-    return await initialise();
+    return await withoutBackendProcessHandlers(initialise);
   } finally {
-    processEvents.forEach((event, i) => {
-      for (const listener of process.listeners(event)) {
-        if (!listenersBefore[i]!.includes(listener)) process.removeListener(event, listener);
-      }
-    });
     globalThis.Blob = OriginalBlob;
     URL.createObjectURL = originalCreateObjectURL;
     os.cpus = originalCpus;
     workerThreads.Worker = OriginalWorker;
+  }
+}
+
+/** Runs `initialise` (which starts the wasm backend) and removes the process handlers it installed. */
+export async function withoutBackendProcessHandlers<T>(initialise: () => Promise<T>): Promise<T> {
+  const uncaughtException = process.listeners('uncaughtException');
+  const unhandledRejection = process.listeners('unhandledRejection');
+  try {
+    return await initialise();
+  } finally {
+    for (const listener of process.listeners('uncaughtException')) {
+      if (!uncaughtException.includes(listener)) process.removeListener('uncaughtException', listener);
+    }
+    for (const listener of process.listeners('unhandledRejection')) {
+      if (!unhandledRejection.includes(listener)) process.removeListener('unhandledRejection', listener);
+    }
   }
 }

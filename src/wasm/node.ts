@@ -3,7 +3,7 @@
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { startWasmBackend, type UseWasmBackendOptions, type WasmBackendInfo, type WasmRegistration } from './backend.js';
-import { withNodeWasmThreads } from './node-threads.js';
+import { withNodeWasmThreads, withoutBackendProcessHandlers } from './node-threads.js';
 
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './training-kernels.js';
 export type { UseWasmBackendOptions, WasmBackendInfo } from './backend.js';
@@ -36,7 +36,8 @@ export function useWasmBackend(options: UseWasmBackendOptions = {}): Promise<Was
 
 async function startThreadedInNode(requested: number | 'auto', registration: WasmRegistration): Promise<boolean> {
   const threads = requested === 'auto' ? cpus().length : requested;
-  if (threads === 1) return tf.setBackend('wasm');
+  // Both builds install process handlers that turn uncaught errors into exit code 7; see node-threads.ts.
+  if (threads === 1) return withoutBackendProcessHandlers(() => tf.setBackend('wasm'));
   const flags = tf.env();
   const previous = flags.getFlags()['WASM_HAS_MULTITHREAD_SUPPORT'];
   flags.set('WASM_HAS_MULTITHREAD_SUPPORT', true);
@@ -49,5 +50,5 @@ async function startThreadedInNode(requested: number | 'auto', registration: Was
   flags.set('WASM_HAS_MULTITHREAD_SUPPORT', previous ?? false);
   tf.removeBackend('wasm');
   tf.registerBackend('wasm', registration.factory, registration.priority);
-  return tf.setBackend('wasm');
+  return withoutBackendProcessHandlers(() => tf.setBackend('wasm'));
 }
