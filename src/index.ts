@@ -38,7 +38,7 @@ export type { ClassLabels } from './metrics/inputs.js';
 export { buildMontage, MONTAGE_DEFAULTS } from './viz/montage.js';
 export type { MontageImages, MontageOptions } from './viz/montage.js';
 export type { RgbImage } from './viz/image.js';
-export { drawImageToCanvas, encodePng } from './viz/png.js';
+export { drawImageToCanvas } from './viz/canvas.js';
 export { configureRenderer } from './viz/renderer.js';
 export type { RendererAssets } from './viz/renderer.js';
 export { chartToPng, chartToSvg, confusionMatrixSpec, trainingHistorySpec } from './viz/charts.js';

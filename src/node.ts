@@ -8,5 +8,6 @@ export { loadFashionMnist } from './datasets/node.js';
 export type { NodeLoadFashionMnistOptions } from './datasets/node.js';
 export { buildMontage, chartToPng, saveChart } from './node/render.js';
 export { decodeImage, decodePng, savePng } from './node/images.js';
+export { encodePng } from './viz/png.js';
 export { checkpointCallback, loadCheckpoint, loadModel, saveModel } from './node/model-io.js';
 export type { Checkpoint, SavedModel, SaveModelOptions } from './node/model-io.js';

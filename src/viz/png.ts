@@ -1,3 +1,5 @@
+// PNG encoding (fast-png). Reached only from the Node entry, so browser bundles carry no image codec;
+// in a browser, draw on a canvas (canvas.ts) and let the canvas encode.
 import { encode } from 'fast-png';
 import { InvalidArgumentError } from '../errors.js';
 import { assertRgbImage, type RgbImage } from './image.js';
@@ -11,7 +13,7 @@ import { assertRgbImage, type RgbImage } from './image.js';
  *
  * @example
  * ```ts
- * import { encodePng } from 'tfjs-fashion-mnist';
+ * import { encodePng } from 'tfjs-fashion-mnist/node';
  *
  * const png = encodePng({ width: 1, height: 1, data: new Uint8Array([255, 0, 0]) });
  * console.log(png.length > 0); // true
@@ -20,35 +22,4 @@ import { assertRgbImage, type RgbImage } from './image.js';
 export function encodePng(image: RgbImage): Uint8Array {
   assertRgbImage(image, 'image');
   return encode({ width: image.width, height: image.height, data: image.data, channels: 3, depth: 8 });
-}
-
-/**
- * Draws an RGB image on a canvas (browser), resizing the canvas to the image.
- *
- * @param image - The image, e.g. a montage from {@link buildMontage}.
- * @param canvas - The canvas to draw on.
- * @returns Nothing.
- * @throws {@link InvalidArgumentError} for a malformed image.
- *
- * @example
- * ```ts
- * import { drawImageToCanvas } from 'tfjs-fashion-mnist';
- *
- * drawImageToCanvas({ width: 1, height: 1, data: new Uint8Array([255, 0, 0]) }, document.querySelector('canvas')!);
- * ```
- */
-export function drawImageToCanvas(image: RgbImage, canvas: HTMLCanvasElement | OffscreenCanvas): void {
-  assertRgbImage(image, 'image');
-  canvas.width = image.width;
-  canvas.height = image.height;
-  const context = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
-  if (!context) throw new InvalidArgumentError('canvas', 'a canvas with a 2d context', canvas);
-  const rgba = new Uint8ClampedArray(image.width * image.height * 4);
-  for (let p = 0, q = 0; p < image.data.length; p += 3, q += 4) {
-    rgba[q] = image.data[p]!;
-    rgba[q + 1] = image.data[p + 1]!;
-    rgba[q + 2] = image.data[p + 2]!;
-    rgba[q + 3] = 255;
-  }
-  context.putImageData(new ImageData(rgba, image.width, image.height), 0, 0);
 }
