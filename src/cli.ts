@@ -4,7 +4,8 @@
 //             report, plot.png, montage.png, history.json and the saved model into --out
 //   evaluate  report, confusion matrix and montage for a saved model
 //   predict   classify your own PNG or JPEG pictures with a saved model
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -177,7 +178,7 @@ async function train(flags: Flags): Promise<void> {
   const learningRate = numberFlag(flags, 'lr', 0.01);
   const seed = integerFlag(flags, 'seed', 42, 0);
   const limit = flags.limit === undefined ? undefined : integerFlag(flags, 'limit', 1);
-  await mkdir(out, { recursive: true });
+  await prepareOutputFolder(out);
   console.log(`[INFO] backend: ${await selectBackend(flags)}`);
   console.log('[INFO] loading Fashion-MNIST...');
   const data = await loadData(flags, limit);
@@ -211,6 +212,14 @@ async function train(flags: Flags): Promise<void> {
   console.log(`[INFO] wrote plot.png, history.json and the model (${join(out, 'model')}) to ${out}`);
 }
 
+/** Creates the output folder, refusing a path that is something other than a folder. */
+async function prepareOutputFolder(out: string): Promise<void> {
+  const existing = await stat(out).catch(() => undefined);
+  if (existing && !existing.isDirectory()) throw new UsageError(`--out must be a folder, but ${out} is a file.`);
+  await mkdir(out, { recursive: true });
+  await access(out, constants.W_OK);
+}
+
 async function canRead(path: string): Promise<boolean> {
   return readFile(path).then(() => true, () => false);
 }
@@ -219,7 +228,7 @@ async function evaluate(flags: Flags, positionals: string[]): Promise<void> {
   const [modelDir] = positionals;
   if (!modelDir) throw new UsageError('evaluate needs the saved model directory: tfjs-fashion-mnist evaluate <model-dir>');
   const out = flags.out ?? 'output';
-  await mkdir(out, { recursive: true });
+  await prepareOutputFolder(out);
   console.log(`[INFO] backend: ${await selectBackend(flags)}`);
   const limit = flags.limit === undefined ? undefined : integerFlag(flags, 'limit', 1);
   const data = await loadData(flags, limit);
@@ -261,12 +270,39 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** File-system failures that a wrong path or permission on the user's side causes. */
+const USER_FILE_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a folder, not a file',
+  ENOTDIR: 'a part of the path is not a folder',
+  EEXIST: 'already exists',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+};
+
+/** One line for the user's mistakes (exit 2); the stack for anything else, which is a bug (exit 1). */
+function report(error: unknown): number {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`error: ${(error as Error).message}\nRun with --help for usage.`);
+    return 2;
+  }
+  if (error instanceof FashionMnistError) {
+    console.error(`error: ${error.message}`);
+    return 2;
+  }
+  const path = (error as NodeJS.ErrnoException | undefined)?.path;
+  if (code && path && USER_FILE_ERRORS[code]) {
+    console.error(`error: ${path}: ${USER_FILE_ERRORS[code]}.`);
+    return 2;
+  }
+  console.error(`error: ${(error as Error | undefined)?.stack ?? String(error)}`);
+  return 1;
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof FashionMnistError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    console.error(`error: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}`);
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error('Run with --help for usage.');
-    process.exit(known ? 2 : 1);
-  },
+  (error: unknown) => process.exit(report(error)),
 );

@@ -1,0 +1,10 @@
+// src/viz/montage.ts:72
+import '@tensorflow/tfjs-backend-cpu';
+import { buildMontage, loadFashionMnist, savePng, subsetSplit } from 'tfjs-fashion-mnist';
+
+const { test, labelNames } = await loadFashionMnist();
+const sample = subsetSplit(test, 16);
+const captions = Array.from(sample.labels, (label) => labelNames[label]!);
+const [montage] = await buildMontage(sample, [96, 96], [4, 4], { captions });
+await savePng(montage!, 'montage.png');
+export {};
