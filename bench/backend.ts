@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { useWasmBackend } from '../src/wasm/node.js';
-import { inferThroughput, trainThroughput } from './throughput.js';
+import { fitThroughput, inferThroughput, trainThroughput } from './throughput.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +43,9 @@ for (const batch of values['train-batches']!.split(',').map(Number)) {
   // The cpu backend needs minutes per step: one timed step after none for warm-up is all it gets.
   train[batch] = slow ? (batch > 32 ? { skipped: 'about 13 minutes per step' } : await trainThroughput(batch, 1, 0)) : await trainThroughput(batch, batch > 32 ? 5 : Number(values['train-steps']), batch > 32 ? 1 : 3);
 }
+// The library's training loop at the tutorial's batch, where the training kernels make it practical.
+const fit = config.startsWith('wasm-kernels-') ? await fitThroughput(32, Number(values['train-steps']), 3) : undefined;
 const inferBatch = Number(values['infer-batch']);
 const infer = await inferThroughput(slow ? 32 : inferBatch, slow ? 2 : 5);
-console.log(JSON.stringify({ config, backend: tf.getBackend(), threads, train, infer: { batch: slow ? 32 : inferBatch, ...infer } }));
+console.log(JSON.stringify({ config, backend: tf.getBackend(), threads, train, ...(fit ? { fit } : {}), infer: { batch: slow ? 32 : inferBatch, ...infer } }));
 process.exit(0);

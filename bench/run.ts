@@ -49,11 +49,20 @@ async function hasTfjsNode(): Promise<boolean> {
   return import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
 }
 
+/** Debian's python3-torch, for the PyTorch reference row (bench/torch_reference.py). */
+const PYTHON = '/usr/bin/python3';
+async function hasPyTorch(): Promise<boolean> {
+  return promisify(execFile)(PYTHON, ['-c', 'import torch']).then(() => true, () => false);
+}
+
 async function runConfig(config: string): Promise<Record<string, unknown>> {
   const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
   process.stderr.write(`[bench] ${config}...\n`);
-  const args = config === 'chromium' ? [tsx, join(root, 'bench/browser.ts')] : [tsx, join(root, 'bench/backend.ts'), '--config', config];
-  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, maxBuffer: 1 << 24, timeout: 30 * 60_000 });
+  const [command, args] =
+    config === 'pytorch'
+      ? [PYTHON, [join(root, 'bench/torch_reference.py')]]
+      : [process.execPath, config === 'chromium' ? [tsx, join(root, 'bench/browser.ts')] : [tsx, join(root, 'bench/backend.ts'), '--config', config]];
+  const { stdout } = await promisify(execFile)(command, args, { cwd: root, maxBuffer: 1 << 24, timeout: 30 * 60_000 });
   const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)!;
   return JSON.parse(line) as Record<string, unknown>;
 }
@@ -75,6 +84,7 @@ const LABELS: Record<string, string> = {
 };
 const label = (result: Record<string, unknown>): string => {
   const config = result['config'] as string;
+  if (config === 'pytorch') return `${String(result['backend'])} (Debian python3-torch, bench/torch_reference.py), ${String(result['threads'])}: the native reference`;
   if (config === 'chromium-wasm-kernels') return `tfjs-backend-wasm + tfjs-fashion-mnist kernels, ${String(result['threads'])}, in headless Chromium ${String(result['browser'])}`;
   return LABELS[config] ?? `tfjs-backend-wasm + tfjs-fashion-mnist kernels, ${config.slice('wasm-kernels-'.length)} thread(s), Node`;
 };
@@ -89,25 +99,33 @@ const configs = [
   `wasm-kernels-${cpus().length}`,
   ...(existsSync(CHROMIUM_PATH) ? ['chromium'] : []),
   ...((await hasTfjsNode()) ? ['tfjs-node'] : []),
+  ...((await hasPyTorch()) ? ['pytorch'] : []),
 ];
 const results = [];
 for (const config of [...new Set(configs)]) results.push(await runConfig(config));
 
+const pytorch = results.find((r) => r.config === 'pytorch');
+const pytorch32 = (pytorch?.train as Record<string, TrainCell> | undefined)?.['32']?.imagesPerSecond;
+/** This row's batch-32 training throughput as a fraction of PyTorch's, measured in the same run. */
+const ratio = (t: TrainCell | undefined): string => (pytorch32 && t?.imagesPerSecond ? ` = ${(t.imagesPerSecond / pytorch32).toFixed(2)} of PyTorch` : '');
 const rows = results.map((r) => {
   const train = r.train as Record<string, TrainCell>;
+  const fit = r.fit as TrainCell | undefined;
   const infer = r.infer as { batch: number; imagesPerSecond: number };
-  return `| ${label(r)} | ${cell(train['32'])} | ${cell(train['128'])} | ${infer.imagesPerSecond.toFixed(0)} (batch ${infer.batch}) |`;
+  const fitCell = fit ? `${cell(fit)}${ratio(fit)}` : '';
+  return `| ${label(r)} | ${cell(train['32'])}${r === pytorch ? '' : ratio(train['32'])} | ${fitCell} | ${cell(train['128'])} | ${infer.imagesPerSecond.toFixed(0)} (batch ${infer.batch}) |`;
 });
 const table = [
   `Measured ${machine.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, with \`npm run bench\`.`,
   '',
-  '| Backend | Training, batch 32 (images/s) | Training, batch 128 (images/s) | Inference (images/s) |',
-  '| --- | --- | --- | --- |',
+  '| Backend | Training step, batch 32 (images/s) | `trainFashionMnist`, batch 32 (images/s) | Training step, batch 128 (images/s) | Inference (images/s) |',
+  '| --- | --- | --- | --- | --- |',
   ...rows,
   '',
   `Loading all 70,000 images from ${loading.source}, decompressed and SHA-256-verified: ${loading.ms.toFixed(0)} ms (median of 3).`,
   `classificationReport for 10,000 predictions: ${report.ms.toFixed(2)} ms (median of 25).`,
   `tfjs-node: ${results.some((r) => r.config === 'tfjs-node') ? 'measured above' : 'not installed here, not measured'}.`,
+  `PyTorch: ${pytorch ? 'measured above, the same network, loss and optimizer on random data (bench/torch_reference.py)' : `not measured (${PYTHON} cannot import torch: apt-get install python3-torch)`}.`,
   `Chromium: ${results.some((r) => r.config === 'chromium-wasm-kernels') ? `${CHROMIUM_PATH}, headless, through playwright-core (bench/browser.ts)` : `not found at ${CHROMIUM_PATH}, not measured`}.`,
 ].join('\n');
 console.log(table);

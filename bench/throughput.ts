@@ -1,7 +1,7 @@
 // The measurements themselves, shared by the Node configurations (bench/backend.ts) and the
 // Chromium one (bench/browser/main.ts): MiniVGGNet training steps and forward passes on random data.
 import * as tf from '@tensorflow/tfjs-core';
-import { buildMiniVGGNet, KerasSGD } from '../src/index.js';
+import { buildMiniVGGNet, KerasSGD, trainFashionMnist, type FashionMnistSplit } from '../src/index.js';
 
 export type TrainResult = { imagesPerSecond: number; msPerStep: number; meanMsPerStep: number; steps: number } | { error: string };
 
@@ -50,4 +50,43 @@ export async function inferThroughput(batch: number, repeats: number): Promise<{
   tf.dispose(x);
   model.dispose();
   return { imagesPerSecond: (batch * 1000) / ms };
+}
+
+/**
+ * Throughput through the library's own training loop, `trainFashionMnist` at `batch`, on random
+ * images: per-step times from the batch callbacks, so the batching, scaling, one-hot labels and
+ * bookkeeping outside `trainOnBatch` count, and the median is comparable with {@link trainThroughput}.
+ */
+export async function fitThroughput(batch: number, steps: number, warmup: number): Promise<TrainResult> {
+  const count = batch * (steps + warmup);
+  const images = new Uint8Array(count * 784);
+  let seed = 1;
+  for (let i = 0; i < images.length; i++) images[i] = (seed = (seed * 16807) % 2147483647) & 255;
+  const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
+  const train: FashionMnistSplit = { images, labels, count, height: 28, width: 28 };
+  const model = buildMiniVGGNet({ seed: 1 });
+  const times: number[] = [];
+  let last = 0;
+  try {
+    await trainFashionMnist(model, { train }, {
+      epochs: 1,
+      batchSize: batch,
+      callbacks: [
+        {
+          onEpochBegin: () => void (last = performance.now()),
+          onBatchEnd: (step) => {
+            const now = performance.now();
+            if (step >= warmup) times.push(now - last);
+            last = now;
+          },
+        },
+      ],
+    });
+    const ms = median(times);
+    return { imagesPerSecond: (batch * 1000) / ms, msPerStep: ms, meanMsPerStep: times.reduce((a, b) => a + b, 0) / times.length, steps };
+  } catch (error) {
+    return { error: (error as Error).message.split('\n')[0]! };
+  } finally {
+    model.dispose();
+  }
 }

@@ -117,7 +117,10 @@ describe('browser demo', () => {
     const status = await page.textContent('#status');
     expect(state, status ?? '').toBe('done');
 
-    expect(status).toMatch(new RegExp(`^Loaded 256 training and 128 test images from ${origin}/data/ \\(SHA-256 verified\\) · backend: wasm, \\d+ threads?, training kernels$`));
+    expect(status).toMatch(
+      new RegExp(`^Loaded 256 training and 128 test images from ${origin}/data/ \\(SHA-256 verified\\) · backend: wasm, \\d+ threads?, training kernels · done: 2 epochs in \\d+\\.\\d s, test accuracy \\d+\\.\\d\\d%\\. Press Train to run again\\.$`),
+    );
+    expect(await page.isEnabled('button[type=submit]')).toBe(true);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
 
     // Live progress: the last batch of the second epoch, with a finite loss.
@@ -166,7 +169,7 @@ describe('browser demo', () => {
     const state = await finished(page, 300_000);
     await page.screenshot({ path: join(SCREENSHOTS, 'demo-webgl.png'), fullPage: true });
     expect(state, (await page.textContent('#status')) ?? '').toBe('done');
-    expect(await page.textContent('#status')).toMatch(/· backend: webgl$/);
+    expect(await page.textContent('#status')).toMatch(/· backend: webgl · done: 1 epoch in \d+\.\d s, test accuracy \d+\.\d\d%\. Press Train to run again\.$/);
     expect(await page.textContent('#live')).toMatch(/^epoch 1\/1 · step 2\/2 · loss \d+\.\d{4}/);
     expect(parseReport((await page.textContent('#report')) ?? '').get('weighted avg')?.[3]).toBe(32);
     expect(log.errors).toEqual([]);
@@ -178,9 +181,17 @@ describe('browser demo', () => {
     const { page, log } = await openDemo('?train=100000&autostart');
     expect(await finished(page, 60_000)).toBe('error');
     expect(await page.textContent('#status')).toBe('Error: "train" must be a whole number from 32 to 256, but is "100000".');
+    // Train is usable again: corrected settings run to the end.
+    expect(await page.isEnabled('button[type=submit]')).toBe(true);
+    await page.fill('input[name=train]', '32');
+    await page.fill('input[name=test]', '16');
+    await page.fill('input[name=epochs]', '1');
+    await page.click('button[type=submit]');
+    expect(await finished(page, 120_000)).toBe('done');
+    expect(await page.textContent('#status')).toMatch(/ · done: 1 epoch in \d+\.\d s, test accuracy \d+\.\d\d%\. Press Train to run again\.$/);
     expect(log.foreignRequests).toEqual([]);
     await page.close();
-  });
+  }, 180_000);
 
   it('refuses a data file whose content differs from the manifest, naming the file and the digests', async () => {
     const path = join(work, 'dist', 'data', 't10k-labels-idx1-ubyte.gz');

@@ -136,8 +136,9 @@ function batchChartSpec(points: { step: number; series: string; value: number }[
 }
 
 async function run(data: FashionMnist, settings: Settings): Promise<void> {
+  const started = performance.now();
   const backendLabel = await startBackend(settings.backend);
-  status.textContent = `${status.dataset['data']} · backend: ${backendLabel}`;
+  status.textContent = `${status.dataset['data']} · backend: ${backendLabel} · training…`;
   const train = subsetSplit(data.train, settings.train, 'train');
   const test = subsetSplit(data.test, settings.test, 'test');
 
@@ -177,11 +178,15 @@ async function run(data: FashionMnist, settings: Settings): Promise<void> {
       },
     ],
   });
-  await showResults(model, test, data.labelNames);
+  const accuracy = await showResults(model, test, data.labelNames);
   model.dispose();
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  status.textContent = `${status.dataset['data']} · backend: ${backendLabel} · done: ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} in ${seconds} s, test accuracy ${(accuracy * 100).toFixed(2)}%. Press Train to run again.`;
+  document.body.dataset['state'] = 'done';
 }
 
-async function showResults(model: Awaited<ReturnType<typeof buildMiniVGGNet>>, test: FashionMnist['test'], labelNames: readonly string[]): Promise<void> {
+/** Shows the report, confusion matrix and montage; returns the test accuracy. */
+async function showResults(model: Awaited<ReturnType<typeof buildMiniVGGNet>>, test: FashionMnist['test'], labelNames: readonly string[]): Promise<number> {
   const evaluation = await evaluateModel(model, test);
   const labels = labelNames.map((_, i) => i);
   $('#report').textContent = classificationReport(test.labels, evaluation.predictions, { labels, targetNames: labelNames, zeroDivision: 0 });
@@ -196,7 +201,7 @@ async function showResults(model: Awaited<ReturnType<typeof buildMiniVGGNet>>, t
   });
   drawImageToCanvas(montage!, $<HTMLCanvasElement>('#montage'));
   $('#results').hidden = false;
-  document.body.dataset['state'] = 'done';
+  return evaluation.accuracy;
 }
 
 function fail(error: unknown): void {
@@ -212,13 +217,19 @@ async function main(): Promise<void> {
   status.dataset['data'] = `Loaded ${data.train.count} training and ${data.test.count} test images from ${data.source.location} (SHA-256 verified)`;
   status.textContent = `${status.dataset['data']}. Choose the settings and press Train.`;
   document.body.dataset['state'] = 'ready';
+  const button = form.querySelector('button')!;
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    form.querySelector('button')!.disabled = true;
+    button.disabled = true;
+    status.classList.remove('error');
     document.body.dataset['state'] = 'training';
     Promise.resolve()
       .then(() => run(data, readSettings(manifest)))
-      .catch(fail);
+      .catch(fail)
+      // Usable again after a run or an error, with other settings or the same.
+      .finally(() => {
+        button.disabled = false;
+      });
   });
   if (autostart) form.requestSubmit();
 }
