@@ -128,7 +128,10 @@ export class IdxAssembler {
   private reserve(size: number): Uint8Array {
     let buffer = this.buffer!;
     if (size > buffer.length) {
-      const grown = new Uint8Array(Math.min(this.length, Math.max(size, buffer.length * 2)));
+      // Doubling while small; past 16 MiB straight to the announced length (lazily committed
+      // zero pages), so that the peak is the file plus at most 16 MiB, not twice the file.
+      const doubled = Math.max(size, buffer.length * 2);
+      const grown = new Uint8Array(doubled <= 1 << 24 ? doubled : this.length);
       grown.set(buffer.subarray(0, this.filled));
       this.buffer = buffer = grown;
     }

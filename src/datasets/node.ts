@@ -30,7 +30,7 @@ import type { FashionMnistSource } from './types.js';
  * inflates into 256 KiB chunks and stops as soon as the reader does (a destroyed stream inflates
  * no further), so the reader's byte budget bounds memory.
  */
-const nodeGunzip: Gunzip = (compressed) => {
+export const nodeGunzip: Gunzip = (compressed) => {
   const inflater = createGunzip({ chunkSize: 1 << 18 });
   // Errors reach the reader through `inflater` itself; the callback only keeps them handled.
   pipeline(compressed, inflater, () => undefined);
