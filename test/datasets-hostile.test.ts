@@ -239,23 +239,36 @@ describe('local files that cannot be read or are too large', () => {
     rmSync(dir, { recursive: true });
   });
 
-  it('turns EACCES into a DatasetUnavailableError naming the file (as another user when run as root)', async () => {
+  it('turns EACCES on a file or on the folder into a DatasetUnavailableError naming the file (as another user when run as root)', async () => {
     const dir = writeFixture(fixture.files);
     const path = join(dir, 'train-images-idx3-ubyte');
-    chmodSync(dir, 0o755);
-    for (const name of readdirSync(dir)) chmodSync(join(dir, name), 0o644);
-    chmodSync(path, 0o000);
-    const expected = `${path} cannot be read (EACCES: permission denied, open '${path}').`;
-    if (process.getuid?.() === 0) {
-      const script = join('test', 'fixtures', 'datasets-load.ts');
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', script, JSON.stringify({ dir, checksums })], { uid: 65534, gid: 65534, timeout: 60_000 });
-      expect(JSON.parse(stdout)).toEqual({ ok: false, name: 'DatasetUnavailableError', message: expected, causeCode: 'EACCES' });
-    } else {
-      const error = (await loadFashionMnist({ dir, checksums }).catch((e: unknown) => e)) as DatasetUnavailableError;
-      expect(error).toBeInstanceOf(DatasetUnavailableError);
-      expect(error.message).toBe(expected);
+    const closedDir = writeFixture(fixture.files);
+    const inClosed = join(closedDir, 'train-images-idx3-ubyte');
+    for (const d of [dir, closedDir]) {
+      chmodSync(d, 0o755);
+      for (const name of readdirSync(d)) chmodSync(join(d, name), 0o644);
     }
+    chmodSync(path, 0o000);
+    chmodSync(closedDir, 0o000); // stat of anything inside fails
+    const expected = [
+      { ok: false, name: 'DatasetUnavailableError', message: `${path} cannot be read (EACCES: permission denied, open '${path}').`, causeCode: 'EACCES' },
+      { ok: false, name: 'DatasetUnavailableError', message: `${inClosed} cannot be read (EACCES: permission denied, stat '${inClosed}').`, causeCode: 'EACCES' },
+    ];
+    const outcomes = await Promise.all(
+      [dir, closedDir].map(async (d) => {
+        if (process.getuid?.() === 0) {
+          const script = join('test', 'fixtures', 'datasets-load.ts');
+          const { stdout } = await run(process.execPath, ['--import', 'tsx', script, JSON.stringify({ dir: d, checksums })], { uid: 65534, gid: 65534, timeout: 60_000 });
+          return JSON.parse(stdout) as unknown;
+        }
+        const error = (await loadFashionMnist({ dir: d, checksums }).catch((e: unknown) => e)) as DatasetUnavailableError;
+        return { ok: false, name: error.name, message: error.message, causeCode: (error.cause as NodeJS.ErrnoException).code };
+      }),
+    );
+    expect(outcomes).toEqual(expected);
+    chmodSync(closedDir, 0o755);
     rmSync(dir, { recursive: true });
+    rmSync(closedDir, { recursive: true });
   });
 
   it('rejects an already aborted signal with its reason before reading anything', async () => {

@@ -217,26 +217,27 @@ function candidates(settings: NodeLoadSettings): Candidate[] {
   return list;
 }
 
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** The path of a file in `dir`, plain IDX preferred over .gz, or undefined. */
-async function findFile(dir: string, spec: FileSpec): Promise<string | undefined> {
+/**
+ * The path of a file in `dir`, plain IDX preferred over .gz, or undefined. With `strict` (the
+ * caller's own `dir`), a file that exists but cannot be examined (EACCES on the folder) is reported
+ * instead of being taken for missing.
+ */
+async function findFile(dir: string, spec: FileSpec, strict = false): Promise<string | undefined> {
   for (const name of [spec.name, `${spec.name}.gz`]) {
     const path = join(dir, name);
-    if (await isFile(path)) return path;
+    try {
+      if ((await stat(path)).isFile()) return path;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (strict && code !== 'ENOENT' && code !== 'ENOTDIR') throw unreadable(path, error);
+    }
   }
   return undefined;
 }
 
 /** Each file's path in `dir`, in FILE_SPECS order, undefined where missing. */
-function findPaths(dir: string): Promise<Array<string | undefined>> {
-  return Promise.all(FILE_SPECS.map((spec) => findFile(dir, spec)));
+function findPaths(dir: string, strict: boolean): Promise<Array<string | undefined>> {
+  return Promise.all(FILE_SPECS.map((spec) => findFile(dir, spec, strict)));
 }
 
 function unreadable(path: string, error: unknown): DatasetUnavailableError {
@@ -292,7 +293,7 @@ async function* readChunks(handle: FileHandle, path: string, maxSize: number, si
 async function loadFromNode(settings: NodeLoadSettings): Promise<{ files: DecodedFile[]; source: FashionMnistSource }> {
   const searched = candidates(settings);
   for (const candidate of searched) {
-    const paths = await findPaths(candidate.dir);
+    const paths = await findPaths(candidate.dir, candidate.kind === 'dir');
     if (paths.some((p) => p === undefined)) {
       if (candidate.kind === 'dir') throw missingFiles(candidate.dir, paths);
       continue;
