@@ -1,4 +1,4 @@
-import { DataVerificationError, FashionMnistError } from '../errors.js';
+import { DataVerificationError } from '../errors.js';
 import { FILE_SPECS, OFFICIAL_CHECKSUMS, type FashionMnistChecksums, type FileSpec } from './files.js';
 import { IdxAssembler, idxFileLength, MAX_CUSTOM_ITEMS } from './idx.js';
 
@@ -103,6 +103,22 @@ export async function decodeStream(
   gunzip: Gunzip,
   assembler: IdxAssembler = createAssembler(spec, location, checksums),
 ): Promise<DecodedFile> {
+  await inflateInto(assembler, chunks, location, gunzip);
+  const { bytes, data, count } = assembler.finish();
+  if (checksums) {
+    const actual = await sha256Hex(bytes);
+    const expected = checksums[spec.role];
+    if (actual !== expected) throw new DataVerificationError(location, 'the SHA-256 of the decompressed content', expected, actual);
+  }
+  return { spec, location, data, count };
+}
+
+/**
+ * Feeds the (inflated, if gzip) bytes to the assembler until the input ends or the assembler
+ * refuses a chunk, which stops reading and inflating at once. Tells the input's own errors (passed
+ * on) from the decoder's (a {@link DataVerificationError}).
+ */
+async function inflateInto(assembler: IdxAssembler, chunks: AsyncIterable<Uint8Array>, location: string, gunzip: Gunzip): Promise<void> {
   let sourceFailure: { error: unknown } | undefined;
   const input = (async function* guarded() {
     try {
@@ -126,18 +142,11 @@ export async function decodeStream(
     }
   } catch (error) {
     if (sourceFailure) throw sourceFailure.error;
-    if (error instanceof FashionMnistError) throw error;
-    throw new DataVerificationError(location, 'the gzip content', 'a complete, valid gzip stream', `unreadable (${(error as Error).message})`);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DataVerificationError(location, 'the gzip content', 'a complete, valid gzip stream', `unreadable (${reason})`);
   }
   if (verdict !== undefined) throw verdict;
   if (sourceFailure) throw sourceFailure.error;
-  const { bytes, data, count } = assembler.finish();
-  if (checksums) {
-    const actual = await sha256Hex(bytes);
-    const expected = checksums[spec.role];
-    if (actual !== expected) throw new DataVerificationError(location, 'the SHA-256 of the decompressed content', expected, actual);
-  }
-  return { spec, location, data, count };
 }
 
 /** {@link decodeStream} for bytes already in memory. */

@@ -265,19 +265,20 @@ async function readLocal(spec: FileSpec, path: string, settings: NodeLoadSetting
       throw unreadable(path, error);
     }
     if (size > maxSize) throw new DataVerificationError(path, 'the file size in bytes', `at most ${maxSize}`, size);
-    return await decodeStream(spec, readChunks(handle, path, maxSize, settings.signal), path, settings.checksums, nodeGunzip, assembler);
+    return await decodeStream(spec, readChunks(handle, path, size, maxSize, settings.signal), path, settings.checksums, nodeGunzip, assembler);
   } finally {
     await handle.close().catch(() => undefined);
   }
 }
 
-async function* readChunks(handle: FileHandle, path: string, maxSize: number, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+/** The file's bytes in chunks of at most 1 MiB (each a fresh buffer: inflating is asynchronous). */
+async function* readChunks(handle: FileHandle, path: string, size: number, maxSize: number, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
   for (let total = 0; ; ) {
     signal?.throwIfAborted();
-    const buffer = new Uint8Array(READ_CHUNK);
+    const buffer = new Uint8Array(Math.min(READ_CHUNK, Math.max(size - total, 1 << 12)));
     let bytesRead: number;
     try {
-      ({ bytesRead } = await handle.read(buffer, 0, READ_CHUNK, null));
+      ({ bytesRead } = await handle.read(buffer, 0, buffer.length, null));
     } catch (error) {
       throw unreadable(path, error);
     }
