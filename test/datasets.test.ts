@@ -98,7 +98,7 @@ describe('loadFashionMnist from a directory of fixtures', () => {
   it('says which files are missing from options.dir', async () => {
     const dir = writeFixture({ 'train-images-idx3-ubyte': fixture.files['train-images-idx3-ubyte']! });
     await expect(loadFashionMnist({ dir })).rejects.toThrow(
-      `Directory \`options.dir\` (${dir}) does not contain all four Fashion-MNIST files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, plain or .gz).`,
+      `Directory \`options.dir\` (${dir}) does not contain all four Fashion-MNIST files: train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte are missing (plain or .gz).`,
     );
     rmSync(dir, { recursive: true });
   });
@@ -301,7 +301,7 @@ describe('downloads from a local HTTP server', () => {
     expect(data.source).toEqual({ kind: 'url', location: `${base}/good/` });
     expect(Array.from(data.test.labels)).toEqual([2, 8, 5]);
     await expect(loadFashionMnist({ baseUrl: `${base}/missing/`, checksums })).rejects.toThrow(
-      `Could not fetch train-images-idx3-ubyte from \`options.baseUrl\` (${base}/missing/train-images-idx3-ubyte.gz: HTTP 404; ${base}/missing/train-images-idx3-ubyte: HTTP 404).`,
+      `Could not fetch train-images-idx3-ubyte from \`options.baseUrl\` (${base}/missing/train-images-idx3-ubyte.gz: HTTP 404 Not Found; ${base}/missing/train-images-idx3-ubyte: HTTP 404 Not Found).`,
     );
   });
 });

@@ -1,5 +1,6 @@
-import { DatasetUnavailableError, DataVerificationError, InvalidArgumentError } from '../errors.js';
-import { decodeFile, streamGunzip, type DecodedFile } from './decode.js';
+import { DatasetUnavailableError, DataVerificationError, DownloadError, InvalidArgumentError } from '../errors.js';
+import { assertInteger } from '../validate.js';
+import { createAssembler, decodeStream, maxGzipLength, streamGunzip, type DecodedFile, type Gunzip } from './decode.js';
 import {
   FASHION_MNIST_LABELS,
   FASHION_MNIST_LONG_LABELS,
@@ -7,7 +8,9 @@ import {
   OFFICIAL_CHECKSUMS,
   OFFICIAL_MIRRORS,
   type FashionMnistChecksums,
+  type FileSpec,
 } from './files.js';
+import { Transfer, unwrapFinal, type TransferSettings } from './transfer.js';
 import type { DownloadProgress, FashionMnistSource } from './types.js';
 
 /** One split of Fashion-MNIST exactly as the IDX files hold it: uint8 pixels, no scaling. */
@@ -57,10 +60,29 @@ export interface LoadFashionMnistOptions {
    */
   checksums?: Partial<FashionMnistChecksums> | false;
   /**
-   * Aborts a fetch or download in progress; the promise rejects with the signal's reason.
+   * Aborts the load; the promise rejects with the signal's own reason (by default a `DOMException`
+   * named `AbortError`), never wrapped, and no other mirror or URL is tried.
    * @defaultValue undefined
    */
   signal?: AbortSignal;
+  /**
+   * Called as download bytes arrive. If it throws, the load stops at once and rejects with that
+   * error (no other mirror or URL is tried).
+   * @defaultValue undefined
+   */
+  onProgress?: (progress: DownloadProgress) => void;
+  /**
+   * A download that receives nothing for this many milliseconds fails (and, in Node, the next
+   * mirror is tried). At most 2147483647.
+   * @defaultValue 30000 (30 seconds)
+   */
+  idleTimeoutMs?: number;
+  /**
+   * The most milliseconds one download (one file from one mirror or URL, from the request to the
+   * last byte) may take, however steadily bytes arrive. At most 2147483647.
+   * @defaultValue 600000 (10 minutes)
+   */
+  timeoutMs?: number;
 }
 
 /** A place the Node entry's `loadFashionMnist` can look for the data, in the order of its `sources` option. */
@@ -76,9 +98,14 @@ export const LOAD_FASHION_MNIST_DEFAULTS = Object.freeze({
   mirrors: OFFICIAL_MIRRORS,
   /** The official SHA-256 digests. */
   checksums: OFFICIAL_CHECKSUMS,
-  /** 30 seconds without data fails a download (Node entry). */
+  /** 30 seconds without data fails a download. */
   idleTimeoutMs: 30_000,
+  /** 10 minutes at most for one download. */
+  timeoutMs: 600_000,
 });
+
+/** The longest delay `setTimeout` honours (about 24.8 days); longer ones fire at once. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /**
  * Loads Fashion-MNIST from a URL, like Keras' `fashion_mnist.load_data()`, verified byte for byte:
@@ -90,11 +117,20 @@ export const LOAD_FASHION_MNIST_DEFAULTS = Object.freeze({
  * file length, matching image and label counts, labels 0-9 and the SHA-256 of the decompressed
  * content. The result holds the raw uint8 data; see {@link splitToTensors} for training tensors.
  *
+ * Limits: nothing larger than a file can legitimately be is read or inflated. An official file
+ * must announce its official count in its IDX header, and inflating stops one byte past its
+ * official size (47,040,016 / 60,008 / 7,840,016 / 10,008 bytes); another data set's file
+ * (`checksums` not the official digests) may announce at most 1,000,000 items and is bounded by
+ * its header, checked before its body is inflated. A response whose Content-Length or streamed
+ * body exceeds `size + size/8 + 1 MiB` (`size` being the most the decompressed file may be) is
+ * refused. Each download has an idle timeout (`idleTimeoutMs`) and a deadline (`timeoutMs`).
+ *
  * @param options - Where to fetch from and what to expect; see {@link LoadFashionMnistOptions}.
  * @returns The training and test splits, the class names and where the data came from.
- * @throws {@link DataVerificationError} when a file is corrupt or not the official one,
- *   {@link DatasetUnavailableError} when a file cannot be fetched, {@link InvalidArgumentError} for
- *   bad options.
+ * @throws {@link DataVerificationError} when a file is corrupt, too large or not the official one,
+ *   {@link DatasetUnavailableError} when a file cannot be fetched (its `cause` is an
+ *   `AggregateError` of {@link DownloadError}s naming each URL), {@link InvalidArgumentError} for
+ *   bad options, the signal's reason when `options.signal` aborts, and whatever `onProgress` throws.
  *
  * @example
  * ```ts
@@ -106,9 +142,40 @@ export const LOAD_FASHION_MNIST_DEFAULTS = Object.freeze({
  */
 export async function loadFashionMnist(options: LoadFashionMnistOptions): Promise<FashionMnist> {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object with a `baseUrl`', options);
-  assertNonEmptyString('options.baseUrl', options.baseUrl);
-  const checksums = resolveChecksums(options.checksums);
-  return assembleDataset(await fetchFiles(options.baseUrl, checksums, options.signal));
+  const base = resolveBaseUrl(options.baseUrl);
+  const settings = { ...resolveTransferSettings(options), checksums: resolveChecksums(options.checksums) };
+  return assembleDataset(await fetchFiles(base, settings));
+}
+
+/** The base URL as a URL ending in `/`, resolved against the page's address in a browser. */
+export function resolveBaseUrl(baseUrl: unknown): URL {
+  assertNonEmptyString('options.baseUrl', baseUrl);
+  try {
+    return new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`, globalThis.location?.href);
+  } catch {
+    throw new InvalidArgumentError('options.baseUrl', 'a URL (absolute, or relative to the page in a browser)', baseUrl);
+  }
+}
+
+/** The download settings shared by both entries, defaults applied and checked. */
+export function resolveTransferSettings(options: Partial<LoadFashionMnistOptions>): TransferSettings {
+  const idleTimeoutMs = options.idleTimeoutMs ?? LOAD_FASHION_MNIST_DEFAULTS.idleTimeoutMs;
+  const timeoutMs = options.timeoutMs ?? LOAD_FASHION_MNIST_DEFAULTS.timeoutMs;
+  assertDelay('options.idleTimeoutMs', idleTimeoutMs);
+  assertDelay('options.timeoutMs', timeoutMs);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new InvalidArgumentError('options.onProgress', 'a function', options.onProgress);
+  }
+  const signal: unknown = options.signal;
+  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).addEventListener !== 'function')) {
+    throw new InvalidArgumentError('options.signal', 'an AbortSignal', options.signal);
+  }
+  return { signal: options.signal, idleTimeoutMs, timeoutMs, onProgress: options.onProgress };
+}
+
+function assertDelay(argument: string, value: unknown): asserts value is number {
+  assertInteger(argument, value);
+  if (value > MAX_TIMEOUT_MS) throw new InvalidArgumentError(argument, `at most ${MAX_TIMEOUT_MS} (milliseconds)`, value);
 }
 
 /** Throws unless `value` is a non-empty string. */
@@ -126,26 +193,64 @@ export function resolveChecksums(checksums: Partial<FashionMnistChecksums> | fal
   return merged;
 }
 
-/** Fetches and verifies the four files from `baseUrl`. */
+/**
+ * Fetches and verifies the four files from `base`, in parallel; the first failure cancels the
+ * others. Each file is tried as `<name>.gz`, then (after an HTTP error status only) as `<name>`.
+ */
 export async function fetchFiles(
-  baseUrl: string,
-  checksums: FashionMnistChecksums | null,
-  signal: AbortSignal | undefined,
+  base: URL,
+  settings: TransferSettings & { checksums: FashionMnistChecksums | null },
+  gunzip: Gunzip = streamGunzip,
 ): Promise<{ files: DecodedFile[]; source: FashionMnistSource }> {
-  const base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`, globalThis.location?.href);
-  const files = await Promise.all(
-    FILE_SPECS.map(async (spec) => {
-      const failures: string[] = [];
-      for (const name of [`${spec.name}.gz`, spec.name]) {
-        const url = new URL(name, base).href;
-        const response = await fetch(url, signal ? { signal } : {});
-        if (response.ok) return decodeFile(spec, new Uint8Array(await response.arrayBuffer()), url, checksums, streamGunzip);
-        failures.push(`${url}: HTTP ${response.status}`);
+  settings.signal?.throwIfAborted();
+  const stop = new AbortController();
+  try {
+    const files = await Promise.all(
+      FILE_SPECS.map((spec) =>
+        fetchFile(base, spec, settings, gunzip, stop.signal).catch((error: unknown) => {
+          stop.abort(new DOMException('Another file failed.', 'AbortError'));
+          throw error;
+        }),
+      ),
+    );
+    settings.signal?.throwIfAborted();
+    return { files, source: { kind: 'url', location: base.href } };
+  } catch (error) {
+    throw unwrapFinal(error);
+  }
+}
+
+async function fetchFile(
+  base: URL,
+  spec: FileSpec,
+  settings: TransferSettings & { checksums: FashionMnistChecksums | null },
+  gunzip: Gunzip,
+  stop: AbortSignal,
+): Promise<DecodedFile> {
+  const failures: DownloadError[] = [];
+  for (const name of [`${spec.name}.gz`, spec.name]) {
+    const url = new URL(name, base).href;
+    const transfer = new Transfer(url, spec.name, settings, stop);
+    try {
+      const response = await transfer.response();
+      if (!response.ok) {
+        response.body?.cancel().catch(() => undefined);
+        failures.push(new DownloadError(url, `HTTP ${response.status} ${response.statusText}`.trim()));
+        continue;
       }
-      throw new DatasetUnavailableError(`Could not fetch ${spec.name} from \`options.baseUrl\` (${failures.join('; ')}).`);
-    }),
-  );
-  return { files, source: { kind: 'url', location: base.href } };
+      const assembler = createAssembler(spec, url, settings.checksums);
+      return await decodeStream(spec, transfer.body(response, () => maxGzipLength(assembler.maxLength)), url, settings.checksums, gunzip, assembler);
+    } catch (error) {
+      // A broken connection or a timeout: the plain name would fare no better.
+      if (!(error instanceof DownloadError)) throw error;
+      failures.push(error);
+      break;
+    } finally {
+      transfer.close();
+    }
+  }
+  const reasons = failures.map((e) => e.message.replace(/\.$/, '')).join('; ');
+  throw new DatasetUnavailableError(`Could not fetch ${spec.name} from \`options.baseUrl\` (${reasons}).`, { cause: new AggregateError(failures) });
 }
 
 /** The loader's result from four verified files. */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { constants, deflateRawSync, gzipSync } from 'node:zlib';
 
 export function idxImages(count: number, side = 28, magic = 2051, fill = (image: number, pixel: number) => (image * 31 + pixel) % 256): Uint8Array {
   const bytes = new Uint8Array(16 + count * side * side);
@@ -63,4 +63,32 @@ export function writeFixture(files: Record<string, Uint8Array>, options: { gzip?
     else writeFileSync(join(dir, name), bytes);
   }
   return dir;
+}
+
+/**
+ * A single-member gzip that inflates to `prefix` followed by `zeros` zero bytes, built in
+ * milliseconds from one compressed 16 MiB segment repeated (each segment is a self-contained run
+ * of non-final deflate blocks ending on a byte boundary). Its CRC and length fields are zero: a
+ * loader must refuse it long before reaching them. About 1 KB per MB inflated.
+ */
+export function gzipBomb(prefix: Uint8Array, zeros: number): Uint8Array {
+  const segmentLength = 1 << 24;
+  const sync = { finishFlush: constants.Z_SYNC_FLUSH, level: 9 };
+  const parts: Uint8Array[] = [new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), deflateRawSync(prefix, sync)];
+  const segment = deflateRawSync(new Uint8Array(segmentLength), sync);
+  for (let left = zeros; left > 0; left -= segmentLength) {
+    parts.push(left >= segmentLength ? segment : deflateRawSync(new Uint8Array(left), sync));
+  }
+  // A final, empty fixed-Huffman block, then CRC-32 and length (left zero).
+  parts.push(new Uint8Array([0x03, 0x00]), new Uint8Array(8));
+  return Buffer.concat(parts);
+}
+
+/** A 32-bit header field, for building IDX headers by hand. */
+export function idxHeader(magic: number, ...sizes: number[]): Uint8Array {
+  const bytes = new Uint8Array(4 + 4 * sizes.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, magic);
+  sizes.forEach((size, i) => view.setUint32(4 + 4 * i, size));
+  return bytes;
 }

@@ -1,0 +1,170 @@
+// One HTTP download with the loader's guarantees, shared by the mirrors (Node) and `baseUrl` (any
+// runtime): an overall deadline and an idle timeout, a byte cap checked against Content-Length
+// before the body is read and again as it streams, progress reports, and the caller's abort
+// passed on as the signal's own reason.
+import { DownloadError } from '../errors.js';
+import type { DownloadProgress } from './types.js';
+
+/** What a download needs from the loader's options (defaults already applied). */
+export interface TransferSettings {
+  signal: AbortSignal | undefined;
+  idleTimeoutMs: number;
+  timeoutMs: number;
+  onProgress: ((progress: DownloadProgress) => void) | undefined;
+}
+
+/**
+ * An error that ends the whole load at once instead of trying the next mirror or URL: the
+ * caller's `onProgress` threw, or the local disk failed. The loaders unwrap it (see {@link unwrapFinal}).
+ */
+export class FinalError extends Error {
+  constructor(readonly error: unknown) {
+    super('final');
+  }
+}
+
+/**
+ * The error to pass on when a load stops: a {@link FinalError}'s own error, the caller's abort
+ * reason when the signal fired, or undefined when the next source may be tried.
+ */
+export function finalError(error: unknown, signal: AbortSignal | undefined): { error: unknown } | undefined {
+  if (error instanceof FinalError) return { error: error.error };
+  if (signal?.aborted) return { error: signal.reason };
+  return undefined;
+}
+
+/** `error` as the caller should see it: {@link FinalError} unwrapped. */
+export function unwrapFinal(error: unknown): unknown {
+  return error instanceof FinalError ? error.error : error;
+}
+
+/** An error's message with its cause's (fetch says only "fetch failed" and hides the reason in `cause`). */
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+  return cause && cause !== message ? `${message}: ${cause}` : message;
+}
+
+/**
+ * One attempt at one URL. Timers start at construction; {@link Transfer.close} must be called
+ * (in a `finally`) to clear them and cancel whatever is still in flight.
+ */
+export class Transfer {
+  private readonly controller = new AbortController();
+  private readonly signals: AbortSignal[];
+  private readonly deadline: ReturnType<typeof setTimeout>;
+  private idle: ReturnType<typeof setTimeout> | undefined;
+  private expired: 'idle' | 'deadline' | undefined;
+  private loaded = 0;
+
+  /**
+   * @param url - What to fetch.
+   * @param file - The file's name without `.gz`, for progress reports and messages.
+   * @param settings - Deadlines, the caller's signal and progress callback.
+   * @param stop - Another signal that cancels this transfer (a sibling download failed).
+   */
+  constructor(
+    readonly url: string,
+    readonly file: string,
+    private readonly settings: TransferSettings,
+    stop?: AbortSignal,
+  ) {
+    this.signals = [settings.signal, stop].filter((s): s is AbortSignal => s !== undefined);
+    for (const signal of this.signals) {
+      if (signal.aborted) this.controller.abort(signal.reason);
+      else signal.addEventListener('abort', this.onAbort);
+    }
+    this.deadline = setTimeout(() => this.expire('deadline'), settings.timeoutMs);
+    this.touch();
+  }
+
+  /** Sends the request; resolves with the response once its headers are in. */
+  async response(): Promise<Response> {
+    try {
+      return await fetch(this.url, { signal: this.controller.signal });
+    } catch (error) {
+      throw this.failure(error, 'request failed');
+    }
+  }
+
+  /**
+   * The response's body, chunk by chunk, refusing more than `limit()` bytes (read again for every
+   * chunk: the decoder narrows it once the IDX header is known) and a Content-Length above it
+   * before anything is read. Ends with a {@link DownloadError} when fewer bytes came than announced.
+   */
+  async *body(response: Response, limit: () => number): AsyncGenerator<Uint8Array> {
+    const header = response.headers.get('content-length');
+    const total = header === null || header.trim() === '' || !Number.isFinite(Number(header)) ? undefined : Number(header);
+    if (total !== undefined && total > limit()) {
+      response.body?.cancel().catch(() => undefined);
+      throw new DownloadError(this.url, `the server announces ${total} bytes (Content-Length), more than the ${limit()} bytes a gzip of ${this.file} can be`);
+    }
+    if (!response.body) return;
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        let part: ReadableStreamReadResult<Uint8Array>;
+        try {
+          part = await reader.read();
+        } catch (error) {
+          throw this.failure(error, `connection failed after ${this.loaded} bytes`);
+        }
+        if (part.done) break;
+        this.touch();
+        this.loaded += part.value.length;
+        const max = limit();
+        if (this.loaded > max) throw new DownloadError(this.url, `the body is longer than ${max} bytes, the most a gzip of ${this.file} can be`);
+        this.report(total);
+        yield part.value;
+      }
+      if (total !== undefined && this.loaded !== total) throw new DownloadError(this.url, `received ${this.loaded} of ${total} bytes`);
+    } finally {
+      reader.cancel().catch(() => undefined);
+    }
+  }
+
+  /** Clears the timers and cancels the request if it is still running. Safe to call twice. */
+  close(): void {
+    clearTimeout(this.deadline);
+    clearTimeout(this.idle);
+    for (const signal of this.signals) signal.removeEventListener('abort', this.onAbort);
+    if (!this.controller.signal.aborted) this.controller.abort(new DOMException('The download was closed.', 'AbortError'));
+  }
+
+  private readonly onAbort = (event: Event): void => {
+    this.controller.abort((event.target as AbortSignal).reason);
+  };
+
+  private touch(): void {
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.expire('idle'), this.settings.idleTimeoutMs);
+  }
+
+  private expire(which: 'idle' | 'deadline'): void {
+    this.expired ??= which;
+    this.controller.abort(new DOMException(`The ${which} timeout expired.`, 'TimeoutError'));
+  }
+
+  /** The typed error for a failed request or read: the caller's abort, a timeout, or the network. */
+  private failure(error: unknown, what: string): unknown {
+    if (this.settings.signal?.aborted) return this.settings.signal.reason;
+    const stop = this.signals.find((signal) => signal.aborted);
+    if (stop) return stop.reason;
+    if (this.expired === 'deadline') {
+      return new DownloadError(this.url, `not finished within ${this.settings.timeoutMs} ms (options.timeoutMs), after ${this.loaded} bytes`, { cause: error });
+    }
+    if (this.expired === 'idle') {
+      return new DownloadError(this.url, `no data received for ${this.settings.idleTimeoutMs} ms (options.idleTimeoutMs), after ${this.loaded} bytes`, { cause: error });
+    }
+    return new DownloadError(this.url, `${what} (${describe(error)})`, { cause: error });
+  }
+
+  private report(total: number | undefined): void {
+    if (!this.settings.onProgress) return;
+    try {
+      this.settings.onProgress({ file: this.file, url: this.url, loaded: this.loaded, total });
+    } catch (error) {
+      throw new FinalError(error);
+    }
+  }
+}
