@@ -233,7 +233,7 @@ type OpenedFile =
  */
 async function openInside(root: string, path: string): Promise<OpenedFile> {
   const real = await realpath(resolve(root, path));
-  if (!real.startsWith(root.endsWith(sep) ? root : root + sep)) return { real, escapes: true };
+  if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) return { real, escapes: true };
   const info = await stat(real);
   if (!info.isFile()) return { real, escapes: false, info };
   const handle = await open(real, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));

@@ -5,7 +5,7 @@ import { sha256Hex } from '../datasets/decode.js';
 import type { HistoryRecord, TrainingCallbacks, TrainingResult } from '../training/train.js';
 import { KerasSGD, registerKerasSGD, type NamedTensor } from '../training/sgd.js';
 import { cleanModelFolder, readModelFolder, weightFilesLabel, writeModelFolder, type WriteHook } from './model-files.js';
-import type { ModelJson, WeightSpec } from './model-json.js';
+import { contentSha256, type ModelJson, type WeightSpec } from './model-json.js';
 
 /** Options of {@link saveModel}. Every field is optional. */
 export interface SaveModelOptions {
@@ -76,8 +76,8 @@ export async function saveModelWithHook(model: LayersModel, dir: string, options
   const handler = tf.io.withSaveHandler(async (artifacts) => {
     const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData!));
     const sha256 = await sha256Hex(weights);
-    const modelJson = (weightsFile: string): string =>
-      JSON.stringify({
+    const modelJson = (weightsFile: string): string => {
+      const content = {
         format: artifacts.format,
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy ?? null,
@@ -86,7 +86,9 @@ export async function saveModelWithHook(model: LayersModel, dir: string, options
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
         weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs }],
         weightsSha256: sha256,
-      });
+      };
+      return JSON.stringify({ ...content, modelJsonSha256: contentSha256(content) });
+    };
     const verify = async (readBack: Uint8Array): Promise<void> => {
       const actual = await sha256Hex(readBack);
       if (actual !== sha256) throw new DataVerificationError(dir, 'the SHA-256 of the weights read back', sha256, actual);
@@ -191,6 +193,12 @@ async function buildModel(file: string, json: ModelJson, weights: Uint8Array): P
     }
     if (userDefinedMetadata) tfjsStep(file, 'tfjs cannot restore the user-defined metadata', () => model.setUserDefinedMetadata(userDefinedMetadata));
     const optimizerWeights = tfjsStep(file, 'the weights do not fit the model', () => loadWeights(model, json, weights));
+    try {
+      tfjsStep(file, 'tfjs cannot run the model it describes', () => tryPredict(model));
+    } catch (error) {
+      tf.dispose(optimizerWeights.map((w) => w.tensor));
+      throw error;
+    }
     if (optimizerWeights.length > 0) await restoreOptimizer(file, model, json, optimizerWeights);
     return model;
   } catch (error) {
@@ -232,6 +240,20 @@ function tfjsError(file: string, what: string, error: unknown): ModelFileError {
   // tfjs' messages run on with advice about Python and custom objects; the first sentence is the fact.
   const first = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/ This may be due to.*$/, '');
   return new ModelFileError(file, `${file}: ${what} (${first}).`, { cause: error });
+}
+
+/**
+ * tfjs builds a topology without checking that its layers can compute (strides with dilations, say)
+ * and would fail only at the first prediction; one prediction on zeros, when every input's size is
+ * known, turns that into a load error.
+ */
+function tryPredict(model: LayersModel): void {
+  const shapes = model.inputs.map((input) => input.shape.slice(1));
+  if (shapes.some((shape) => shape.some((d) => d === null))) return;
+  tf.tidy(() => {
+    const inputs = model.inputs.map((input, i) => tf.zeros([1, ...(shapes[i] as number[])], input.dtype));
+    model.predict(inputs.length === 1 ? inputs[0]! : inputs);
+  });
 }
 
 /** Decodes the weights (checked by the manifest parser, so decoding cannot throw) and loads the model's. */

@@ -1,9 +1,10 @@
 // Validation of a tfjs `model.json` before anything it names is opened or handed to tfjs: every
 // field the loader uses is checked here, so a hostile or damaged file fails with a ModelFileError
 // naming it instead of a TypeError deep in tfjs, and the weights' size is known before any is read.
+import { createHash } from 'node:crypto';
 import { isAbsolute as posixIsAbsolute } from 'node:path/posix';
 import { isAbsolute as win32IsAbsolute } from 'node:path/win32';
-import { describeValue, ModelFileError } from '../errors.js';
+import { DataVerificationError, describeValue, ModelFileError } from '../errors.js';
 
 /** Largest `model.json` the loader reads (64 MiB): checked on the open file before reading it. */
 export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
@@ -68,6 +69,13 @@ export function parseModelJson(file: string, text: string): ModelJson {
   const fail = (field: string, expected: string, value: unknown): never => {
     throw new ModelFileError(file, `${file}: \`${field}\` must be ${expected}, but is ${describeValue(value)}.`);
   };
+  // Checked first: a file changed since it was saved is reported as such, whatever the change broke.
+  const recorded = json.modelJsonSha256;
+  if (recorded !== undefined) {
+    if (typeof recorded !== 'string' || !SHA256.test(recorded)) fail('modelJsonSha256', 'a SHA-256 in 64 lowercase hexadecimal digits', recorded);
+    const actual = contentSha256(json);
+    if (actual !== recorded) throw new DataVerificationError(file, 'the SHA-256 of its content (without `modelJsonSha256`)', recorded as string, actual);
+  }
   if (json.format !== undefined && json.format !== 'layers-model') fail('format', '"layers-model" (a graph model cannot be loaded as a layers model)', json.format);
   const topology = json.modelTopology;
   if (!isPlainObject(topology)) return fail('modelTopology', 'an object', topology);
@@ -79,11 +87,12 @@ export function parseModelJson(file: string, text: string): ModelJson {
   const trainingConfig = optional('trainingConfig');
   const userDefinedMetadata = optional('userDefinedMetadata');
   const sha = json.weightsSha256;
-  if (sha !== undefined && (typeof sha !== 'string' || !/^[0-9a-f]{64}$/.test(sha))) fail('weightsSha256', 'a SHA-256 in 64 lowercase hexadecimal digits', sha);
+  if (sha !== undefined && (typeof sha !== 'string' || !SHA256.test(sha))) fail('weightsSha256', 'a SHA-256 in 64 lowercase hexadecimal digits', sha);
   const weightsManifest = parseManifest(json.weightsManifest, fail);
   const weightBytes = weightsManifest.reduce((sum, group) => sum + group.bytes, 0);
   if (weightBytes > MAX_WEIGHT_BYTES) {
-    throw new ModelFileError(file, `${file} declares ${weightBytes} bytes of weights, more than the limit of ${MAX_WEIGHT_BYTES} (2 GiB).`);
+    const declared = Number.isFinite(weightBytes) ? `${weightBytes} bytes of weights, more than` : 'more bytes of weights than';
+    throw new ModelFileError(file, `${file} declares ${declared} the limit of ${MAX_WEIGHT_BYTES} (2 GiB).`);
   }
   return {
     modelTopology: topology,
@@ -95,13 +104,25 @@ export function parseModelJson(file: string, text: string): ModelJson {
   };
 }
 
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * The SHA-256 of a model.json's content without its `modelJsonSha256` field: of `JSON.stringify` of
+ * the rest, which reproduces the saved text exactly, since saveModel writes JSON.stringify output
+ * with the field last. It covers the topology and the manifest (which bytes are which weight), as
+ * `weightsSha256` covers the bytes.
+ */
+export function contentSha256(json: Record<string, unknown>): string {
+  const { modelJsonSha256: _recorded, ...rest } = json;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+}
+
 type Fail = (field: string, expected: string, value: unknown) => never;
 
 function parseManifest(manifest: unknown, fail: Fail): WeightGroup[] {
   if (!Array.isArray(manifest)) return fail('weightsManifest', 'an array of weight groups', manifest);
   const files = manifest.reduce((n: number, group: unknown) => n + (isPlainObject(group) && Array.isArray(group.paths) ? group.paths.length : 0), 0);
   if (files > MAX_WEIGHT_FILES) fail('weightsManifest', `a list of at most ${MAX_WEIGHT_FILES} weight files`, `a list of ${files}`);
-  let total = 0;
   return manifest.map((group: unknown, g) => {
     const at = `weightsManifest[${g}]`;
     if (!isPlainObject(group)) return fail(at, 'an object with `paths` and `weights`', group);
@@ -110,14 +131,7 @@ function parseManifest(manifest: unknown, fail: Fail): WeightGroup[] {
     paths.forEach((path: unknown, p) => checkWeightPath(path, `${at}.paths[${p}]`, fail));
     if (!Array.isArray(weights)) return fail(`${at}.weights`, 'an array of weight specifications', weights);
     const specs = weights.map((spec: unknown, w) => parseSpec(spec, `${at}.weights[${w}]`, fail));
-    // Summed with an early stop so that shapes whose product overflows never reach a comparison.
-    let bytes = 0;
-    for (const spec of specs) {
-      bytes += specBytes(spec);
-      total += specBytes(spec);
-      if (!(total <= MAX_WEIGHT_BYTES)) return { paths: paths as string[], weights: specs, bytes: Infinity };
-    }
-    return { paths: paths as string[], weights: specs, bytes };
+    return { paths: paths as string[], weights: specs, bytes: specs.reduce((sum, spec) => sum + specBytes(spec), 0) };
   });
 }
 
@@ -166,8 +180,9 @@ function parseQuantization(value: unknown, dtype: WeightDtype, at: string, fail:
   return fail(`${at}.dtype`, `uint8 or uint16 (float32 or int32 weights) or float16 (float32 weights) for a ${dtype} weight`, q);
 }
 
-/** Bytes one weight takes in the files; Infinity once it is past any possible limit. */
+/** Bytes one weight takes in the files; Infinity once it is past any possible limit (so no product overflows). */
 export function specBytes(spec: WeightSpec): number {
+  if (spec.shape.includes(0)) return 0;
   let values = 1;
   for (const d of spec.shape) {
     values *= d;
