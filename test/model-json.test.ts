@@ -182,6 +182,17 @@ describe('hostile model folders', () => {
     expect(error.message).toMatch(new RegExp(`^${file}: the SHA-256 of its content \\(without \`modelJsonSha256\`\\) should be [0-9a-f]{64} but is [0-9a-f]{64}\\.$`));
   });
 
+  it('refuses a model.json nested too deeply, with or without its checksum', async () => {
+    const deep = '['.repeat(1e6) + ']'.repeat(1e6);
+    const edited = JSON.parse(stripChecksum(original));
+    writeFileSync(file, JSON.stringify(edited).replace('"modelTopology":{', `"modelTopology":{"deep":${deep},`));
+    const error = await errorOf(loadModel(dir));
+    expect(error).toBeInstanceOf(ModelFileError);
+    expect(error.message).toBe(`${file}: tfjs cannot build its topology (Maximum call stack size exceeded).`);
+    writeFileSync(file, original.replace('"modelTopology":{', `"modelTopology":{"deep":${deep},`));
+    await expect(loadModel(dir)).rejects.toThrow(`${file} is nested too deeply to be checked (Maximum call stack size exceeded).`);
+  });
+
   it('follows a link that stays inside the folder', async () => {
     withPath('alias.bin');
     const model = await loadModel(dir);

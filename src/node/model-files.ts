@@ -32,8 +32,8 @@ export interface ModelFolderContent {
   weights: Uint8Array;
   /** The text of model.json, given the name chosen for the weights file. */
   modelJson: (weightsFile: string) => string;
-  /** Checks the weights as read back from disk; throws to abandon the write. */
-  verify: (weightsReadBack: Uint8Array) => Promise<void>;
+  /** Checks the weights as read back from disk (and named `weightsFile` in `dir`); throws to abandon the write. */
+  verify: (weightsReadBack: Uint8Array, weightsFile: string) => Promise<void>;
 }
 
 // weights.bin is what tfjs-node and earlier versions of this library write; it is removed once a
@@ -66,7 +66,7 @@ export async function writeModelFolder(dir: string, content: ModelFolderContent,
     await hook?.('prepared');
     await writeNewFile(join(dir, weightsFile), content.weights, () => hook?.('weights-partial'));
     await hook?.('weights-written');
-    await content.verify(await readBack(join(dir, weightsFile), content.weights.length));
+    await content.verify(await readBack(join(dir, weightsFile), content.weights.length), weightsFile);
     await hook?.('verified');
     await writeNewFile(join(dir, tempFile), new TextEncoder().encode(content.modelJson(weightsFile)));
     await syncDirectory(dir);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { models, type LayersModel } from '@tensorflow/tfjs-layers';
+import { join } from 'node:path';
 import { DataVerificationError, InvalidArgumentError, ModelFileError, describeValue } from '../errors.js';
 import { sha256Hex } from '../datasets/decode.js';
 import type { HistoryRecord, TrainingCallbacks, TrainingResult } from '../training/train.js';
@@ -24,7 +25,7 @@ export interface SavedModel {
   weightsFile: string;
   /** Size of the weights file in bytes. */
   weightBytes: number;
-  /** SHA-256 of the weights file, also recorded in model.json and checked by {@link loadModel}. */
+  /** SHA-256 of the weights file, recorded in model.json as `weightsSha256` and checked by {@link loadModel}. */
   sha256: string;
 }
 
@@ -34,9 +35,16 @@ export interface SavedModel {
  *
  * Crash-safe: the weights go to a new file (`weights.<pid>.<hex>.bin`), are flushed and read back
  * against their SHA-256, then a new `model.json` is renamed over the old one, the single atomic
- * step. At every instant, a kill or power cut included, `dir/model.json` is the complete old model
- * or the complete new one; leftovers of a crashed save are removed by the next save or load of the
- * folder. Missing parent directories are created.
+ * step; the old weights file is deleted after it. At every instant, a kill or power cut included,
+ * `dir/model.json` is the complete old model or the complete new one, for this library and for
+ * plain tfjs readers alike; leftovers of a crashed save are removed by the next save or load of the
+ * folder. Missing parent directories are created. `model.json` records the SHA-256 of the weights
+ * (`weightsSha256`) and of its own content (`modelJsonSha256`: topology and manifest), both checked
+ * by {@link loadModel}; delete `modelJsonSha256` to edit the file by hand.
+ *
+ * Limit: a reader that fetches `model.json` just before a save commits and the weights just after
+ * finds the old weights gone; {@link loadModel} then reads the new `model.json`, a plain tfjs
+ * reader fails and must retry.
  *
  * `dir` must not exist, or be an empty folder, a model folder (one holding a `model.json`), or hold
  * only files this library names; anything else (a file, a folder of other files) is refused, never
@@ -89,9 +97,9 @@ export async function saveModelWithHook(model: LayersModel, dir: string, options
       };
       return JSON.stringify({ ...content, modelJsonSha256: contentSha256(content) });
     };
-    const verify = async (readBack: Uint8Array): Promise<void> => {
+    const verify = async (readBack: Uint8Array, weightsFile: string): Promise<void> => {
       const actual = await sha256Hex(readBack);
-      if (actual !== sha256) throw new DataVerificationError(dir, 'the SHA-256 of the weights read back', sha256, actual);
+      if (actual !== sha256) throw new DataVerificationError(join(dir, weightsFile), 'the SHA-256 of the weights read back', sha256, actual);
     };
     const weightsFile = await writeModelFolder(dir, { weights, modelJson, verify }, hook);
     saved = { dir, weightsFile, weightBytes: weights.length, sha256 };
@@ -140,7 +148,9 @@ async function freeingOptimizerWeights<T>(optimizer: tf.Optimizer | undefined, r
  *   (no `..`, no absolute path, no device, FIFO or folder);
  * - the weights' total size, computed from the manifest's shapes and types (float32, int32, bool,
  *   complex64; uint8/uint16/float16 quantization), must be at most 2 GiB and equal the files' sizes,
- *   checked before any weight is read; the SHA-256 is checked when recorded.
+ *   checked before any weight is read; the SHA-256s of the weights and of model.json's content are
+ *   checked when recorded (files written by {@link saveModel} record both);
+ * - the model must build and run one prediction on zeros (tfjs builds topologies it cannot run).
  *
  * A model saved with its optimizer comes back compiled with it, state included. Leftovers of a
  * crashed save are removed (best effort), and a folder lost by an earlier version's crash between

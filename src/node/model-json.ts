@@ -73,7 +73,13 @@ export function parseModelJson(file: string, text: string): ModelJson {
   const recorded = json.modelJsonSha256;
   if (recorded !== undefined) {
     if (typeof recorded !== 'string' || !SHA256.test(recorded)) fail('modelJsonSha256', 'a SHA-256 in 64 lowercase hexadecimal digits', recorded);
-    const actual = contentSha256(json);
+    let actual: string;
+    try {
+      actual = contentSha256(json);
+    } catch (error) {
+      // JSON.stringify recurses; JSON.parse does not, so a hostile file can nest deeper than it can.
+      throw new ModelFileError(file, `${file} is nested too deeply to be checked (${(error as Error).message}).`, { cause: error });
+    }
     if (actual !== recorded) throw new DataVerificationError(file, 'the SHA-256 of its content (without `modelJsonSha256`)', recorded as string, actual);
   }
   if (json.format !== undefined && json.format !== 'layers-model') fail('format', '"layers-model" (a graph model cannot be loaded as a layers model)', json.format);
