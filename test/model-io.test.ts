@@ -207,6 +207,9 @@ describe('no tensor left behind', () => {
     for (let epoch = 1; epoch <= 3; epoch++) await callback.onEpochEnd!(epoch, { loss: 1, accuracy: 0.5, seconds: 1 }, result);
     await saveModel(model, join(work, 'leak-model'));
     await saveModel(model, join(work, 'leak-model'), { includeOptimizer: true });
+    // A save that fails (here: a file in the way) frees what it took too.
+    writeFileSync(join(work, 'leak-file'), '');
+    await expect(saveModel(model, join(work, 'leak-file'), { includeOptimizer: true })).rejects.toThrow(ModelFileError);
     expect(tf.memory().numTensors).toBe(before);
     // The optimizer still works after its weights were read for saving.
     expect((model.optimizer as KerasSGD).iterations).toBe(1);
