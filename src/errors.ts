@@ -182,6 +182,39 @@ export class ModelFileError extends FashionMnistError {
 }
 
 /**
+ * A file could not be written: permission denied, no space left on the device, a file where a
+ * folder should be. `file` names the file that was to be written (never a temporary beside it);
+ * `cause` holds the system error. Saving models reports the same failures as {@link ModelFileError}.
+ *
+ * @example
+ * ```ts
+ * import { FileWriteError, savePng } from 'tfjs-fashion-mnist/node';
+ *
+ * try {
+ *   await savePng({ width: 1, height: 1, data: new Uint8Array([0, 255, 0]) }, '/proc/pixel.png');
+ * } catch (error) {
+ *   if (error instanceof FileWriteError) console.error(error.file, error.cause);
+ * }
+ * ```
+ */
+export class FileWriteError extends FashionMnistError {
+  /** Always `'FileWriteError'`. */
+  override name = 'FileWriteError';
+  /** The file that was to be written. */
+  readonly file: string;
+
+  /**
+   * @param file - The file that was to be written.
+   * @param reason - What went wrong, e.g. `permission denied (EACCES)`.
+   * @param options - `cause`: the system error.
+   */
+  constructor(file: string, reason: string, options?: ErrorOptions) {
+    super(`Cannot write ${file}: ${reason}.`, options);
+    this.file = file;
+  }
+}
+
+/**
  * An image file or image bytes could not be decoded: neither PNG nor JPEG, corrupt, or of a kind
  * not supported. `file` names the file when the bytes came from one.
  *

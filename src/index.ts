@@ -10,6 +10,7 @@ export {
   DataVerificationError,
   DownloadError,
   FashionMnistError,
+  FileWriteError,
   ImageDecodeError,
   InvalidArgumentError,
   ModelFileError,

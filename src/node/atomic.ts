@@ -1,23 +1,102 @@
-// Node-only file helpers shared by PNG output, chart output and model saving.
+// Node-only file helpers shared by PNG output, chart output and model saving: atomic writes, and
+// telling the temporaries of a crashed writer from those of a live one.
 import { randomUUID } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { FileWriteError } from '../errors.js';
 
 /**
  * Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed to disk, then
- * renamed over the target. Readers see the old file or the new one, never half of one.
+ * renamed over the target. Readers see the old file or the new one, never half of one. Missing
+ * parent folders are created. A crash can leave a hidden `.<name>.<pid>.<uuid>.tmp` beside the
+ * target, never a damaged target.
+ *
+ * @throws {@link FileWriteError} naming `path` (not the temporary), with the system error as cause.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
-  const handle = await open(temp, 'wx');
+  const temp = join(dirname(path), temporaryName(basename(path)));
+  let handle: FileHandle | undefined;
   try {
+    await mkdir(dirname(path), { recursive: true });
+    handle = await open(temp, 'wx');
     await handle.writeFile(bytes);
     await handle.sync();
     await handle.close();
+    handle = undefined;
     await rename(temp, path);
+    await syncDirectory(dirname(path));
   } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw error;
+    await handle?.close().catch(() => undefined);
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw new FileWriteError(path, describeFsError(error), { cause: error });
   }
+}
+
+/** `.<name>.<pid>.<uuid>.tmp`: hidden, unique, and naming the process that may still be writing it. */
+export function temporaryName(name: string): string {
+  return `.${name}.${process.pid}.${randomUUID()}.tmp`;
+}
+
+/**
+ * Names of files this process is writing right now. A leftover named with this process's own pid
+ * is stale unless listed here: after a restart (a container's pid 1, say) the pid is ours again.
+ */
+export const inFlight = new Set<string>();
+
+/**
+ * Whether the writer of `name`, process `pid`, can no longer finish it: the process is gone, or it
+ * is this process and nothing here is writing that name. A pid reused by an unrelated live process
+ * keeps a leftover until that process ends; nothing is ever removed on a guess.
+ */
+export function writerIsGone(pid: number, name: string): boolean {
+  if (pid === process.pid) return !inFlight.has(name);
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Flushes a folder's entries (renames, new files) to disk, so that a rename that committed a file
+ * survives a power cut together with the file. Best effort: some platforms cannot open folders.
+ */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Windows cannot open a folder; its renames are durable without this.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+const FS_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EEXIST: 'a file is in the way',
+  EISDIR: 'a folder is in the way',
+  ENOENT: 'a part of the path does not exist',
+  ENAMETOOLONG: 'the path is too long',
+  EMFILE: 'too many open files',
+  EIO: 'an input/output error',
+  ELOOP: 'too many symbolic links',
+};
+
+/**
+ * A system error as a short phrase without the path in it (which may be a temporary's), e.g.
+ * `permission denied (EACCES)`; other errors give their message.
+ */
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string') return `${FS_REASONS[code] ?? 'system error'} (${code})`;
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,44 +1,382 @@
-// Node-only: writes a directory of files so that it appears whole or not at all.
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+// Node-only: the on-disk protocol of model folders.
+//
+// A model folder is the standard tfjs layout, `model.json` plus the weight files it lists, so any
+// tfjs reader (file or HTTP) can load it. Replacing a model never moves the folder:
+//   1. the weights go to a new file whose name no model.json mentions yet (weights.<pid>.<hex>.bin),
+//      flushed to disk, and are read back and verified;
+//   2. the new model.json goes to a hidden temporary, flushed;
+//   3. a rename puts it over model.json: the single atomic commit;
+//   4. weight files no model.json mentions any more are deleted.
+// At every instant model.json is the old one with its old weights (still present until after the
+// commit) or the new one with its new weights (flushed before the commit). A crash leaves at most
+// unreferenced files, which the next save or load of the folder removes once their writer is gone.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import { mkdir, open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { DataVerificationError, FashionMnistError, ModelFileError } from '../errors.js';
+import { describeFsError, inFlight, syncDirectory, writerIsGone } from './atomic.js';
+import { MAX_MODEL_JSON_BYTES, parseModelJson, type ModelJson } from './model-json.js';
+
+export const MODEL_FILE = 'model.json';
+
+/** The steps of {@link writeModelFolder}, after each of which its `hook` runs (for fault injection). */
+export type WriteStep = 'prepared' | 'weights-partial' | 'weights-written' | 'verified' | 'manifest-written' | 'committed' | 'cleaned';
+
+/** Called after each step of {@link writeModelFolder}; a tests' way to stop a write at a chosen point. */
+export type WriteHook = (step: WriteStep) => void | Promise<void>;
+
+/** What {@link writeModelFolder} writes. */
+export interface ModelFolderContent {
+  /** All weights, concatenated in manifest order. */
+  weights: Uint8Array;
+  /** The text of model.json, given the name chosen for the weights file. */
+  modelJson: (weightsFile: string) => string;
+  /** Checks the weights as read back from disk (and named `weightsFile` in `dir`); throws to abandon the write. */
+  verify: (weightsReadBack: Uint8Array, weightsFile: string) => Promise<void>;
+}
+
+// weights.bin is what tfjs-node and earlier versions of this library write; it is removed once a
+// new model.json no longer lists it.
+const WEIGHTS_NAME = /^weights\.(\d+)\.[0-9a-f]+\.bin$/;
+const LEGACY_WEIGHTS = 'weights.bin';
+const MODEL_TEMP_NAME = /^\.model\.json\.(\d+)\.[0-9a-f-]+\.tmp$/;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+/** Files of a folder that this library wrote or may remove: model.json aside, nothing else is touched. */
+function isOwnFile(name: string): boolean {
+  return name === LEGACY_WEIGHTS || WEIGHTS_NAME.test(name) || MODEL_TEMP_NAME.test(name);
+}
 
 /**
- * Writes `files` into a fresh temporary directory beside `dir`, runs `verify` on it, then swaps it
- * in place of `dir` (the old directory is renamed aside first and removed after). A crash leaves
- * either the old directory or the new one, plus at worst a stray hidden temporary.
+ * Writes a model folder crash-safely (see the file's header): creates `dir` and its parents if
+ * missing, refuses anything that is not a model folder, commits by renaming model.json into place.
+ *
+ * @returns The name of the weights file written.
+ * @throws {@link ModelFileError} naming `dir` for a file system failure or a target that is not a
+ *   model folder; whatever `content.verify` throws.
  */
-export async function writeModelDirectory(
-  dir: string,
-  files: Record<string, string | Uint8Array>,
-  verify: (read: (name: string) => Promise<Uint8Array>) => Promise<void>,
-): Promise<void> {
-  const parent = dirname(dir);
-  const staging = join(parent, `.${basename(dir)}.${process.pid}.${randomUUID()}.tmp`);
-  const retired = `${staging}.old`;
-  await mkdir(staging);
+export async function writeModelFolder(dir: string, content: ModelFolderContent, hook?: WriteHook): Promise<string> {
+  const weightsFile = `weights.${process.pid}.${randomBytes(6).toString('hex')}.bin`;
+  const tempFile = `.${MODEL_FILE}.${process.pid}.${randomUUID()}.tmp`;
+  inFlight.add(weightsFile).add(tempFile);
+  let committed = false;
   try {
-    for (const [name, content] of Object.entries(files)) {
-      const handle = await open(join(staging, name), 'wx');
-      try {
-        await handle.writeFile(content);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    }
-    await verify(async (name) => new Uint8Array(await readFile(join(staging, name))));
-    const hadOld = await rename(dir, retired).then(
-      () => true,
-      (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return false;
-        throw error;
-      },
-    );
-    await rename(staging, dir);
-    if (hadOld) await rm(retired, { recursive: true, force: true });
+    await prepareTarget(dir);
+    await hook?.('prepared');
+    await writeNewFile(join(dir, weightsFile), content.weights, () => hook?.('weights-partial'));
+    await hook?.('weights-written');
+    await content.verify(await readBack(join(dir, weightsFile), content.weights.length), weightsFile);
+    await hook?.('verified');
+    await writeNewFile(join(dir, tempFile), new TextEncoder().encode(content.modelJson(weightsFile)));
+    await syncDirectory(dir);
+    await hook?.('manifest-written');
+    await rename(join(dir, tempFile), join(dir, MODEL_FILE));
+    committed = true;
+    await syncDirectory(dir);
+    await hook?.('committed');
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
+    if (!committed) {
+      await rm(join(dir, weightsFile), { force: true }).catch(() => undefined);
+      await rm(join(dir, tempFile), { force: true }).catch(() => undefined);
+    }
+    throw error instanceof FashionMnistError ? error : new ModelFileError(dir, `Cannot save the model to ${dir}: ${describeFsError(error)}.`, { cause: error });
+  } finally {
+    inFlight.delete(weightsFile);
+    inFlight.delete(tempFile);
+  }
+  await cleanModelFolder(dir);
+  await hook?.('cleaned');
+  return weightsFile;
+}
+
+/**
+ * What may be written to: nothing yet (created, parents too), or a folder that is empty, holds a
+ * model.json, or holds only files this library names. Anything else is refused, never replaced.
+ */
+async function prepareTarget(dir: string): Promise<void> {
+  let info: Stats;
+  try {
+    info = await stat(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dir, { recursive: true });
+    return;
+  }
+  if (!info.isDirectory()) throw new ModelFileError(dir, `${dir} is ${kindOf(info)}, not a model folder; refusing to replace it.`);
+  const entries = await readdir(dir);
+  if (entries.includes(MODEL_FILE)) return;
+  const foreign = entries.filter((name) => !isOwnFile(name));
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} entries)` : '');
+    throw new ModelFileError(dir, `${dir} is a folder without ${MODEL_FILE} that holds other files (${shown}); refusing to write a model into it.`);
+  }
+}
+
+/** Creates `path` (failing if it exists), writes all of `bytes` and flushes them to disk. */
+async function writeNewFile(path: string, bytes: Uint8Array, halfway?: () => unknown): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    const half = bytes.length >> 1;
+    await writeAll(handle, bytes.subarray(0, half));
+    await halfway?.();
+    await writeAll(handle, bytes.subarray(half));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
+}
+
+async function readBack(path: string, length: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const bytes = new Uint8Array(length);
+    await readFully(handle, bytes, 0, length);
+    return bytes;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads `length` bytes into `target` at `offset`; returns how many it got before the end of file. */
+async function readFully(handle: FileHandle, target: Uint8Array, offset: number, length: number): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(target, offset + done, length - done, done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+}
+
+/** A model folder read by {@link readModelFolder}. */
+export interface ModelFolder {
+  /** The path of model.json, for messages. */
+  file: string;
+  json: ModelJson;
+  /** All weights, concatenated in manifest order. */
+  weights: Uint8Array;
+}
+
+/**
+ * Reads and checks a model folder without trusting it: model.json is capped in size and validated;
+ * every weights path must resolve (symbolic links included) to a regular file inside the folder;
+ * each group's files must add up to the bytes its shapes and types declare, all before any weight
+ * is read. A model.json replaced while the weights are read (a concurrent save) is read again.
+ *
+ * @throws {@link ModelFileError} for a missing, oversized, malformed or escaping file;
+ *   {@link DataVerificationError} when the weight files' sizes differ from the manifest.
+ */
+export async function readModelFolder(dir: string): Promise<ModelFolder> {
+  const file = join(dir, MODEL_FILE);
+  await recoverLegacyFolder(dir);
+  let root: string;
+  try {
+    root = await realpath(dir);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the folder does not exist' : describeFsError(error);
+    throw new ModelFileError(file, `No readable ${MODEL_FILE} in ${dir} (${reason}).`, { cause: error });
+  }
+  for (let attempt = 1; ; attempt++) {
+    const text = await readModelJsonText(dir, root);
+    const json = parseModelJson(file, text);
+    try {
+      return { file, json, weights: await readWeights(dir, root, json) };
+    } catch (error) {
+      const vanished = error instanceof ModelFileError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+      if (!vanished || attempt === 3 || (await readModelJsonText(dir, root).catch(() => text)) === text) throw error;
+    }
+  }
+}
+
+async function readModelJsonText(dir: string, root: string): Promise<string> {
+  const file = join(dir, MODEL_FILE);
+  let opened: OpenedFile;
+  try {
+    opened = await openInside(root, MODEL_FILE);
+  } catch (error) {
+    if (error instanceof FashionMnistError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'ENOTDIR' ? `${dir} is not a folder` : describeFsError(error);
+    throw new ModelFileError(file, `No readable ${MODEL_FILE} in ${dir} (${reason}).`, { cause: error });
+  }
+  if (opened.escapes) throw new ModelFileError(file, `${file} is a link that leaves the model folder (to ${opened.real}).`);
+  if (!opened.handle) throw new ModelFileError(file, `No readable ${MODEL_FILE} in ${dir} (it is ${kindOf(opened.info)}).`);
+  try {
+    if (opened.info.size > MAX_MODEL_JSON_BYTES) {
+      throw new ModelFileError(file, `${file} is ${opened.info.size} bytes, more than the limit of ${MAX_MODEL_JSON_BYTES} (64 MiB).`);
+    }
+    const bytes = new Uint8Array(opened.info.size);
+    const got = await readFully(opened.handle, bytes, 0, bytes.length);
+    return new TextDecoder().decode(bytes.subarray(0, got));
+  } finally {
+    await opened.handle.close();
+  }
+}
+
+type OpenedFile =
+  /** The path resolved, with every symbolic link, to a place outside the folder: nothing was opened. */
+  | { real: string; escapes: true }
+  /** Not a regular file (a folder, FIFO, device…): nothing was opened. */
+  | { real: string; escapes: false; info: Stats; handle?: undefined }
+  /** An opened regular file; `info` is the open file's own status, not the path's. */
+  | { real: string; escapes: false; info: Stats; handle: FileHandle };
+
+/**
+ * Resolves `path` under `root` and opens it only if it stays inside `root` and is a regular file.
+ * O_NONBLOCK keeps a FIFO swapped in after the check from blocking the open; O_NOFOLLOW refuses a
+ * link swapped in. Nothing is read: the caller checks the size first.
+ */
+async function openInside(root: string, path: string): Promise<OpenedFile> {
+  const real = await realpath(resolve(root, path));
+  if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) return { real, escapes: true };
+  const info = await stat(real);
+  if (!info.isFile()) return { real, escapes: false, info };
+  const handle = await open(real, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw new Error(`${real} changed while it was opened`);
+    return { real, escapes: false, info: opened, handle };
+  } catch (error) {
+    await handle.close();
     throw error;
   }
+}
+
+async function readWeights(dir: string, root: string, json: ModelJson): Promise<Uint8Array> {
+  // Every file is checked and measured before any is read; then they are read one at a time.
+  const groups: OpenedWeights[][] = [];
+  try {
+    for (const group of json.weightsManifest) {
+      const files: OpenedWeights[] = [];
+      groups.push(files);
+      for (const path of group.paths) files.push(await openWeights(dir, root, path));
+      const size = files.reduce((sum, f) => sum + f.info.size, 0);
+      if (size !== group.bytes) throw new DataVerificationError(weightFilesLabel(dir, group.paths), 'the size of the weights in bytes', group.bytes, size);
+    }
+    const weights = new Uint8Array(json.weightBytes);
+    let offset = 0;
+    for (const file of groups.flat()) {
+      const got = await readFully(file.handle, weights, offset, file.info.size);
+      if (got !== file.info.size) throw new DataVerificationError(file.shown, 'the size in bytes while it was read', file.info.size, got);
+      offset += got;
+    }
+    return weights;
+  } finally {
+    await Promise.all(groups.flat().map((f) => f.handle.close()));
+  }
+}
+
+interface OpenedWeights {
+  shown: string;
+  info: Stats;
+  handle: FileHandle;
+}
+
+async function openWeights(dir: string, root: string, path: string): Promise<OpenedWeights> {
+  const shown = join(dir, path);
+  let opened: OpenedFile;
+  try {
+    opened = await openInside(root, path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${shown}, listed in ${MODEL_FILE}, does not exist` : `Cannot read ${shown}: ${describeFsError(error)}`;
+    throw new ModelFileError(shown, `${reason}.`, { cause: error });
+  }
+  if (opened.escapes) throw new ModelFileError(shown, `${shown} leaves the model folder (it resolves to ${opened.real}); weight files must be inside it.`);
+  if (!opened.handle) throw new ModelFileError(shown, `${shown} is ${kindOf(opened.info)}, not a regular file.`);
+  return { shown, info: opened.info, handle: opened.handle };
+}
+
+/** The file named in a size or checksum error: the weights file, or the first of several. */
+export function weightFilesLabel(dir: string, paths: string[]): string {
+  const first = join(dir, paths[0] ?? '');
+  return paths.length === 1 ? first : `${first} (and ${paths.length - 1} more weight files)`;
+}
+
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return 'a folder';
+  if (info.isFile()) return 'a file';
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * Removes, best effort, what crashed writers left: temporaries and weight files that model.json
+ * does not list, each only once its writer is gone (see {@link writerIsGone}); and the hidden
+ * `.<name>.<pid>.<uuid>.tmp[.old]` folders of earlier versions beside the folder. Never throws.
+ */
+export async function cleanModelFolder(dir: string): Promise<void> {
+  try {
+    // Liveness first, the listing of referenced files second: a writer found gone cannot commit
+    // afterwards, so a file it wrote that model.json does not list now never will be listed.
+    const candidates = (await readdir(dir)).filter((name) => {
+      if (name === LEGACY_WEIGHTS) return true;
+      const match = WEIGHTS_NAME.exec(name) ?? MODEL_TEMP_NAME.exec(name);
+      return match !== null && writerIsGone(Number(match[1]), name);
+    });
+    if (candidates.length > 0) {
+      const listed = await listedFiles(dir);
+      for (const name of candidates) {
+        if (MODEL_TEMP_NAME.test(name) || (listed !== undefined && !listed.has(name))) await rm(join(dir, name), { force: true });
+      }
+    }
+    await removeLegacyLeftovers(dir);
+  } catch {
+    // Cleaning is a courtesy: a read-only folder still loads, and a save that committed succeeded.
+  }
+}
+
+/** The weight files the current model.json lists, or undefined when it cannot be read (then none is removed). */
+async function listedFiles(dir: string): Promise<Set<string> | undefined> {
+  try {
+    const json = parseModelJson(join(dir, MODEL_FILE), await readModelJsonText(dir, await realpath(dir)));
+    return new Set(json.weightsManifest.flatMap((group) => group.paths).map((path) => path.replace(/^\.\//, '')));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Earlier versions replaced the whole folder by renames; their crash leftovers lie beside it. */
+function legacyName(dir: string): RegExp {
+  const name = basename(dir).replace(/[.*+?^$|()[\]{}\\]/g, (c) => `\\${c}`);
+  return new RegExp(`^\\.${name}\\.(\\d+)\\.(${UUID})\\.tmp(\\.old)?$`);
+}
+
+async function legacyLeftovers(dir: string): Promise<Array<{ name: string; stem: string; old: boolean }>> {
+  const pattern = legacyName(dir);
+  const entries = await readdir(dirname(dir)).catch(() => [] as string[]);
+  return entries.flatMap((name) => {
+    const match = pattern.exec(name);
+    return match && writerIsGone(Number(match[1]), name) ? [{ name, stem: match[2]!, old: match[3] !== undefined }] : [];
+  });
+}
+
+async function removeLegacyLeftovers(dir: string): Promise<void> {
+  for (const { name } of await legacyLeftovers(dir)) await rm(join(dirname(dir), name), { recursive: true, force: true });
+}
+
+/**
+ * Earlier versions set the old folder aside as `.<name>.<pid>.<uuid>.tmp.old` and then renamed the
+ * verified new one, `.<name>.<pid>.<uuid>.tmp`, into place; a crash between the two renames left no
+ * folder at all. When `dir` is missing, this puts back the new copy if its old one was set aside
+ * (which happened only after the new one was verified), else a set-aside old one.
+ */
+async function recoverLegacyFolder(dir: string): Promise<void> {
+  try {
+    await stat(dir);
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return;
+  }
+  const leftovers = await legacyLeftovers(dir);
+  const setAside = leftovers.filter((l) => l.old);
+  const verifiedNew = leftovers.find((l) => !l.old && setAside.some((o) => o.stem === l.stem));
+  const chosen = verifiedNew ?? setAside[0];
+  if (chosen) await rename(join(dirname(dir), chosen.name), dir).catch(() => undefined);
 }
