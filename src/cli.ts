@@ -24,6 +24,7 @@ import {
   FASHION_MNIST_LABELS,
   FashionMnistError,
   loadCheckpoint,
+  ModelFileError,
   loadFashionMnist,
   loadModel,
   progressBar,
@@ -34,6 +35,7 @@ import {
   toFashionMnistPixels,
   trainFashionMnist,
   trainingHistorySpec,
+  type Checkpoint,
   type FashionMnist,
   type FashionMnistSplit,
 } from './node.js';
@@ -186,8 +188,8 @@ async function train(flags: Flags): Promise<void> {
   const checkpointDir = join(out, 'checkpoint');
   let model: LayersModel;
   let resume = { initialEpoch: 0, history: undefined as undefined | Awaited<ReturnType<typeof loadCheckpoint>>['history'] };
-  if (flags.resume && (await canRead(join(checkpointDir, 'model.json')))) {
-    const checkpoint = await loadCheckpoint(checkpointDir);
+  const checkpoint = flags.resume ? await findCheckpoint(checkpointDir) : undefined;
+  if (checkpoint) {
     model = checkpoint.model;
     resume = { initialEpoch: checkpoint.initialEpoch, history: checkpoint.history };
     console.log(`[INFO] resuming from ${checkpointDir} after epoch ${checkpoint.initialEpoch}`);
@@ -220,8 +222,18 @@ async function prepareOutputFolder(out: string): Promise<void> {
   await access(out, constants.W_OK);
 }
 
-async function canRead(path: string): Promise<boolean> {
-  return readFile(path).then(() => true, () => false);
+/**
+ * The checkpoint to resume from, or undefined when there is none yet. loadCheckpoint itself is asked
+ * (rather than checking for model.json here) because it also recovers a folder that an earlier
+ * version lost in a crash between its renames.
+ */
+async function findCheckpoint(dir: string): Promise<Checkpoint | undefined> {
+  try {
+    return await loadCheckpoint(dir);
+  } catch (error) {
+    if (error instanceof ModelFileError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 async function evaluate(flags: Flags, positionals: string[]): Promise<void> {
