@@ -77,7 +77,7 @@ describe('trainFashionMnist', () => {
       onEpochBegin: (epoch) => void events.push(`epoch ${epoch}`),
       onBatchEnd: (step) => void events.push(`batch ${step}`),
       onEpochEnd: (epoch, logs) => void events.push(`end ${epoch} ${logs.val_accuracy !== undefined}`),
-      onTrainEnd: (result) => void events.push(`done ${result.epoch.length}`),
+      onTrainEnd: (_logs, result) => void events.push(`done ${result.epoch.length}`),
     };
     const before = tf.memory().numTensors;
     const model = smallModel();
