@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { shuffledIndices } from '../random.js';
 import { assertInteger, withDefaults } from '../validate.js';
 import { assertLabelsBelow, assertSplit, imagesToTensor, labelsToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
+import { registerBroadcastBatchNormGradient } from './batch-norm-gradient.js';
 import { predictProbabilities, scorePredictions } from './evaluate.js';
 import { KerasSGD, KERAS_SGD_DEFAULTS } from './sgd.js';
 
@@ -224,6 +225,8 @@ export async function trainFashionMnist(
   const settings = resolveOptions(options);
   const plan = planRun(model, data);
   const hooks = (options.callbacks ?? []).map((callback, i) => adaptCallback(callback, `options.callbacks[${i}]`));
+  // Batch norm on the channel axis of a channelsFirst model needs it (tfjs-core's gradient fails there).
+  registerBroadcastBatchNormGradient();
   if (!model.optimizer) {
     const learningRate = options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate;
     model.compile({ optimizer: new KerasSGD({ learningRate, decay: learningRate / settings.epochs }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
