@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  buildMiniVGGNet,
   earlyStopping,
   evaluateModel,
   InvalidArgumentError,
@@ -259,6 +260,16 @@ describe('models of every MiniVGGNet shape', () => {
     expect(result.history.val_accuracy[3]!).toBeGreaterThan(0.9);
     const evaluation = await evaluateModel(model, bandSplit(6));
     expect(evaluation.probabilities).toHaveLength(6 * 3);
+    disposeModel(model);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('trains the real MiniVGGNet built channelsFirst, with 3 channels, another size and 3 classes', async () => {
+    const before = tf.memory().numTensors;
+    const model = buildMiniVGGNet({ dataFormat: 'channelsFirst', depth: 3, width: 16, height: 12, classes: 3, seed: 1 });
+    const result = await trainFashionMnist(model, { train: bandSplit(16), test: bandSplit(6, 1) }, { epochs: 1, batchSize: 8 });
+    expect(result.history.loss[0]).toBeGreaterThan(0);
+    expect(result.history.val_accuracy).toHaveLength(1);
     disposeModel(model);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -228,7 +228,7 @@ function readCanvas(canvas: CanvasLike, argument: string): PixelImage {
 
 function readGrayArray(data: Uint8Array | Uint8ClampedArray, argument: string, spec: ModelImageSpec): GrayPicture {
   const sides: Array<[number, number]> = [[SIDE, SIDE]];
-  if (spec.height !== null && spec.width !== null) sides.push([spec.height, spec.width]);
+  if (spec.height !== null && spec.width !== null && spec.height * spec.width !== SIDE * SIDE) sides.push([spec.height, spec.width]);
   const match = sides.find(([h, w]) => h * w === data.length);
   if (!match) {
     const sizes = sides.map(([h, w]) => `${h}x${w} = ${h * w}`).join(' or ');
