@@ -125,6 +125,21 @@ describe('trainFashionMnist', () => {
     model.dispose();
   });
 
+  it('finds the accuracy among other compiled metrics, and refuses a model compiled without it', async () => {
+    const model = smallModel();
+    model.compile({ optimizer: tf.train.sgd(0.05), loss: 'categoricalCrossentropy', metrics: ['mse', 'accuracy'] });
+    const result = await trainFashionMnist(model, { train: bandSplit(8) }, { epochs: 2, batchSize: 8 });
+    // One batch of 8 per epoch: an accuracy is a whole number of eighths, a mean squared error is not.
+    for (const accuracy of result.history.accuracy) expect(Number.isInteger(accuracy * 8)).toBe(true);
+    const bare = smallModel();
+    bare.compile({ optimizer: tf.train.sgd(0.05), loss: 'categoricalCrossentropy' });
+    const error = await trainFashionMnist(bare, { train: bandSplit(8) }, { epochs: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toBe("Argument `model.metricsNames` must be a list that includes 'acc' (compile with metrics: ['accuracy'], or leave the model uncompiled to get the tutorial's settings), but received [\"loss\"].");
+    model.dispose();
+    bare.dispose();
+  });
+
   it.each([
     [{ epochs: 0 }, 'Argument `options.epochs` must be a positive integer, but received 0.'],
     [{ batchSize: 2.5 }, 'Argument `options.batchSize` must be a positive integer, but received 2.5.'],

@@ -193,7 +193,7 @@ export function labelsToTensor(split: FashionMnistSplit, indices: ArrayLike<numb
  *
  * @example
  * ```ts
- * import { loadFashionMnist, subsetSplit } from 'tfjs-fashion-mnist';
+ * import { loadFashionMnist, subsetSplit } from 'tfjs-fashion-mnist/node';
  *
  * const { test } = await loadFashionMnist();
  * const sample = subsetSplit(test, { count: 16, seed: 42 });
@@ -234,7 +234,7 @@ export function subsetSplit(split: FashionMnistSplit, subset: SplitSubset, argum
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-cpu';
- * import { loadFashionMnist, splitToTensors } from 'tfjs-fashion-mnist';
+ * import { loadFashionMnist, splitToTensors } from 'tfjs-fashion-mnist/node';
  *
  * const { train } = await loadFashionMnist();
  * const { xs, ys } = splitToTensors(train, { subset: 1000 });

@@ -201,7 +201,7 @@ export const TRAIN_DEFAULTS = Object.freeze({
  * @returns The per-epoch history and why training stopped early, if it did.
  * @throws {@link InvalidArgumentError} for bad options, an empty or malformed split, a model that
  *   does not take a batch of images or output one probability per class, a label the model has no
- *   class for, or a callback that is not one.
+ *   class for, a model compiled without the accuracy metric, or a callback that is not one.
  *
  * @example
  * ```ts
@@ -231,6 +231,7 @@ export async function trainFashionMnist(
     const learningRate = options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate;
     model.compile({ optimizer: new KerasSGD({ learningRate, decay: learningRate / settings.epochs }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   }
+  plan.accuracyAt = accuracyIndex(model);
   const history = copyHistory(options.history);
   const result: TrainingResult = { epoch: history.loss.map((_, i) => i), history };
   const info: TrainBeginInfo = {
@@ -291,6 +292,8 @@ function resolveOptions(options: TrainOptions) {
 /** How the data meets the model: checked before anything is compiled or allocated. */
 interface RunPlan {
   classes: number;
+  /** Where trainOnBatch reports the accuracy: after the loss and any metric compiled before it. */
+  accuracyAt: number;
   trainLayout: ImageLayout;
   testLayout: ImageLayout;
 }
@@ -302,7 +305,7 @@ function planRun(model: LayersModel, data: { train: FashionMnistSplit; test?: Fa
   const spec = modelImageSpec(model);
   assertLabelsBelow(data.train, spec.classes, 'data.train');
   if (data.test !== undefined) assertLabelsBelow(data.test, spec.classes, 'data.test');
-  return { classes: spec.classes, trainLayout: layoutFor(spec, data.train), testLayout: layoutFor(spec, data.test ?? data.train) };
+  return { classes: spec.classes, accuracyAt: 1, trainLayout: layoutFor(spec, data.train), testLayout: layoutFor(spec, data.test ?? data.train) };
 }
 
 async function trainEpoch(model: LayersModel, split: FashionMnistSplit, plan: RunPlan, order: Uint32Array, batchSize: number, hooks: readonly Hooks[]) {
@@ -312,7 +315,9 @@ async function trainEpoch(model: LayersModel, split: FashionMnistSplit, plan: Ru
   for (let start = 0, step = 0; start < order.length; start += batchSize, step++) {
     const indices = order.subarray(start, Math.min(start + batchSize, order.length));
     await each(hooks, (h) => h.batchBegin(step, { batch: step, size: indices.length }));
-    const [loss = NaN, accuracy = NaN] = await trainBatch(model, split, plan, indices);
+    const outputs = await trainBatch(model, split, plan, indices);
+    const loss = outputs[0] ?? NaN;
+    const accuracy = outputs[plan.accuracyAt] ?? NaN;
     // Keras reports the epoch's running mean, weighted by batch size.
     seen += indices.length;
     lossSum += loss * indices.length;
@@ -331,10 +336,22 @@ async function trainBatch(model: LayersModel, split: FashionMnistSplit, plan: Ru
   let y: tf.Tensor | undefined;
   try {
     y = labelsToTensor(split, indices, plan.classes);
-    return (await model.trainOnBatch(x, y)) as number[];
+    return [(await model.trainOnBatch(x, y)) as number | number[]].flat();
   } finally {
     tf.dispose(y === undefined ? x : [x, y]);
   }
+}
+
+const ACCURACY_NAMES = ['acc', 'accuracy', 'categoricalAccuracy'];
+
+/** The position of the accuracy among what trainOnBatch returns; a model compiled without it is refused. */
+function accuracyIndex(model: LayersModel): number {
+  const names = model.metricsNames ?? [];
+  const index = names.findIndex((name) => ACCURACY_NAMES.includes(name));
+  if (index < 1) {
+    throw new InvalidArgumentError('model.metricsNames', "a list that includes 'acc' (compile with metrics: ['accuracy'], or leave the model uncompiled to get the tutorial's settings)", names);
+  }
+  return index;
 }
 
 function copyHistory(history: HistoryRecord | undefined): HistoryRecord {
