@@ -47,7 +47,7 @@ export type { ChartSpec, ConfusionMatrixSpecOptions, TrainingHistory, TrainingHi
 export { KerasSGD, KERAS_SGD_DEFAULTS, registerKerasSGD } from './training/sgd.js';
 export type { KerasSGDOptions, NamedTensor } from './training/sgd.js';
 export { trainFashionMnist, TRAIN_DEFAULTS } from './training/train.js';
-export type { BatchBeginLogs, BatchLogs, EpochLogs, HistoryRecord, LayersCallback, TrainBeginInfo, TrainingCallbacks, TrainingResult, TrainOptions } from './training/train.js';
+export type { BatchBeginLogs, BatchLogs, EpochLogs, HistoryRecord, LayersCallback, TrainBeginInfo, TrainingCallbacks, TrainingData, TrainingResult, TrainOptions } from './training/train.js';
 export { evaluateModel } from './training/evaluate.js';
 export type { Evaluation } from './training/evaluate.js';
 export { progressBar } from './training/progress.js';

@@ -4,7 +4,7 @@ import { FASHION_MNIST_LABELS } from '../datasets/files.js';
 import { grayToPixels, luma, resolvePixelOptions, type GrayPicture } from '../datasets/preprocess.js';
 import { modelImageSpec, type ModelImageSpec } from '../datasets/tensors.js';
 import { InvalidArgumentError } from '../errors.js';
-import { predictProbabilities } from '../training/evaluate.js';
+import { EVALUATION_BATCH_SIZE, predictProbabilities } from '../training/evaluate.js';
 import { assertInteger, withDefaults } from '../validate.js';
 
 /**
@@ -63,7 +63,7 @@ export const CLASSIFY_DEFAULTS = Object.freeze({
   /** Invert images with a light border. */
   invert: 'auto' as boolean | 'auto',
   /** As {@link evaluateModel}. */
-  batchSize: 128,
+  batchSize: EVALUATION_BATCH_SIZE,
 });
 
 /** A class and its probability. */

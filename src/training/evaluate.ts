@@ -18,6 +18,9 @@ export interface Evaluation {
 
 const EPSILON = 1e-7;
 
+/** Images per forward pass of {@link evaluateModel} and of the validation in {@link trainFashionMnist}. */
+export const EVALUATION_BATCH_SIZE = 128;
+
 /**
  * Runs the model over a split in batches (inference mode: dropout off, batch norm on its moving
  * statistics) and measures loss and accuracy as Keras' `evaluate` does, keeping the predictions.
@@ -28,7 +31,7 @@ const EPSILON = 1e-7;
  *
  * @param model - A model taking a batch of images and returning one probability per class.
  * @param split - The images and labels to evaluate on.
- * @param batchSize - Images per forward pass.
+ * @param batchSize - Images per forward pass (default {@link EVALUATION_BATCH_SIZE}, 128).
  * @returns Loss, accuracy, predicted classes and probabilities.
  * @throws {@link InvalidArgumentError} for an empty or malformed split, a bad batch size, a model
  *   that does not take a batch of images or does not output one probability per class, or a label
@@ -43,7 +46,7 @@ const EPSILON = 1e-7;
  * const { accuracy } = await evaluateModel(buildMiniVGGNet(), subsetSplit(test, 100));
  * ```
  */
-export async function evaluateModel(model: LayersModel, split: FashionMnistSplit, batchSize = 128): Promise<Evaluation> {
+export async function evaluateModel(model: LayersModel, split: FashionMnistSplit, batchSize = EVALUATION_BATCH_SIZE): Promise<Evaluation> {
   assertInteger('batchSize', batchSize);
   assertSplit(split, 'split');
   const spec = modelImageSpec(model);

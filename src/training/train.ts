@@ -6,7 +6,7 @@ import { shuffledIndices } from '../random.js';
 import { assertInteger, withDefaults } from '../validate.js';
 import { assertLabelsBelow, assertSplit, imagesToTensor, labelsToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
 import { registerBroadcastBatchNormGradient } from './batch-norm-gradient.js';
-import { predictProbabilities, scorePredictions } from './evaluate.js';
+import { EVALUATION_BATCH_SIZE, predictProbabilities, scorePredictions } from './evaluate.js';
 import { KerasSGD, KERAS_SGD_DEFAULTS } from './sgd.js';
 
 /** Per-epoch metrics in Keras' `History.history` shape. */
@@ -110,6 +110,14 @@ export interface TrainingCallbacks {
  * its hooks as `model.fit` does, and stops when it sets `model.stopTraining`.
  */
 export type LayersCallback = Pick<Callback, 'setParams' | 'setModel'>;
+
+/** What {@link trainFashionMnist} trains and validates on: `{ train, test }` from {@link loadFashionMnist}, or subsets. */
+export type TrainingData = {
+  /** The training split. */
+  train: FashionMnistSplit;
+  /** The validation split; without it there is no validation. */
+  test?: FashionMnistSplit | undefined;
+};
 
 /** Options of {@link trainFashionMnist}. Every field is optional; the defaults are the tutorial's. */
 export interface TrainOptions {
@@ -217,20 +225,13 @@ export const TRAIN_DEFAULTS = Object.freeze({
  * console.log(result.history.val_accuracy);
  * ```
  */
-export async function trainFashionMnist(
-  model: LayersModel,
-  data: { train: FashionMnistSplit; test?: FashionMnistSplit | undefined },
-  options: TrainOptions = {},
-): Promise<TrainingResult> {
+export async function trainFashionMnist(model: LayersModel, data: TrainingData, options: TrainOptions = {}): Promise<TrainingResult> {
   const settings = resolveOptions(options);
   const plan = planRun(model, data);
   const hooks = (options.callbacks ?? []).map((callback, i) => adaptCallback(callback, `options.callbacks[${i}]`));
   // Batch norm on the channel axis of a channelsFirst model needs it (tfjs-core's gradient fails there).
   registerBroadcastBatchNormGradient();
-  if (!model.optimizer) {
-    const learningRate = options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate;
-    model.compile({ optimizer: new KerasSGD({ learningRate, decay: learningRate / settings.epochs }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  }
+  compileIfNeeded(model, options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate, settings.epochs);
   plan.accuracyAt = accuracyIndex(model);
   const history = copyHistory(options.history);
   const result: TrainingResult = { epoch: history.loss.map((_, i) => i), history };
@@ -248,20 +249,11 @@ export async function trainFashionMnist(
   let lastLogs: Partial<EpochLogs> = {};
   for (let epoch = settings.initialEpoch; epoch < settings.epochs; epoch++) {
     await each(hooks, (h) => h.epochBegin(epoch));
-    const started = performance.now();
-    const order = settings.shuffle ? shuffledIndices(data.train.count, settings.seed + epoch) : Uint32Array.from({ length: data.train.count }, (_, i) => i);
-    const train = await trainEpoch(model, data.train, plan, order, settings.batchSize, hooks);
-    if (settings.stopOnNaN && !Number.isFinite(train.loss)) {
+    const logs = await runEpoch(model, data, plan, settings, hooks, epoch);
+    if (!logs) {
       result.stopped = 'nan-loss';
       break;
     }
-    const logs: EpochLogs = { ...train, seconds: 0 };
-    if (data.test) {
-      const validation = scorePredictions(await predictProbabilities(model, data.test, plan.testLayout, plan.classes, EVALUATION_BATCH), data.test.labels, plan.classes);
-      logs.val_loss = validation.loss;
-      logs.val_accuracy = validation.accuracy;
-    }
-    logs.seconds = (performance.now() - started) / 1000;
     record(result, epoch, logs);
     lastLogs = logs;
     const verdicts = await each(hooks, (h) => h.epochEnd(epoch, logs, result));
@@ -274,8 +266,29 @@ export async function trainFashionMnist(
   return result;
 }
 
-/** Batch size of the validation pass, as {@link evaluateModel}'s default. */
-const EVALUATION_BATCH = 128;
+/** An uncompiled model gets the tutorial's optimizer: Keras' SGD with momentum 0.9 and decay lr / epochs. */
+function compileIfNeeded(model: LayersModel, learningRate: number, epochs: number): void {
+  if (model.optimizer) return;
+  model.compile({ optimizer: new KerasSGD({ learningRate, decay: learningRate / epochs }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+}
+
+/** One epoch and its validation; undefined when the loss became NaN and the run should stop. */
+async function runEpoch(model: LayersModel, data: TrainingData, plan: RunPlan, settings: typeof TRAIN_DEFAULTS, hooks: readonly Hooks[], epoch: number): Promise<EpochLogs | undefined> {
+  const started = performance.now();
+  const count = data.train.count;
+  const order = settings.shuffle ? shuffledIndices(count, settings.seed + epoch) : Uint32Array.from({ length: count }, (_, i) => i);
+  const train = await trainEpoch(model, data.train, plan, order, settings.batchSize, hooks);
+  if (settings.stopOnNaN && !Number.isFinite(train.loss)) return undefined;
+  const logs: EpochLogs = { ...train, seconds: 0 };
+  if (data.test) {
+    const probabilities = await predictProbabilities(model, data.test, plan.testLayout, plan.classes, EVALUATION_BATCH_SIZE);
+    const validation = scorePredictions(probabilities, data.test.labels, plan.classes);
+    logs.val_loss = validation.loss;
+    logs.val_accuracy = validation.accuracy;
+  }
+  logs.seconds = (performance.now() - started) / 1000;
+  return logs;
+}
 
 function resolveOptions(options: TrainOptions) {
   const settings = withDefaults(TRAIN_DEFAULTS, options) as typeof TRAIN_DEFAULTS;
@@ -298,7 +311,7 @@ interface RunPlan {
   testLayout: ImageLayout;
 }
 
-function planRun(model: LayersModel, data: { train: FashionMnistSplit; test?: FashionMnistSplit | undefined }): RunPlan {
+function planRun(model: LayersModel, data: TrainingData): RunPlan {
   if (typeof data !== 'object' || data === null) throw new InvalidArgumentError('data', 'an object { train, test? } of splits', data);
   assertSplit(data.train, 'data.train');
   if (data.test !== undefined) assertSplit(data.test, 'data.test');
