@@ -27,7 +27,7 @@ export type { SplitSubset, SplitTensors, SplitToTensorsOptions } from './dataset
 export { FASHION_MNIST_LABELS, FASHION_MNIST_LONG_LABELS, OFFICIAL_CHECKSUMS, OFFICIAL_MIRRORS } from './datasets/files.js';
 export type { FashionMnistChecksums, FashionMnistFile } from './datasets/files.js';
 export type { DownloadProgress, FashionMnistSource } from './datasets/types.js';
-export { toFashionMnistPixels } from './datasets/preprocess.js';
+export { toFashionMnistPixels, TO_FASHION_MNIST_PIXELS_DEFAULTS } from './datasets/preprocess.js';
 export type { ToFashionMnistPixelsOptions } from './datasets/preprocess.js';
 
 export { classificationReport, CLASSIFICATION_REPORT_DEFAULTS } from './metrics/classification-report.js';
@@ -48,8 +48,12 @@ export type { ChartSpec, ConfusionMatrixSpecOptions, TrainingHistory, TrainingHi
 export { KerasSGD, KERAS_SGD_DEFAULTS, registerKerasSGD } from './training/sgd.js';
 export type { KerasSGDOptions, NamedTensor } from './training/sgd.js';
 export { trainFashionMnist, TRAIN_DEFAULTS } from './training/train.js';
-export type { EpochLogs, HistoryRecord, TrainingCallbacks, TrainingResult, TrainOptions } from './training/train.js';
+export type { BatchBeginLogs, BatchLogs, EpochLogs, HistoryRecord, LayersCallback, TrainBeginInfo, TrainingCallbacks, TrainingData, TrainingResult, TrainOptions } from './training/train.js';
 export { evaluateModel } from './training/evaluate.js';
 export type { Evaluation } from './training/evaluate.js';
 export { progressBar } from './training/progress.js';
 export type { ProgressBarOptions, ProgressStream } from './training/progress.js';
+export { earlyStopping, EARLY_STOPPING_DEFAULTS } from './training/early-stopping.js';
+export type { EarlyStoppingOptions, MonitoredMetric } from './training/early-stopping.js';
+export { classifyImage, classifyImages, CLASSIFY_DEFAULTS } from './inference/classify.js';
+export type { CanvasLike, ClassifiableImage, Classification, ClassifyOptions, ClassScore, PixelImage } from './inference/classify.js';

@@ -6,15 +6,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  buildMiniVGGNet,
+  earlyStopping,
   evaluateModel,
   InvalidArgumentError,
   KerasSGD,
   progressBar,
   trainFashionMnist,
+  type EpochLogs,
+  type FashionMnistSplit,
   type TrainingCallbacks,
 } from '../src/index.js';
 import { useWasmBackend } from '../src/wasm/node.js';
-import { bandSplit, smallModel, weightsOf } from './helpers/models.js';
+import { imagesToTensor, modelImageSpec } from '../src/datasets/tensors.js';
+import { registerBroadcastBatchNormGradient } from '../src/training/batch-norm-gradient.js';
+import { bandSplit, failingModel, flatModel, miniVggLike, smallModel, weightsOf } from './helpers/models.js';
 import { scorePredictions } from '../src/training/evaluate.js';
 import { formatMetric, renderBar } from '../src/training/progress.js';
 
@@ -77,7 +83,7 @@ describe('trainFashionMnist', () => {
       onEpochBegin: (epoch) => void events.push(`epoch ${epoch}`),
       onBatchEnd: (step) => void events.push(`batch ${step}`),
       onEpochEnd: (epoch, logs) => void events.push(`end ${epoch} ${logs.val_accuracy !== undefined}`),
-      onTrainEnd: (result) => void events.push(`done ${result.epoch.length}`),
+      onTrainEnd: (_logs, result) => void events.push(`done ${result.epoch.length}`),
     };
     const before = tf.memory().numTensors;
     const model = smallModel();
@@ -117,6 +123,21 @@ describe('trainFashionMnist', () => {
     expect(result).toMatchObject({ stopped: 'callback', epoch: [0, 1] });
     expect(result.history.val_loss).toEqual([]);
     model.dispose();
+  });
+
+  it('finds the accuracy among other compiled metrics, and refuses a model compiled without it', async () => {
+    const model = smallModel();
+    model.compile({ optimizer: tf.train.sgd(0.05), loss: 'categoricalCrossentropy', metrics: ['mse', 'accuracy'] });
+    const result = await trainFashionMnist(model, { train: bandSplit(8) }, { epochs: 2, batchSize: 8 });
+    // One batch of 8 per epoch: an accuracy is a whole number of eighths, a mean squared error is not.
+    for (const accuracy of result.history.accuracy) expect(Number.isInteger(accuracy * 8)).toBe(true);
+    const bare = smallModel();
+    bare.compile({ optimizer: tf.train.sgd(0.05), loss: 'categoricalCrossentropy' });
+    const error = await trainFashionMnist(bare, { train: bandSplit(8) }, { epochs: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toBe("Argument `model.metricsNames` must be a list that includes 'acc' (compile with metrics: ['accuracy'], or leave the model uncompiled to get the tutorial's settings), but received [\"loss\"].");
+    model.dispose();
+    bare.dispose();
   });
 
   it.each([
@@ -175,6 +196,292 @@ describe('evaluation and progress', () => {
     expect(lines[0]).toBe('Epoch 1/2');
     expect(lines[1]).toMatch(/^3\/3 \[==============================\] - \d+s \d+m?s\/step - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}$/);
     expect(lines[2]).toBe('Epoch 2/2');
+    model.dispose();
+  });
+});
+
+/** The split with every label moved to the next class: a model that learns the bands gets worse on it. */
+function mislabeled(split: FashionMnistSplit): FashionMnistSplit {
+  return { ...split, labels: split.labels.map((label) => (label + 1) % 3) };
+}
+
+/** Disposes of a model and its optimizer, as a finished run should. */
+function disposeModel(model: tfl.LayersModel): void {
+  (model.optimizer as KerasSGD | undefined)?.dispose();
+  model.dispose();
+}
+
+describe('models of every MiniVGGNet shape', () => {
+  it('trains batch norm on the channel axis of channelsFirst data (tensorflow/tfjs#1773)', () => {
+    registerBroadcastBatchNormGradient();
+    const before = tf.memory().numTensors;
+    const x = tf.randomNormal([2, 3, 4, 5], 0, 1, 'float32', 1);
+    const weights = tf.randomNormal([2, 3, 4, 5], 0, 1, 'float32', 2);
+    const stats = [[0.1, -0.2, 0.3], [1.5, 0.5, 2], [0.2, 0.1, -0.1], [1.1, 0.9, 1.3]].map((values) => tf.tensor1d(values));
+    const broadcast = (t: tf.Tensor) => tf.reshape(t, [1, 3, 1, 1]);
+    // The same normalisation, channelsFirst with [1, 3, 1, 1] statistics and channelsLast with 1-D ones.
+    const first = tf.grads((input: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, offset: tf.Tensor, scale: tf.Tensor) =>
+      tf.sum(tf.mul(tf.batchNorm(input, broadcast(mean), broadcast(variance), broadcast(offset), broadcast(scale), 1e-3), weights)),
+    )([x, ...stats]);
+    const last = tf.grads((input: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, offset: tf.Tensor, scale: tf.Tensor) =>
+      tf.sum(tf.mul(tf.batchNorm(tf.transpose(input, [0, 2, 3, 1]), mean, variance, offset, scale, 1e-3), tf.transpose(weights, [0, 2, 3, 1]))),
+    )([x, ...stats]);
+    first.forEach((gradient, i) => {
+      expect(gradient.shape).toEqual(last[i]!.shape);
+      const expected = last[i]!.dataSync();
+      gradient.dataSync().forEach((value, j) => expect(value).toBeCloseTo(expected[j]!, 4));
+    });
+    tf.dispose([x, weights, ...stats, ...first, ...last]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('lays images out as the model wants them: channelsFirst, other sizes, gray copied into each channel', () => {
+    const split = bandSplit(2);
+    const before = tf.memory().numTensors;
+    const first = imagesToTensor(split, [0, 1], { dataFormat: 'channelsFirst', channels: 3, height: 28, width: 28 });
+    expect(first.shape).toEqual([2, 3, 28, 28]);
+    const [c0, c1, c2] = tf.split(first, 3, 1);
+    expect(Array.from(c0!.dataSync())).toEqual(Array.from(split.images, (v) => Math.fround(v / 255)));
+    expect(Array.from(c2!.dataSync())).toEqual(Array.from(c1!.dataSync()));
+    const resized = imagesToTensor(split, [1], { height: 56, width: 14 });
+    expect(resized.shape).toEqual([1, 56, 14, 1]);
+    tf.dispose([first, c0!, c1!, c2!, resized]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('reads the layout, size and classes of a model', () => {
+    const model = miniVggLike(1, { dataFormat: 'channelsFirst', depth: 3, height: 16, width: 12, classes: 4 });
+    expect(modelImageSpec(model)).toEqual({ height: 16, width: 12, channels: 3, dataFormat: 'channelsFirst', classes: 4 });
+    model.dispose();
+  });
+
+  it('trains and evaluates a channelsFirst MiniVGGNet-like model', async () => {
+    const before = tf.memory().numTensors;
+    const model = miniVggLike(3, { dataFormat: 'channelsFirst' });
+    const result = await trainFashionMnist(model, { train: bandSplit(48), test: bandSplit(24, 1) }, { epochs: 4, batchSize: 16, learningRate: 0.05 });
+    expect(result.history.loss[3]!).toBeLessThan(result.history.loss[0]!);
+    expect(result.history.val_accuracy[3]!).toBeGreaterThan(0.9);
+    const evaluation = await evaluateModel(model, bandSplit(24, 1));
+    expect(evaluation.accuracy).toBe(result.history.val_accuracy[3]);
+    expect(evaluation.probabilities).toHaveLength(24 * 10);
+    disposeModel(model);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('trains a model with 3 classes, one-hot encoding over its classes', async () => {
+    const before = tf.memory().numTensors;
+    const model = miniVggLike(4, { classes: 3 });
+    const result = await trainFashionMnist(model, { train: bandSplit(48), test: bandSplit(24, 1) }, { epochs: 4, batchSize: 16, learningRate: 0.05 });
+    expect(result.history.val_accuracy[3]!).toBeGreaterThan(0.9);
+    const evaluation = await evaluateModel(model, bandSplit(6));
+    expect(evaluation.probabilities).toHaveLength(6 * 3);
+    disposeModel(model);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('trains the real MiniVGGNet built channelsFirst, with 3 channels, another size and 3 classes', async () => {
+    const before = tf.memory().numTensors;
+    const model = buildMiniVGGNet({ dataFormat: 'channelsFirst', depth: 3, width: 16, height: 12, classes: 3, seed: 1 });
+    const result = await trainFashionMnist(model, { train: bandSplit(16), test: bandSplit(6, 1) }, { epochs: 1, batchSize: 8 });
+    expect(result.history.loss[0]).toBeGreaterThan(0);
+    expect(result.history.val_accuracy).toHaveLength(1);
+    disposeModel(model);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('resizes the images for a model of another size and copies gray into its 3 channels', async () => {
+    const before = tf.memory().numTensors;
+    const model = miniVggLike(5, { depth: 3, height: 32, width: 20, classes: 3 });
+    const result = await trainFashionMnist(model, { train: bandSplit(48), test: bandSplit(12, 1) }, { epochs: 2, batchSize: 16, learningRate: 0.05 });
+    expect(result.history.val_loss).toHaveLength(2);
+    expect((await evaluateModel(model, bandSplit(5))).predictions).toHaveLength(5);
+    disposeModel(model);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('bad data and models leak nothing', () => {
+  const flat = 'Argument `model.inputs[0].shape` must be [null, height, width, channels] or [null, channels, height, width] (a batch of images), but received [null, 784].';
+  it.each([
+    ['a model that takes no images (train)', flatModel, (model) => trainFashionMnist(model, { train: bandSplit(4) }, { epochs: 1 }), flat],
+    ['a model that takes no images (evaluate)', flatModel, (model) => evaluateModel(model, bandSplit(4)), flat],
+    ['labels past the last class (train)', () => miniVggLike(1, { classes: 2 }), (model) => trainFashionMnist(model, { train: bandSplit(4) }, { epochs: 1 }), "Argument `data.train.labels[2]` must be a class index below the model's 2 classes (0 to 1), but received 2."],
+    ['labels past the last class (validation)', () => miniVggLike(1, { classes: 3 }), (model) => trainFashionMnist(model, { train: bandSplit(4), test: { ...bandSplit(2), labels: new Uint8Array([0, 7]) } }, { epochs: 1 }), "Argument `data.test.labels[1]` must be a class index below the model's 3 classes (0 to 2), but received 7."],
+    ['labels past the last class (evaluate)', () => miniVggLike(1, { classes: 2 }), (model) => evaluateModel(model, bandSplit(4)), "Argument `split.labels[2]` must be a class index below the model's 2 classes (0 to 1), but received 2."],
+    ['a truncated split', smallModel, (model) => evaluateModel(model, { ...bandSplit(2), images: new Uint8Array(100) }), 'Argument `split.images` must be a Uint8Array of count * height * width = 1568 bytes, but received Uint8Array of length 100.'],
+    ['a split without labels', smallModel, (model) => trainFashionMnist(model, { train: { ...bandSplit(2), labels: new Uint8Array(1) } }), 'Argument `data.train.labels` must be a Uint8Array of count = 2 class indices, but received Uint8Array of length 1.'],
+    ['no data', smallModel, (model) => trainFashionMnist(model, undefined as never), 'Argument `data` must be an object { train, test? } of splits, but received undefined.'],
+  ] as Array<[string, () => tfl.LayersModel, (model: tfl.LayersModel) => Promise<unknown>, string]>)('rejects %s with a clear error', async (_name, build, call, message) => {
+    const model = build();
+    const before = tf.memory().numTensors;
+    const error = await call(model).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toBe(message);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(model.optimizer).toBeUndefined();
+    model.dispose();
+  });
+
+  it('disposes of the batch when the model throws during evaluation', async () => {
+    const model = failingModel();
+    const before = tf.memory().numTensors;
+    await expect(evaluateModel(model, bandSplit(4))).rejects.toThrow('FailingLayer was called');
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('disposes of the batch when the model throws during training, leaving only what tfjs itself leaks', async () => {
+    const model = failingModel();
+    model.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    // tfjs-core keeps the tensors its gradient tape saved before a forward pass threw (1 here).
+    const x = tf.zeros([4, 28, 28, 1]);
+    const y = tf.zeros([4, 10]);
+    const start = tf.memory().numTensors;
+    await expect(model.trainOnBatch(x, y)).rejects.toThrow('FailingLayer was called');
+    const tfjsLeak = tf.memory().numTensors - start;
+    tf.dispose([x, y]);
+    for (let call = 0; call < 2; call++) {
+      const before = tf.memory().numTensors;
+      await expect(trainFashionMnist(model, { train: bandSplit(4) }, { epochs: 1 })).rejects.toThrow('FailingLayer was called');
+      expect(tf.memory().numTensors - before).toBe(tfjsLeak);
+    }
+    expect(tfjsLeak).toBeLessThanOrEqual(1);
+    model.dispose();
+  });
+});
+
+describe('callbacks', () => {
+  const data = { train: bandSplit(48), test: mislabeled(bandSplit(24, 1)) };
+  const options = { epochs: 12, batchSize: 16, learningRate: 0.05 };
+
+  /** The last epoch an early stop with patience 0 on val_loss allows: the first that does not improve. */
+  function firstWorse(valLoss: number[]): number {
+    return valLoss.findIndex((loss, i) => i > 0 && loss >= Math.min(...valLoss.slice(0, i)));
+  }
+
+  it("stops on tfjs-layers' tf.callbacks.earlyStopping({ patience: 0 })", async () => {
+    const model = smallModel(7);
+    const result = await trainFashionMnist(model, data, { ...options, callbacks: [tfl.callbacks.earlyStopping({ patience: 0 })] });
+    expect(result.stopped).toBe('callback');
+    const stop = firstWorse(result.history.val_loss);
+    expect(stop).toBeGreaterThan(0);
+    expect(result.epoch).toEqual(Array.from({ length: stop + 1 }, (_, i) => i));
+    disposeModel(model);
+  });
+
+  it('stops on the library\'s earlyStopping and restores the best weights without leaking', async () => {
+    const model = smallModel(7);
+    const before = tf.memory().numTensors;
+    const weights: Float32Array[][] = [];
+    const spy: TrainingCallbacks = { onEpochEnd: async () => void weights.push(await weightsOf(model)) };
+    const result = await trainFashionMnist(model, data, { ...options, callbacks: [spy, earlyStopping({ patience: 2, restoreBestWeights: true })] });
+    expect(result.stopped).toBe('callback');
+    const losses = result.history.val_loss;
+    const best = losses.indexOf(Math.min(...losses));
+    // Patience 2: the run ends after the second epoch in a row without a new best.
+    expect(losses.length - 1 - best).toBe(2);
+    expect(await weightsOf(model)).toEqual(weights[best]);
+    expect(await weightsOf(model)).not.toEqual(weights.at(-1));
+    // The optimizer's state is the only thing training adds.
+    const optimizerTensors = (await (model.optimizer as KerasSGD).getWeights()).length;
+    expect(tf.memory().numTensors).toBe(before + optimizerTensors);
+    disposeModel(model);
+  });
+
+  it('follows Keras: patience counts epochs without improvement, minDelta sets what counts', async () => {
+    const run = async (values: number[], settings: Parameters<typeof earlyStopping>[0]) => {
+      const callback = earlyStopping(settings);
+      callback.onTrainBegin!({ epochs: 10, initialEpoch: 0, stepsPerEpoch: 1, batchSize: 1, samples: 1, validationSamples: 1 }, undefined as never);
+      for (const [epoch, value] of values.entries()) {
+        const logs: EpochLogs = { loss: value, accuracy: value, val_loss: value, val_accuracy: value, seconds: 0 };
+        if ((await callback.onEpochEnd!(epoch, logs, { epoch: [], history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] } })) === false) return epoch;
+      }
+      return undefined;
+    };
+    expect(await run([1, 0.9, 0.95, 0.92, 0.8], {})).toBe(2);
+    expect(await run([1, 0.9, 0.95, 0.92, 0.8], { patience: 1 })).toBe(2);
+    expect(await run([1, 0.9, 0.95, 0.92, 0.8], { patience: 2 })).toBe(3);
+    expect(await run([1, 0.9, 0.95, 0.8, 0.7], { patience: 2 })).toBeUndefined();
+    expect(await run([1, 0.95, 0.91], { minDelta: 0.06 })).toBe(1);
+    expect(await run([0.5, 0.4, 0.45], { monitor: 'val_accuracy' })).toBe(1);
+    expect(await run([0.5, 0.6, 0.45], { monitor: 'accuracy', patience: 2 })).toBeUndefined();
+  });
+
+  it.each([
+    [{ patience: -1 }, 'Argument `options.patience` must be a non-negative integer, but received -1.'],
+    [{ minDelta: -0.1 }, 'Argument `options.minDelta` must be a finite number >= 0, but received -0.1.'],
+    [{ monitor: 'val_acc' }, "Argument `options.monitor` must be one of 'val_loss', 'val_accuracy', 'loss', 'accuracy', but received \"val_acc\"."],
+  ])('earlyStopping rejects %j', (settings, message) => {
+    expect(() => earlyStopping(settings as never)).toThrow(message);
+  });
+
+  it('refuses to watch a validation metric without a validation split', async () => {
+    const error = await trainFashionMnist(smallModel(), { train: bandSplit(8) }, { epochs: 1, callbacks: [earlyStopping()] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toBe("Argument `options.monitor` must be 'loss' or 'accuracy' when there is no validation split (data.test), but received \"val_loss\".");
+  });
+
+  it('drives tfjs-layers callbacks as model.fit does (History, CustomCallback)', async () => {
+    const model = smallModel(2);
+    const history = new tfl.History();
+    const events: string[] = [];
+    const custom = new tfl.CustomCallback({
+      onTrainBegin: async () => void events.push('begin'),
+      onEpochEnd: async (epoch, logs) => void events.push(`epoch ${epoch} ${Object.keys(logs ?? {}).join(',')}`),
+      onTrainEnd: async () => void events.push('end'),
+    });
+    const result = await trainFashionMnist(model, data, { epochs: 2, batchSize: 16, callbacks: [history, custom] });
+    expect(history.epoch).toEqual(result.epoch);
+    expect(history.history['loss']).toEqual(result.history.loss);
+    expect(history.history['val_accuracy']).toEqual(result.history.val_accuracy);
+    expect(history.params).toMatchObject({ epochs: 2, samples: 48, steps: 3, batchSize: 16, doValidation: true });
+    expect(events).toEqual(['begin', 'epoch 0 loss,accuracy,seconds,val_loss,val_accuracy', 'epoch 1 loss,accuracy,seconds,val_loss,val_accuracy', 'end']);
+    disposeModel(model);
+  });
+
+  it('accepts plain objects shaped like tfjs-layers CustomCallbackArgs and tfjs-vis callbacks', async () => {
+    const model = smallModel(2);
+    const seen: tfl.Logs[] = [];
+    // tfjs-vis' show.fitCallbacks returns functions of this type.
+    const visLike: { [hook: string]: (iteration: number, logs: tfl.Logs) => Promise<void> } = { onEpochEnd: async (_epoch, logs) => void seen.push(logs) };
+    const args: tfl.CustomCallbackArgs = { onBatchEnd: async (_batch, logs) => void seen.push(logs!) };
+    await trainFashionMnist(model, data, { epochs: 1, batchSize: 24, callbacks: [visLike, args] });
+    expect(seen.map((logs) => Object.keys(logs).sort().join(','))).toEqual([
+      'accuracy,batch,loss,size',
+      'accuracy,batch,loss,size',
+      'accuracy,loss,seconds,val_accuracy,val_loss',
+    ]);
+    disposeModel(model);
+  });
+
+  it('stops mid-epoch when a callback sets model.stopTraining', async () => {
+    const model = smallModel(2);
+    const steps: number[] = [];
+    const callback: TrainingCallbacks = {
+      onTrainBegin: (_info, trained) => void (trained.stopTraining = true),
+      onBatchEnd: (step) => {
+        steps.push(step);
+        if (step === 1) model.stopTraining = true;
+      },
+    };
+    const result = await trainFashionMnist(model, data, { epochs: 3, batchSize: 8, callbacks: [callback] });
+    // A stop requested in onTrainBegin is reset, as model.fit does; the one in batch 1 ends the run.
+    expect(steps).toEqual([0, 1]);
+    expect(result).toMatchObject({ stopped: 'callback', epoch: [0] });
+    expect(result.history.val_loss).toHaveLength(1);
+    disposeModel(model);
+  });
+
+  it.each([
+    [[42], 'Argument `options.callbacks[0]` must be a callback: an object with onTrainBegin, onEpochBegin, onBatchBegin, onBatchEnd, onEpochEnd or onTrainEnd, or a tfjs-layers Callback such as tf.callbacks.earlyStopping(), but received 42.'],
+    [[{ onEpochEnds: () => {} }], 'Argument `options.callbacks[0]` must be a callback: an object with onTrainBegin, onEpochBegin, onBatchBegin, onBatchEnd, onEpochEnd or onTrainEnd, or a tfjs-layers Callback such as tf.callbacks.earlyStopping(), but received an object (Object).'],
+    [[progressBar({ stream: { write: () => true } }), { onEpochEnd: 'log' }], 'Argument `options.callbacks[1].onEpochEnd` must be a function, but received "log".'],
+  ])('rejects callbacks that are not %#', async (callbacks, message) => {
+    const model = smallModel();
+    const error = await trainFashionMnist(model, { train: bandSplit(4) }, { epochs: 1, callbacks: callbacks as never }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toBe(message);
+    expect(model.optimizer).toBeUndefined();
     model.dispose();
   });
 });

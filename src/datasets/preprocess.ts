@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '../errors.js';
+import { assertInteger, withDefaults } from '../validate.js';
 import { assertRgbImage, type RgbImage } from '../viz/image.js';
 
 /** Options of {@link toFashionMnistPixels}. Every field is optional. */
@@ -10,22 +12,43 @@ export interface ToFashionMnistPixelsOptions {
    * @defaultValue 'auto'
    */
   invert?: boolean | 'auto';
+  /**
+   * Width of the result in pixels, for models with another input size.
+   * @defaultValue 28
+   */
+  width?: number;
+  /**
+   * Height of the result in pixels.
+   * @defaultValue 28
+   */
+  height?: number;
 }
+
+/** The defaults of {@link ToFashionMnistPixelsOptions}: Fashion-MNIST's 28x28, inverted when the background is light. */
+export const TO_FASHION_MNIST_PIXELS_DEFAULTS = Object.freeze({
+  /** Invert when the border is mostly light. */
+  invert: 'auto' as boolean | 'auto',
+  /** Fashion-MNIST's width. */
+  width: 28,
+  /** Fashion-MNIST's height. */
+  height: 28,
+});
 
 /**
  * Turns a picture into a 28x28 Fashion-MNIST image, the preprocessing the tutorial describes for
  * your own photos: grayscale (ITU-R 601 luma), resized to 28x28 (bilinear), and inverted when the
- * background is light so the garment is light on dark.
+ * background is light so the garment is light on dark. `width` and `height` choose another size, for
+ * models with other inputs. {@link classifyImages} applies the same steps to any image it is given.
  *
  * @param image - An RGB picture, e.g. from {@link decodePng}.
- * @param options - Whether to invert; see {@link ToFashionMnistPixelsOptions}.
- * @returns 784 grey levels 0-255, row-major, like one image of a split.
- * @throws {@link InvalidArgumentError} for a malformed image.
+ * @param options - Whether to invert, and the size; see {@link ToFashionMnistPixelsOptions}.
+ * @returns `height * width` grey levels 0-255 (784 by default), row-major, like one image of a split.
+ * @throws {@link InvalidArgumentError} for a malformed image or a bad size.
  *
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-cpu';
- * import { decodePng, toFashionMnistPixels } from 'tfjs-fashion-mnist';
+ * import { decodePng, toFashionMnistPixels } from 'tfjs-fashion-mnist/node';
  * import { readFileSync } from 'node:fs';
  *
  * const pixels = toFashionMnistPixels(decodePng(readFileSync('shoe.png')));
@@ -35,11 +58,46 @@ export function toFashionMnistPixels(image: RgbImage, options: ToFashionMnistPix
   assertRgbImage(image, 'image');
   const { width, height, data } = image;
   const gray = new Float32Array(width * height);
-  for (let p = 0; p < gray.length; p++) gray[p] = 0.299 * data[p * 3]! + 0.587 * data[p * 3 + 1]! + 0.114 * data[p * 3 + 2]!;
-  const invert = options.invert ?? 'auto';
-  const shouldInvert = invert === 'auto' ? borderMean(gray, width, height) > 127.5 : invert;
+  for (let p = 0; p < gray.length; p++) gray[p] = luma(data[p * 3]!, data[p * 3 + 1]!, data[p * 3 + 2]!);
+  return grayToPixels({ width, height, gray }, resolvePixelOptions(options, 'options'));
+}
+
+/** ITU-R 601 luma, the grey level of an RGB colour. */
+export function luma(red: number, green: number, blue: number): number {
+  return 0.299 * red + 0.587 * green + 0.114 * blue;
+}
+
+/** A grayscale picture as floats 0-255, row-major. */
+export interface GrayPicture {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** `width * height` grey levels 0-255. */
+  gray: Float32Array;
+}
+
+/** {@link ToFashionMnistPixelsOptions} with the defaults applied and checked. */
+export function resolvePixelOptions(options: ToFashionMnistPixelsOptions, argument: string): Required<ToFashionMnistPixelsOptions> {
+  const resolved = withDefaults(TO_FASHION_MNIST_PIXELS_DEFAULTS, options);
+  assertInteger(`${argument}.width`, resolved.width);
+  assertInteger(`${argument}.height`, resolved.height);
+  if (resolved.invert !== true && resolved.invert !== false && resolved.invert !== 'auto') {
+    throw new InvalidArgumentError(`${argument}.invert`, "true, false or 'auto'", resolved.invert);
+  }
+  return resolved;
+}
+
+/**
+ * The shared second half of the preprocessing: resize (bilinear, half-pixel centres), invert if asked
+ * or if the border is mostly light, round to bytes.
+ */
+export function grayToPixels(picture: GrayPicture, options: Required<ToFashionMnistPixelsOptions>): Uint8Array {
+  const { width, height, gray } = picture;
+  const shouldInvert = options.invert === 'auto' ? borderMean(gray, width, height) > 127.5 : options.invert;
   return tf.tidy(() => {
-    const resized = tf.image.resizeBilinear(tf.tensor3d(gray, [height, width, 1]), [28, 28], false, true);
+    const source = tf.tensor3d(gray, [height, width, 1]);
+    const resized = width === options.width && height === options.height ? source : tf.image.resizeBilinear(source, [options.height, options.width], false, true);
     const oriented = shouldInvert ? tf.sub(255, resized) : resized;
     return Uint8Array.from(tf.clipByValue(tf.round(oriented), 0, 255).dataSync());
   });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
 import { shuffledIndices } from '../random.js';
 import { DATA_FORMATS, type DataFormat } from '../types.js';
@@ -48,19 +49,136 @@ export interface SplitTensors {
 
 const CLASSES = 10;
 
+/** How a model takes its images, read from its input shape and data format. */
+export interface ImageLayout {
+  /** Image height in pixels. */
+  height: number;
+  /** Image width in pixels. */
+  width: number;
+  /** Channels: the grey level is copied into each. */
+  channels: number;
+  /** Where the channel axis is. */
+  dataFormat: DataFormat;
+}
+
+/** What {@link modelImageSpec} reads from a model: its image layout (null sides take any size) and class count. */
+export interface ModelImageSpec extends Omit<ImageLayout, 'height' | 'width'> {
+  /** Input height, or null when the model takes any height. */
+  height: number | null;
+  /** Input width, or null when the model takes any width. */
+  width: number | null;
+  /** Units of the output: one probability per class. */
+  classes: number;
+}
+
+const IMAGE_INPUT = '[null, height, width, channels] or [null, channels, height, width] (a batch of images)';
+
 /**
- * The listed images of a split, scaled to [0, 1] as one float32 tensor: `[n, h, w, 1]`, or
- * `[n, 1, h, w]` for channelsFirst (the same bytes with one channel).
+ * Reads how a model takes images and how many classes it scores, so the library's loops fit any
+ * model {@link buildMiniVGGNet} builds. The data format comes from the first layer that declares one
+ * (convolutions, poolings); a model without such a layer is read as channelsFirst only when its
+ * last input axis cannot be a channel axis (more than 4) but its first can.
  */
-export function imagesToTensor(split: FashionMnistSplit, indices: ArrayLike<number>, dataFormat: DataFormat = 'channelsLast'): tf.Tensor4D {
+export function modelImageSpec(model: LayersModel, argument = 'model'): ModelImageSpec {
+  if (typeof model !== 'object' || model === null || !Array.isArray(model.inputs) || !Array.isArray(model.outputs)) {
+    throw new InvalidArgumentError(argument, 'a tf.LayersModel', model);
+  }
+  if (model.inputs.length !== 1) throw new InvalidArgumentError(`${argument}.inputs`, 'a single input', model.inputs.length);
+  if (model.outputs.length !== 1) throw new InvalidArgumentError(`${argument}.outputs`, 'a single output', model.outputs.length);
+  const input = model.inputs[0]!.shape;
+  const output = model.outputs[0]!.shape;
+  if (input.length !== 4) throw new InvalidArgumentError(`${argument}.inputs[0].shape`, IMAGE_INPUT, input);
+  const classes = output[1];
+  if (output.length !== 2 || typeof classes !== 'number' || classes < 1) {
+    throw new InvalidArgumentError(`${argument}.outputs[0].shape`, '[null, classes] (one probability per class)', output);
+  }
+  const dataFormat = declaredDataFormat(model.layers) ?? guessDataFormat(input);
+  const [height = null, width = null, channels] = dataFormat === 'channelsLast' ? input.slice(1) : [input[2], input[3], input[1]];
+  if (typeof channels !== 'number' || channels < 1) throw new InvalidArgumentError(`${argument}.inputs[0].shape`, `${IMAGE_INPUT} with a known channel count`, input);
+  return { height, width, channels, dataFormat, classes };
+}
+
+function declaredDataFormat(layers: readonly { getConfig(): unknown; layers?: unknown }[]): DataFormat | undefined {
+  for (const layer of layers) {
+    const format = (layer.getConfig() as { dataFormat?: unknown }).dataFormat;
+    if (format === 'channelsLast' || format === 'channelsFirst') return format;
+    // Nested models (a Sequential inside a functional model) declare it in their own layers.
+    if (Array.isArray(layer.layers)) {
+      const nested = declaredDataFormat(layer.layers as typeof layers);
+      if (nested) return nested;
+    }
+  }
+  return undefined;
+}
+
+function guessDataFormat(shape: readonly (number | null)[]): DataFormat {
+  const last = shape[3];
+  const first = shape[1];
+  return typeof last === 'number' && last > 4 && typeof first === 'number' && first <= 4 ? 'channelsFirst' : 'channelsLast';
+}
+
+/** The layout a model wants for a split's images: its own sides, or the split's where the model takes any size. */
+export function layoutFor(spec: ModelImageSpec, split: { height: number; width: number }): ImageLayout {
+  return { height: spec.height ?? split.height, width: spec.width ?? split.width, channels: spec.channels, dataFormat: spec.dataFormat };
+}
+
+/** Throws unless `split` is a well-formed split with at least one image. */
+export function assertSplit(split: FashionMnistSplit, argument: string): void {
+  if (typeof split !== 'object' || split === null) throw new InvalidArgumentError(argument, 'a split { images, labels, count, height, width }', split);
+  if (split.count === 0) throw new InvalidArgumentError(argument, 'a split with at least one image', split.count);
+  assertInteger(`${argument}.count`, split.count);
+  assertInteger(`${argument}.height`, split.height);
+  assertInteger(`${argument}.width`, split.width);
+  const bytes = split.count * split.height * split.width;
+  if (!(split.images instanceof Uint8Array) || split.images.length !== bytes) {
+    throw new InvalidArgumentError(`${argument}.images`, `a Uint8Array of count * height * width = ${bytes} bytes`, split.images);
+  }
+  if (!(split.labels instanceof Uint8Array) || split.labels.length !== split.count) {
+    throw new InvalidArgumentError(`${argument}.labels`, `a Uint8Array of count = ${split.count} class indices`, split.labels);
+  }
+}
+
+/**
+ * Throws unless every label is a class the model has: one-hot encoding a label past the last class
+ * would silently give a row of zeros.
+ */
+export function assertLabelsBelow(split: FashionMnistSplit, classes: number, argument: string): void {
+  const index = split.labels.findIndex((label) => label >= classes);
+  if (index !== -1) {
+    throw new InvalidArgumentError(`${argument}.labels[${index}]`, `a class index below the model's ${classes} classes (0 to ${classes - 1})`, split.labels[index]);
+  }
+}
+
+/**
+ * The listed images of a split, scaled to [0, 1] as one float32 tensor in `layout` (by default the
+ * split's own size, one channel, channelsLast). Images of another size are resized (bilinear, half-pixel
+ * centres, as {@link toFashionMnistPixels}); with several channels the grey level is copied into each
+ * (gray as RGB for 3).
+ */
+export function imagesToTensor(split: FashionMnistSplit, indices: ArrayLike<number>, layout: Partial<ImageLayout> = {}): tf.Tensor4D {
+  const { height = split.height, width = split.width, channels = 1, dataFormat = 'channelsLast' } = layout;
   const pixels = split.height * split.width;
   const data = new Float32Array(indices.length * pixels);
   for (let i = 0; i < indices.length; i++) {
     const source = indices[i]! * pixels;
     for (let p = 0; p < pixels; p++) data[i * pixels + p] = split.images[source + p]! / 255;
   }
-  const shape: [number, number, number, number] = dataFormat === 'channelsLast' ? [indices.length, split.height, split.width, 1] : [indices.length, 1, split.height, split.width];
-  return tf.tensor4d(data, shape);
+  const sameSize = height === split.height && width === split.width;
+  if (sameSize && channels === 1) {
+    // The tutorial's case (and channelsFirst with one channel): the same bytes, no resampling.
+    return tf.tensor4d(data, dataFormat === 'channelsLast' ? [indices.length, height, width, 1] : [indices.length, 1, height, width]);
+  }
+  return tf.tidy(() => {
+    let x: tf.Tensor4D = tf.tensor4d(data, [indices.length, split.height, split.width, 1]);
+    if (!sameSize) x = tf.image.resizeBilinear(x, [height, width], false, true);
+    if (channels > 1) x = tf.tile(x, [1, 1, 1, channels]);
+    return dataFormat === 'channelsLast' ? x : tf.transpose(x, [0, 3, 1, 2]);
+  });
+}
+
+/** One-hot float32 labels `[n, classes]` for the listed images of a split. */
+export function labelsToTensor(split: FashionMnistSplit, indices: ArrayLike<number>, classes: number): tf.Tensor2D {
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(indices, (i) => split.labels[i]!), 'int32'), classes), 'float32') as tf.Tensor2D);
 }
 
 /**
@@ -75,7 +193,7 @@ export function imagesToTensor(split: FashionMnistSplit, indices: ArrayLike<numb
  *
  * @example
  * ```ts
- * import { loadFashionMnist, subsetSplit } from 'tfjs-fashion-mnist';
+ * import { loadFashionMnist, subsetSplit } from 'tfjs-fashion-mnist/node';
  *
  * const { test } = await loadFashionMnist();
  * const sample = subsetSplit(test, { count: 16, seed: 42 });
@@ -116,7 +234,7 @@ export function subsetSplit(split: FashionMnistSplit, subset: SplitSubset, argum
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-cpu';
- * import { loadFashionMnist, splitToTensors } from 'tfjs-fashion-mnist';
+ * import { loadFashionMnist, splitToTensors } from 'tfjs-fashion-mnist/node';
  *
  * const { train } = await loadFashionMnist();
  * const { xs, ys } = splitToTensors(train, { subset: 1000 });
@@ -129,7 +247,7 @@ export function splitToTensors(split: FashionMnistSplit, options: SplitToTensors
   assertOneOf('options.dataFormat', dataFormat, DATA_FORMATS);
   assertOneOf('options.labels', labels, ['oneHot', 'index'] as const);
   const part = options.subset === undefined ? split : subsetSplit(split, options.subset, 'options.subset');
-  const xs = imagesToTensor(part, Uint32Array.from({ length: part.count }, (_, i) => i), dataFormat);
+  const xs = imagesToTensor(part, Uint32Array.from({ length: part.count }, (_, i) => i), { dataFormat });
   const ys = tf.tidy(() => {
     const indices = tf.tensor1d(Int32Array.from(part.labels), 'int32');
     return labels === 'oneHot' ? tf.cast(tf.oneHot(indices, CLASSES), 'float32') as tf.Tensor2D : indices;

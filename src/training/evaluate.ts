@@ -2,8 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { FashionMnistSplit } from '../datasets/fashion-mnist.js';
 import { assertInteger } from '../validate.js';
-import { InvalidArgumentError } from '../errors.js';
-import { imagesToTensor } from '../datasets/tensors.js';
+import { assertLabelsBelow, assertSplit, imagesToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
 
 /** What {@link evaluateModel} measures on a split. */
 export interface Evaluation {
@@ -19,39 +18,62 @@ export interface Evaluation {
 
 const EPSILON = 1e-7;
 
+/** Images per forward pass of {@link evaluateModel} and of the validation in {@link trainFashionMnist}. */
+export const EVALUATION_BATCH_SIZE = 128;
+
 /**
  * Runs the model over a split in batches (inference mode: dropout off, batch norm on its moving
  * statistics) and measures loss and accuracy as Keras' `evaluate` does, keeping the predictions.
  *
- * @param model - A model taking `[n, 28, 28, 1]` inputs and returning class probabilities.
+ * Works for any model {@link buildMiniVGGNet} builds: the layout (channelsLast or channelsFirst), the
+ * image size and the class count are read from the model. Images of another size than the model's
+ * input are resized (bilinear); a model with several input channels gets the grey level in each.
+ *
+ * @param model - A model taking a batch of images and returning one probability per class.
  * @param split - The images and labels to evaluate on.
- * @param batchSize - Images per forward pass.
+ * @param batchSize - Images per forward pass (default {@link EVALUATION_BATCH_SIZE}, 128).
  * @returns Loss, accuracy, predicted classes and probabilities.
- * @throws {@link InvalidArgumentError} for an empty split or a bad batch size.
+ * @throws {@link InvalidArgumentError} for an empty or malformed split, a bad batch size, a model
+ *   that does not take a batch of images or does not output one probability per class, or a label
+ *   the model has no class for.
  *
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-cpu';
- * import { buildMiniVGGNet, evaluateModel, loadFashionMnist, subsetSplit } from 'tfjs-fashion-mnist';
+ * import { buildMiniVGGNet, evaluateModel, loadFashionMnist, subsetSplit } from 'tfjs-fashion-mnist/node';
  *
  * const { test } = await loadFashionMnist();
  * const { accuracy } = await evaluateModel(buildMiniVGGNet(), subsetSplit(test, 100));
  * ```
  */
-export async function evaluateModel(model: LayersModel, split: FashionMnistSplit, batchSize = 128): Promise<Evaluation> {
+export async function evaluateModel(model: LayersModel, split: FashionMnistSplit, batchSize = EVALUATION_BATCH_SIZE): Promise<Evaluation> {
   assertInteger('batchSize', batchSize);
-  if (split.count === 0) throw new InvalidArgumentError('split', 'a split with at least one image', split.count);
-  const classes = (model.outputs[0]?.shape.at(-1) as number | undefined) ?? 10;
+  assertSplit(split, 'split');
+  const spec = modelImageSpec(model);
+  assertLabelsBelow(split, spec.classes, 'split');
+  const probabilities = await predictProbabilities(model, split, layoutFor(spec, split), spec.classes, batchSize);
+  return scorePredictions(probabilities, split.labels, spec.classes);
+}
+
+/**
+ * The model's class probabilities for every image of a split, `count * classes` values, computed in
+ * batches; the batch tensors are disposed of even when the model throws.
+ */
+export async function predictProbabilities(model: LayersModel, split: FashionMnistSplit, layout: ImageLayout, classes: number, batchSize: number): Promise<Float32Array> {
   const probabilities = new Float32Array(split.count * classes);
   for (let start = 0; start < split.count; start += batchSize) {
     const indices = Array.from({ length: Math.min(batchSize, split.count - start) }, (_, i) => start + i);
-    const x = imagesToTensor(split, indices);
-    const y = model.predict(x) as tf.Tensor;
-    probabilities.set(await y.data(), start * classes);
-    tf.dispose([x, y]);
+    const x = imagesToTensor(split, indices, layout);
+    let y: tf.Tensor | undefined;
+    try {
+      y = model.predict(x) as tf.Tensor;
+      probabilities.set(await y.data(), start * classes);
+    } finally {
+      tf.dispose(y === undefined ? x : [x, y]);
+    }
     await tf.nextFrame();
   }
-  return scorePredictions(probabilities, split.labels, classes);
+  return probabilities;
 }
 
 /** Loss, accuracy and argmax from probabilities and labels. */

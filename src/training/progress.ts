@@ -70,12 +70,15 @@ function formatLogs(logs: Partial<Record<string, number>>): string {
  *
  * @param options - Stream and redraw interval; see {@link ProgressBarOptions}.
  * @returns The callback.
+ * @throws {@link InvalidArgumentError} when no stream is given and there is no `process.stdout` (browsers).
  *
  * @example
  * ```ts
- * import { progressBar, trainFashionMnist } from 'tfjs-fashion-mnist';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { buildMiniVGGNet, progressBar, trainFashionMnist } from 'tfjs-fashion-mnist';
+ * import { loadFashionMnist } from 'tfjs-fashion-mnist/node';
  *
- * await trainFashionMnist(model, data, { callbacks: [progressBar()] });
+ * await trainFashionMnist(buildMiniVGGNet(), await loadFashionMnist(), { callbacks: [progressBar()] });
  * ```
  */
 export function progressBar(options: ProgressBarOptions = {}): TrainingCallbacks {
@@ -108,7 +111,7 @@ export function progressBar(options: ProgressBarOptions = {}): TrainingCallbacks
     onEpochEnd(_epoch, logs: EpochLogs) {
       const perStep = logs.seconds / steps;
       const prefix = stream.isTTY ? '\r' : '';
-      stream.write(`${prefix}${counter(steps)} ${renderBar(steps, steps)} - ${logs.seconds.toFixed(0)}s ${formatPerStep(perStep)}${formatLogs(logs as unknown as Record<string, number>)}${stream.isTTY ? '\x1b[K' : ''}\n`);
+      stream.write(`${prefix}${counter(steps)} ${renderBar(steps, steps)} - ${logs.seconds.toFixed(0)}s ${formatPerStep(perStep)}${formatLogs(logs)}${stream.isTTY ? '\x1b[K' : ''}\n`);
     },
   };
 }

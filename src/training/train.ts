@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { Callback, LayersModel, Logs } from '@tensorflow/tfjs-layers';
 import type { FashionMnistSplit } from '../datasets/fashion-mnist.js';
 import { InvalidArgumentError } from '../errors.js';
 import { shuffledIndices } from '../random.js';
 import { assertInteger, withDefaults } from '../validate.js';
-import { imagesToTensor } from '../datasets/tensors.js';
-import { evaluateModel } from './evaluate.js';
+import { assertLabelsBelow, assertSplit, imagesToTensor, labelsToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
+import { registerBroadcastBatchNormGradient } from './batch-norm-gradient.js';
+import { EVALUATION_BATCH_SIZE, predictProbabilities, scorePredictions } from './evaluate.js';
 import { KerasSGD, KERAS_SGD_DEFAULTS } from './sgd.js';
 
 /** Per-epoch metrics in Keras' `History.history` shape. */
@@ -31,8 +32,11 @@ export interface TrainingResult {
   stopped?: 'nan-loss' | 'callback';
 }
 
-/** Metrics reported to callbacks after an epoch. */
-export interface EpochLogs {
+/**
+ * Metrics reported to callbacks after an epoch. A type alias of numbers only, so it is also a
+ * tfjs-layers `Logs` (what `tf.callbacks.earlyStopping()` and tfjs-vis read).
+ */
+export type EpochLogs = {
   /** Mean training loss of the epoch. */
   loss: number;
   /** Mean training accuracy of the epoch. */
@@ -43,21 +47,77 @@ export interface EpochLogs {
   val_accuracy?: number;
   /** Seconds the epoch took, validation included. */
   seconds: number;
-}
+};
 
-/** Hooks called during {@link trainFashionMnist}; each may be async. Return `false` from `onEpochEnd` to stop. */
+/** What {@link TrainingCallbacks.onTrainBegin} receives: numbers only, so it is a tfjs-layers `Logs` too. */
+export type TrainBeginInfo = {
+  /** The last epoch to run, exclusive (`options.epochs`). */
+  epochs: number;
+  /** The first epoch to run, zero-based. */
+  initialEpoch: number;
+  /** Batches per epoch. */
+  stepsPerEpoch: number;
+  /** Images per batch. */
+  batchSize: number;
+  /** Training images. */
+  samples: number;
+  /** Validation images, 0 without a validation split. */
+  validationSamples: number;
+};
+
+/** What {@link TrainingCallbacks.onBatchBegin} receives, as in Keras. */
+export type BatchBeginLogs = {
+  /** The batch index within the epoch. */
+  batch: number;
+  /** Images in the batch. */
+  size: number;
+};
+
+/** What {@link TrainingCallbacks.onBatchEnd} receives: the batch, and the epoch's running means so far (as Keras reports them). */
+export type BatchLogs = BatchBeginLogs & {
+  /** Mean training loss of the epoch so far. */
+  loss: number;
+  /** Mean training accuracy of the epoch so far. */
+  accuracy: number;
+};
+
+/**
+ * Hooks called during {@link trainFashionMnist}; each may be async. Return `false` from `onEpochEnd`,
+ * or set `model.stopTraining = true` anywhere, to stop.
+ *
+ * Every logs argument holds numbers only, so an object shaped like tfjs-layers' `CustomCallbackArgs`
+ * (`{ onEpochEnd(epoch, logs) }`, as tfjs-vis' `fitCallbacks` returns) is one of these too;
+ * `onYield`, `nowFunc` and `nextFrameFunc` are not called.
+ */
 export interface TrainingCallbacks {
-  /** Before the first epoch. */
-  onTrainBegin?(info: { epochs: number; initialEpoch: number; stepsPerEpoch: number; batchSize: number }): void | Promise<void>;
+  /** Before the first epoch, with the run's settings and the model being trained. */
+  onTrainBegin?(info: TrainBeginInfo, model: LayersModel): void | Promise<void>;
   /** Before each epoch (zero-based). */
   onEpochBegin?(epoch: number): void | Promise<void>;
+  /** Before each batch (zero-based within the epoch). */
+  onBatchBegin?(step: number, logs: BatchBeginLogs): void | Promise<void>;
   /** After each batch, with the epoch's running means so far. */
-  onBatchEnd?(step: number, logs: { loss: number; accuracy: number }): void | Promise<void>;
-  /** After each epoch and its validation; `result` holds the history so far. */
+  onBatchEnd?(step: number, logs: BatchLogs): void | Promise<void>;
+  /** After each epoch and its validation; `result` holds the history so far. Return `false` to stop. */
   onEpochEnd?(epoch: number, logs: EpochLogs, result: TrainingResult): void | boolean | Promise<void | boolean>;
-  /** After the last epoch, or when training stops. */
-  onTrainEnd?(result: TrainingResult): void | Promise<void>;
+  /** After the last epoch, or when training stops, with the last epoch's logs (empty if none ran) and the result. */
+  onTrainEnd?(logs: Partial<EpochLogs>, result: TrainingResult): void | Promise<void>;
 }
+
+/**
+ * A tfjs-layers callback object, such as `tf.callbacks.earlyStopping()` or a `tf.CustomCallback`:
+ * {@link trainFashionMnist} gives it the run's parameters and the model (`setParams`, `setModel`), calls
+ * its hooks as `model.fit` does, and stops when it sets `model.stopTraining`.
+ */
+export type LayersCallback = Pick<Callback, 'setParams' | 'setModel'>;
+
+/** What {@link trainFashionMnist} trains and validates on: `{ train, test }` from {@link loadFashionMnist}, or subsets. */
+export type TrainingData = {
+  /** The training split. */
+  train: FashionMnistSplit;
+  /** The validation split; without it there is no validation. */
+  test?: FashionMnistSplit | undefined;
+};
 
 /** Options of {@link trainFashionMnist}. Every field is optional; the defaults are the tutorial's. */
 export interface TrainOptions {
@@ -104,10 +164,12 @@ export interface TrainOptions {
    */
   stopOnNaN?: boolean;
   /**
-   * Callbacks, e.g. {@link progressBar} and {@link checkpointCallback}.
+   * Callbacks, called in order: the library's own ({@link progressBar}, {@link earlyStopping},
+   * {@link checkpointCallback}), plain objects with the hooks of {@link TrainingCallbacks} (which
+   * tfjs-layers' `CustomCallbackArgs` fit), and tfjs-layers callbacks such as `tf.callbacks.earlyStopping()`.
    * @defaultValue []
    */
-  callbacks?: readonly TrainingCallbacks[];
+  callbacks?: readonly (TrainingCallbacks | LayersCallback)[];
 }
 
 /** The defaults of {@link TrainOptions}. */
@@ -132,70 +194,103 @@ export const TRAIN_DEFAULTS = Object.freeze({
  * training images reshuffled every epoch, validation on the test split after each epoch. An
  * uncompiled model is compiled with those settings; a compiled one keeps its own.
  *
+ * Works for any model {@link buildMiniVGGNet} builds: the layout (channelsLast or channelsFirst), the
+ * image size and the class count are read from the model's input and output shapes. Images of
+ * another size than the model's input are resized (bilinear, as {@link toFashionMnistPixels}); a model
+ * with several input channels (e.g. `depth: 3`) gets the grey level in each, gray as RGB. Labels are
+ * one-hot encoded over the model's classes, and must all be below that count.
+ *
  * Images are scaled to [0, 1] batch by batch, so the 60,000 training images never sit in memory as
  * floats. Returns the history in Keras' shape, ready for {@link trainingHistorySpec}.
  *
- * @param model - The model, e.g. from {@link buildMiniVGGNet} (channelsLast, 10 classes).
+ * @param model - The model, e.g. from {@link buildMiniVGGNet}.
  * @param data - `{ train, test }` from {@link loadFashionMnist}, or subsets of them; without `test` there is no validation.
  * @param options - Epochs, batch size, seed, resume state and callbacks; see {@link TrainOptions}.
  * @returns The per-epoch history and why training stopped early, if it did.
- * @throws {@link InvalidArgumentError} for bad options or an empty training split.
+ * @throws {@link InvalidArgumentError} for bad options, an empty or malformed split, a model that
+ *   does not take a batch of images or output one probability per class, a label the model has no
+ *   class for, a model compiled without the accuracy metric, or a callback that is not one.
  *
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-wasm';
- * import { buildMiniVGGNet, loadFashionMnist, progressBar, trainFashionMnist, useWasmBackend } from 'tfjs-fashion-mnist';
+ * import { buildMiniVGGNet, earlyStopping, progressBar, trainFashionMnist } from 'tfjs-fashion-mnist';
+ * import { loadFashionMnist } from 'tfjs-fashion-mnist/node';
+ * import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
  *
  * await useWasmBackend();
  * const data = await loadFashionMnist();
- * const result = await trainFashionMnist(buildMiniVGGNet(), data, { epochs: 3, callbacks: [progressBar()] });
+ * const model = buildMiniVGGNet({ dataFormat: 'channelsFirst' });
+ * const result = await trainFashionMnist(model, data, { epochs: 10, callbacks: [progressBar(), earlyStopping({ patience: 2 })] });
  * console.log(result.history.val_accuracy);
  * ```
  */
-export async function trainFashionMnist(
-  model: LayersModel,
-  data: { train: FashionMnistSplit; test?: FashionMnistSplit | undefined },
-  options: TrainOptions = {},
-): Promise<TrainingResult> {
-  const settings = resolveOptions(options, data.train);
-  if (!model.optimizer) {
-    const optimizer = new KerasSGD({ learningRate: options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate, decay: (options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate) / settings.epochs });
-    model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  }
+export async function trainFashionMnist(model: LayersModel, data: TrainingData, options: TrainOptions = {}): Promise<TrainingResult> {
+  const settings = resolveOptions(options);
+  const plan = planRun(model, data);
+  const hooks = (options.callbacks ?? []).map((callback, i) => adaptCallback(callback, `options.callbacks[${i}]`));
+  // Batch norm on the channel axis of a channelsFirst model needs it (tfjs-core's gradient fails there).
+  registerBroadcastBatchNormGradient();
+  compileIfNeeded(model, options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate, settings.epochs);
+  plan.accuracyAt = accuracyIndex(model);
   const history = copyHistory(options.history);
   const result: TrainingResult = { epoch: history.loss.map((_, i) => i), history };
-  const callbacks = options.callbacks ?? [];
-  const stepsPerEpoch = Math.ceil(data.train.count / settings.batchSize);
-  await each(callbacks, (c) => c.onTrainBegin?.({ epochs: settings.epochs, initialEpoch: settings.initialEpoch, stepsPerEpoch, batchSize: settings.batchSize }));
-
+  const info: TrainBeginInfo = {
+    epochs: settings.epochs,
+    initialEpoch: settings.initialEpoch,
+    stepsPerEpoch: Math.ceil(data.train.count / settings.batchSize),
+    batchSize: settings.batchSize,
+    samples: data.train.count,
+    validationSamples: data.test?.count ?? 0,
+  };
+  await each(hooks, (h) => h.trainBegin(info, model));
+  // As model.fit does: a stop requested by an earlier run, or during onTrainBegin, does not count.
+  model.stopTraining = false;
+  let lastLogs: Partial<EpochLogs> = {};
   for (let epoch = settings.initialEpoch; epoch < settings.epochs; epoch++) {
-    await each(callbacks, (c) => c.onEpochBegin?.(epoch));
-    const started = performance.now();
-    const order = settings.shuffle ? shuffledIndices(data.train.count, settings.seed + epoch) : Uint32Array.from({ length: data.train.count }, (_, i) => i);
-    const train = await trainEpoch(model, data.train, order, settings.batchSize, callbacks);
-    if (settings.stopOnNaN && !Number.isFinite(train.loss)) {
+    await each(hooks, (h) => h.epochBegin(epoch));
+    const logs = await runEpoch(model, data, plan, settings, hooks, epoch);
+    if (!logs) {
       result.stopped = 'nan-loss';
       break;
     }
-    const logs: EpochLogs = { ...train, seconds: 0 };
-    if (data.test) {
-      const validation = await evaluateModel(model, data.test);
-      logs.val_loss = validation.loss;
-      logs.val_accuracy = validation.accuracy;
-    }
-    logs.seconds = (performance.now() - started) / 1000;
     record(result, epoch, logs);
-    const verdicts = await each(callbacks, (c) => c.onEpochEnd?.(epoch, logs, result));
-    if (verdicts.includes(false)) {
+    lastLogs = logs;
+    const verdicts = await each(hooks, (h) => h.epochEnd(epoch, logs, result));
+    if (verdicts.includes(false) || model.stopTraining) {
       result.stopped = 'callback';
       break;
     }
   }
-  await each(callbacks, (c) => c.onTrainEnd?.(result));
+  await each(hooks, (h) => h.trainEnd(lastLogs, result));
   return result;
 }
 
-function resolveOptions(options: TrainOptions, train: FashionMnistSplit) {
+/** An uncompiled model gets the tutorial's optimizer: Keras' SGD with momentum 0.9 and decay lr / epochs. */
+function compileIfNeeded(model: LayersModel, learningRate: number, epochs: number): void {
+  if (model.optimizer) return;
+  model.compile({ optimizer: new KerasSGD({ learningRate, decay: learningRate / epochs }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+}
+
+/** One epoch and its validation; undefined when the loss became NaN and the run should stop. */
+async function runEpoch(model: LayersModel, data: TrainingData, plan: RunPlan, settings: typeof TRAIN_DEFAULTS, hooks: readonly Hooks[], epoch: number): Promise<EpochLogs | undefined> {
+  const started = performance.now();
+  const count = data.train.count;
+  const order = settings.shuffle ? shuffledIndices(count, settings.seed + epoch) : Uint32Array.from({ length: count }, (_, i) => i);
+  const train = await trainEpoch(model, data.train, plan, order, settings.batchSize, hooks);
+  if (settings.stopOnNaN && !Number.isFinite(train.loss)) return undefined;
+  const logs: EpochLogs = { ...train, seconds: 0 };
+  if (data.test) {
+    const probabilities = await predictProbabilities(model, data.test, plan.testLayout, plan.classes, EVALUATION_BATCH_SIZE);
+    const validation = scorePredictions(probabilities, data.test.labels, plan.classes);
+    logs.val_loss = validation.loss;
+    logs.val_accuracy = validation.accuracy;
+  }
+  logs.seconds = (performance.now() - started) / 1000;
+  return logs;
+}
+
+function resolveOptions(options: TrainOptions) {
   const settings = withDefaults(TRAIN_DEFAULTS, options) as typeof TRAIN_DEFAULTS;
   assertInteger('options.epochs', settings.epochs);
   assertInteger('options.batchSize', settings.batchSize);
@@ -204,29 +299,72 @@ function resolveOptions(options: TrainOptions, train: FashionMnistSplit) {
   if (settings.initialEpoch > settings.epochs) {
     throw new InvalidArgumentError('options.initialEpoch', `at most options.epochs (${settings.epochs})`, settings.initialEpoch);
   }
-  if (!train || train.count === 0) throw new InvalidArgumentError('data.train', 'a split with at least one image', train?.count);
   return settings;
 }
 
-async function trainEpoch(model: LayersModel, split: FashionMnistSplit, order: Uint32Array, batchSize: number, callbacks: readonly TrainingCallbacks[]) {
+/** How the data meets the model: checked before anything is compiled or allocated. */
+interface RunPlan {
+  classes: number;
+  /** Where trainOnBatch reports the accuracy: after the loss and any metric compiled before it. */
+  accuracyAt: number;
+  trainLayout: ImageLayout;
+  testLayout: ImageLayout;
+}
+
+function planRun(model: LayersModel, data: TrainingData): RunPlan {
+  if (typeof data !== 'object' || data === null) throw new InvalidArgumentError('data', 'an object { train, test? } of splits', data);
+  assertSplit(data.train, 'data.train');
+  if (data.test !== undefined) assertSplit(data.test, 'data.test');
+  const spec = modelImageSpec(model);
+  assertLabelsBelow(data.train, spec.classes, 'data.train');
+  if (data.test !== undefined) assertLabelsBelow(data.test, spec.classes, 'data.test');
+  return { classes: spec.classes, accuracyAt: 1, trainLayout: layoutFor(spec, data.train), testLayout: layoutFor(spec, data.test ?? data.train) };
+}
+
+async function trainEpoch(model: LayersModel, split: FashionMnistSplit, plan: RunPlan, order: Uint32Array, batchSize: number, hooks: readonly Hooks[]) {
   let seen = 0;
   let lossSum = 0;
   let correctSum = 0;
   for (let start = 0, step = 0; start < order.length; start += batchSize, step++) {
     const indices = order.subarray(start, Math.min(start + batchSize, order.length));
-    const x = imagesToTensor(split, indices);
-    const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Array.from(indices, (i) => split.labels[i]!), 'int32'), 10), 'float32'));
-    const [loss = NaN, accuracy = NaN] = (await model.trainOnBatch(x, y)) as number[];
-    tf.dispose([x, y]);
+    await each(hooks, (h) => h.batchBegin(step, { batch: step, size: indices.length }));
+    const outputs = await trainBatch(model, split, plan, indices);
+    const loss = outputs[0] ?? NaN;
+    const accuracy = outputs[plan.accuracyAt] ?? NaN;
     // Keras reports the epoch's running mean, weighted by batch size.
     seen += indices.length;
     lossSum += loss * indices.length;
     correctSum += accuracy * indices.length;
-    const logs = { loss: lossSum / seen, accuracy: correctSum / seen };
-    await each(callbacks, (c) => c.onBatchEnd?.(step, logs));
-    if (!Number.isFinite(loss)) return logs;
+    const logs: BatchLogs = { batch: step, size: indices.length, loss: lossSum / seen, accuracy: correctSum / seen };
+    await each(hooks, (h) => h.batchEnd(step, logs));
+    // A callback that sets model.stopTraining ends the epoch here, as in model.fit.
+    if (!Number.isFinite(loss) || model.stopTraining) break;
   }
   return { loss: lossSum / seen, accuracy: correctSum / seen };
+}
+
+/** One gradient step; the batch tensors are disposed of even when the model throws. */
+async function trainBatch(model: LayersModel, split: FashionMnistSplit, plan: RunPlan, indices: Uint32Array): Promise<number[]> {
+  const x = imagesToTensor(split, indices, plan.trainLayout);
+  let y: tf.Tensor | undefined;
+  try {
+    y = labelsToTensor(split, indices, plan.classes);
+    return [(await model.trainOnBatch(x, y)) as number | number[]].flat();
+  } finally {
+    tf.dispose(y === undefined ? x : [x, y]);
+  }
+}
+
+const ACCURACY_NAMES = ['acc', 'accuracy', 'categoricalAccuracy'];
+
+/** The position of the accuracy among what trainOnBatch returns; a model compiled without it is refused. */
+function accuracyIndex(model: LayersModel): number {
+  const names = model.metricsNames ?? [];
+  const index = names.findIndex((name) => ACCURACY_NAMES.includes(name));
+  if (index < 1) {
+    throw new InvalidArgumentError('model.metricsNames', "a list that includes 'acc' (compile with metrics: ['accuracy'], or leave the model uncompiled to get the tutorial's settings)", names);
+  }
+  return index;
 }
 
 function copyHistory(history: HistoryRecord | undefined): HistoryRecord {
@@ -241,8 +379,66 @@ function record(result: TrainingResult, epoch: number, logs: EpochLogs): void {
   if (logs.val_accuracy !== undefined) result.history.val_accuracy.push(logs.val_accuracy);
 }
 
-async function each<T>(callbacks: readonly TrainingCallbacks[], call: (c: TrainingCallbacks) => T | Promise<T>): Promise<T[]> {
+async function each<T>(hooks: readonly Hooks[], call: (h: Hooks) => T | Promise<T>): Promise<T[]> {
   const results: T[] = [];
-  for (const callback of callbacks) results.push(await call(callback));
+  for (const hook of hooks) results.push(await call(hook));
   return results;
+}
+
+/** Every kind of callback, seen through one interface with the library's semantics. */
+interface Hooks {
+  trainBegin(info: TrainBeginInfo, model: LayersModel): Promise<void>;
+  epochBegin(epoch: number): Promise<void>;
+  batchBegin(step: number, logs: BatchBeginLogs): Promise<void>;
+  batchEnd(step: number, logs: BatchLogs): Promise<void>;
+  epochEnd(epoch: number, logs: EpochLogs, result: TrainingResult): Promise<unknown>;
+  trainEnd(logs: Partial<EpochLogs>, result: TrainingResult): Promise<void>;
+}
+
+const HOOK_NAMES = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
+const CALLBACK = 'a callback: an object with onTrainBegin, onEpochBegin, onBatchBegin, onBatchEnd, onEpochEnd or onTrainEnd, or a tfjs-layers Callback such as tf.callbacks.earlyStopping()';
+
+function adaptCallback(callback: TrainingCallbacks | LayersCallback, argument: string): Hooks {
+  if (typeof callback !== 'object' || callback === null) throw new InvalidArgumentError(argument, CALLBACK, callback);
+  if (typeof (callback as LayersCallback).setParams === 'function') return layersHooks(callback as LayersCallback & LayersHooks, argument);
+  const plain = callback as TrainingCallbacks;
+  const present = HOOK_NAMES.filter((name) => plain[name] !== undefined);
+  if (present.length === 0) throw new InvalidArgumentError(argument, CALLBACK, callback);
+  for (const name of present) {
+    if (typeof plain[name] !== 'function') throw new InvalidArgumentError(`${argument}.${name}`, 'a function', plain[name]);
+  }
+  // Every logs argument is a fresh object of numbers, so a hook written for tfjs-layers' Logs works too.
+  return {
+    trainBegin: async (info, model) => void (await plain.onTrainBegin?.({ ...info }, model)),
+    epochBegin: async (epoch) => void (await (plain.onEpochBegin as ((epoch: number, logs: object) => unknown) | undefined)?.(epoch, {})),
+    batchBegin: async (step, logs) => void (await plain.onBatchBegin?.(step, { ...logs })),
+    batchEnd: async (step, logs) => void (await plain.onBatchEnd?.(step, { ...logs })),
+    epochEnd: async (epoch, logs, result) => plain.onEpochEnd?.(epoch, { ...logs }, result),
+    trainEnd: async (logs, result) => void (await plain.onTrainEnd?.({ ...logs }, result)),
+  };
+}
+
+/** The hooks of a tfjs-layers BaseCallback, all async. */
+type LayersHooks = { [K in Exclude<(typeof HOOK_NAMES)[number], 'onTrainBegin' | 'onTrainEnd'>]: (index: number, logs?: Logs) => Promise<void> } & {
+  onTrainBegin(logs?: Logs): Promise<void>;
+  onTrainEnd(logs?: Logs): Promise<void>;
+};
+
+function layersHooks(callback: LayersCallback & LayersHooks, argument: string): Hooks {
+  for (const name of [...HOOK_NAMES, 'setModel'] as const) {
+    if (typeof callback[name] !== 'function') throw new InvalidArgumentError(`${argument}.${name}`, 'a function (a tfjs-layers Callback has them all)', callback[name]);
+  }
+  return {
+    async trainBegin(info, model) {
+      // The parameters model.fit gives its callbacks.
+      callback.setParams({ epochs: info.epochs, initialEpoch: info.initialEpoch, samples: info.samples, steps: info.stepsPerEpoch, batchSize: info.batchSize, verbose: 0, doValidation: info.validationSamples > 0, metrics: ['loss', 'accuracy', 'val_loss', 'val_accuracy'] });
+      callback.setModel(model);
+      await callback.onTrainBegin({});
+    },
+    epochBegin: (epoch) => callback.onEpochBegin(epoch, {}),
+    batchBegin: (step, logs) => callback.onBatchBegin(step, { ...logs }),
+    batchEnd: (step, logs) => callback.onBatchEnd(step, { ...logs }),
+    epochEnd: (epoch, logs) => callback.onEpochEnd(epoch, { ...logs }),
+    trainEnd: (logs) => callback.onTrainEnd({ ...logs }),
+  };
 }

@@ -30,3 +30,51 @@ export async function weightsOf(model: tfl.LayersModel): Promise<Float32Array[]>
   return Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array));
 }
 
+
+/** Options of {@link miniVggLike}: the MiniVGGNet knobs that change how data must be fed. */
+export interface MiniVggLikeOptions {
+  dataFormat?: 'channelsLast' | 'channelsFirst';
+  classes?: number;
+  depth?: number;
+  height?: number;
+  width?: number;
+}
+
+/**
+ * A MiniVGGNet in miniature: conv 3x3 'same' → ReLU → batch norm on the channel axis → 2x2 max-pool
+ * → flatten → dense softmax, with MiniVGGNet's options for layout, size, depth and classes.
+ */
+export function miniVggLike(seed = 1, options: MiniVggLikeOptions = {}): tfl.Sequential {
+  const { dataFormat = 'channelsLast', classes = 10, depth = 1, height = 28, width = 28 } = options;
+  const inputShape = dataFormat === 'channelsLast' ? [height, width, depth] : [depth, height, width];
+  const model = tfl.sequential();
+  model.add(tfl.layers.conv2d({ inputShape, filters: 4, kernelSize: 3, padding: 'same', dataFormat, kernelInitializer: tfl.initializers.glorotUniform({ seed }) }));
+  model.add(tfl.layers.activation({ activation: 'relu' }));
+  model.add(tfl.layers.batchNormalization({ axis: dataFormat === 'channelsLast' ? -1 : 1 }));
+  model.add(tfl.layers.maxPooling2d({ poolSize: 2, dataFormat }));
+  model.add(tfl.layers.flatten());
+  model.add(tfl.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }) }));
+  return model;
+}
+
+/** A model that takes flat 784-value vectors, not images: the library must refuse it clearly. */
+export function flatModel(): tfl.Sequential {
+  return tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [784], units: 10, activation: 'softmax' })] });
+}
+
+/** A layer that fails when run, to test the error paths of the loops. */
+class FailingLayer extends tfl.layers.Layer {
+  static readonly className = 'FailingLayer';
+  override call(): never {
+    throw new Error('FailingLayer was called');
+  }
+}
+
+/** An image model whose forward pass throws. */
+export function failingModel(): tfl.Sequential {
+  const model = tfl.sequential();
+  model.add(tfl.layers.flatten({ inputShape: [28, 28, 1] }));
+  model.add(new FailingLayer({}));
+  model.add(tfl.layers.dense({ units: 10, activation: 'softmax' }));
+  return model;
+}
