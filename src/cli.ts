@@ -16,12 +16,12 @@ import {
   buildMiniVGGNet,
   buildMontage,
   checkpointCallback,
+  classifyImage,
   classificationReport,
   confusionMatrix,
   confusionMatrixSpec,
   decodeImage,
   evaluateModel,
-  FASHION_MNIST_LABELS,
   FashionMnistError,
   loadCheckpoint,
   ModelFileError,
@@ -32,12 +32,10 @@ import {
   saveModel,
   savePng,
   subsetSplit,
-  toFashionMnistPixels,
   trainFashionMnist,
   trainingHistorySpec,
   type Checkpoint,
   type FashionMnist,
-  type FashionMnistSplit,
 } from './node.js';
 import { useWasmBackend } from './wasm/node.js';
 
@@ -252,13 +250,9 @@ async function predict(flags: Flags, positionals: string[]): Promise<void> {
   if (!modelDir || images.length === 0) throw new UsageError('predict needs a model directory and at least one image: tfjs-fashion-mnist predict <model-dir> <image...>');
   await selectBackend(flags);
   const model = await loadModel(modelDir);
-  const names = FASHION_MNIST_LABELS;
   for (const path of images) {
-    const pixels = toFashionMnistPixels(decodeImage(new Uint8Array(await readFile(path))));
-    const split: FashionMnistSplit = { images: pixels, labels: new Uint8Array(1), count: 1, height: 28, width: 28 };
-    const { probabilities } = await evaluateModel(model, split);
-    const ranked = Array.from(probabilities, (p, c) => ({ p, c })).sort((a, b) => b.p - a.p).slice(0, 3);
-    console.log(`${path}: ${ranked.map(({ p, c }) => `${names[c]} ${(p * 100).toFixed(1)}%`).join(', ')}`);
+    const { ranked } = await classifyImage(model, decodeImage(new Uint8Array(await readFile(path))));
+    console.log(`${path}: ${ranked.slice(0, 3).map(({ label, probability }) => `${label} ${(probability * 100).toFixed(1)}%`).join(', ')}`);
   }
 }
 
