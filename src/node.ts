@@ -7,6 +7,7 @@ export * from './index.js';
 export { loadFashionMnist } from './datasets/node.js';
 export type { NodeLoadFashionMnistOptions } from './datasets/node.js';
 export { buildMontage, chartToPng, saveChart } from './node/render.js';
-export { decodeImage, decodePng, savePng } from './node/images.js';
+export { decodeImage, decodePng, IMAGE_LIMITS, readImage, savePng } from './node/images.js';
+export type { DecodeImageOptions, ReadImageOptions } from './node/images.js';
 export { checkpointCallback, loadCheckpoint, loadModel, saveModel } from './node/model-io.js';
 export type { Checkpoint, SavedModel, SaveModelOptions } from './node/model-io.js';
