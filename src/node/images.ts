@@ -13,17 +13,27 @@ import { writeFileAtomic } from './atomic.js';
 /**
  * The limits of {@link decodeImage}, {@link decodePng} and {@link readImage}, checked against the
  * file's header before any pixel is allocated. A decoded image takes 3 bytes per pixel (192 MiB
- * at the limit); decoding a large JPEG needs several times that, up to `maxJpegMemoryMiB`.
+ * at the limit); decoding needs more while it runs: a PNG about three times its samples
+ * (`maxPngSampleBytes`) beside the result, a JPEG up to `maxJpegMemoryMiB` by jpeg-js's count.
  */
 export const IMAGE_LIMITS = Object.freeze({
   /** The largest width or height in pixels. */
   maxSide: 16384,
   /** The most pixels: 2^26 (64 Mpx, e.g. 8192 x 8192; a 48 Mpx phone photo fits). */
   maxPixels: 2 ** 26,
+  /**
+   * The most bytes of PNG samples (width x height x channels x bytes per sample): 2^28, 256 MiB,
+   * which 8-bit RGBA reaches at the pixel limit and 16-bit RGBA at 32 Mpx.
+   */
+  maxPngSampleBytes: 2 ** 28,
   /** The largest file {@link readImage} reads: 64 MiB. */
   maxFileBytes: 64 * 2 ** 20,
-  /** The most memory the JPEG decoder may use, in MiB (jpeg-js's `maxMemoryUsageInMB`). */
-  maxJpegMemoryMiB: 1024,
+  /**
+   * The most memory the JPEG decoder may use, in MiB, estimated from the header before decoding:
+   * about 13.5 bytes a pixel for the usual 4:2:0 colour JPEG (a 48 Mpx photo fits), 21 for 4:4:4
+   * (up to about 38 Mpx), 6 for greyscale (up to the pixel limit).
+   */
+  maxJpegMemoryMiB: 768,
 });
 
 /** Options of {@link decodeImage} and {@link decodePng}. Every field is optional. */
@@ -261,6 +271,13 @@ function readPngHeader(png: Uint8Array, file: string | undefined): PngHeader {
   if (!kind || !kind.depths.includes(depth) || interlace > 1) {
     throw new ImageDecodeError(`${subject(file)} not a readable PNG image (colour type ${colorType}, bit depth ${depth} and interlace method ${interlace} are not a valid combination).`, file);
   }
+  const sampleBytes = height * Math.ceil((width * kind.channels * depth) / 8);
+  if (sampleBytes > IMAGE_LIMITS.maxPngSampleBytes) {
+    throw new ImageDecodeError(
+      `The PNG image's ${width}x${height} pixels of ${kind.channels} ${depth}-bit samples are ${sampleBytes} bytes; images of at most ${IMAGE_LIMITS.maxPngSampleBytes} bytes (256 MiB) of samples are decoded.`,
+      file,
+    );
+  }
   return { width, height, depth, channels: kind.channels, interlaced: interlace === 1, palette: colorType === 3 };
 }
 
@@ -364,8 +381,17 @@ function pngToRgb(decoded: DecodedPng, background: readonly [number, number, num
 /** Start-of-frame markers: C0-CF except DHT (C4), JPG (C8) and DAC (CC). */
 const isStartOfFrame = (marker: number) => marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 
+interface JpegFrame {
+  marker: number;
+  precision: number;
+  width: number;
+  height: number;
+  /** Sampling factors of each component. */
+  components: Array<{ h: number; v: number }>;
+}
+
 /** The frame header (SOF) of a JPEG, found by walking its markers, or undefined when it is not found. */
-function jpegFrame(bytes: Uint8Array): { marker: number; precision: number; width: number; height: number } | undefined {
+function jpegFrame(bytes: Uint8Array): JpegFrame | undefined {
   let offset = 2;
   while (offset + 4 <= bytes.length) {
     if (bytes[offset] !== 0xff) return undefined;
@@ -379,13 +405,33 @@ function jpegFrame(bytes: Uint8Array): { marker: number; precision: number; widt
       continue;
     }
     if (marker === 0xd9 || marker === 0xda) return undefined;
-    if (isStartOfFrame(marker) && offset + 9 <= bytes.length) {
+    if (isStartOfFrame(marker) && offset + 10 <= bytes.length) {
       const be16 = (at: number) => (bytes[at]! << 8) | bytes[at + 1]!;
-      return { marker, precision: bytes[offset + 4]!, height: be16(offset + 5), width: be16(offset + 7) };
+      const count = bytes[offset + 9]!;
+      const components = Array.from({ length: count }, (_, i) => bytes[offset + 11 + 3 * i] ?? 0x11).map((hv) => ({ h: Math.max(1, hv >> 4), v: Math.max(1, hv & 15) }));
+      return { marker, precision: bytes[offset + 4]!, height: be16(offset + 5), width: be16(offset + 7), components };
     }
     offset += 2 + ((bytes[offset + 2]! << 8) | bytes[offset + 3]!);
   }
   return undefined;
+}
+
+/**
+ * The bytes jpeg-js will allocate for a frame, by its own accounting: an Int32Array of 64 per block
+ * of every component (padded to whole MCUs), a byte per sample of each component's lines, a byte per
+ * pixel and component while converting colours, and the RGB output.
+ */
+function jpegDecodeBytes({ width, height, components }: JpegFrame): number {
+  const maxH = Math.max(...components.map((c) => c.h));
+  const maxV = Math.max(...components.map((c) => c.v));
+  const mcusPerLine = Math.ceil(width / 8 / maxH);
+  const mcusPerColumn = Math.ceil(height / 8 / maxV);
+  let bytes = width * height * (components.length + 3);
+  for (const { h, v } of components) {
+    bytes += mcusPerColumn * v * mcusPerLine * h * 256;
+    bytes += Math.ceil((Math.ceil(width / 8) * h) / maxH) * 8 * Math.ceil((Math.ceil(height / 8) * v) / maxV) * 8;
+  }
+  return bytes;
 }
 
 function decodeJpeg(bytes: Uint8Array, file: string | undefined): RgbImage {
@@ -396,6 +442,13 @@ function decodeJpeg(bytes: Uint8Array, file: string | undefined): RgbImage {
     }
     if (frame.precision !== 8) throw new ImageDecodeError(`Only 8-bit JPEG images are supported, but this one has ${frame.precision}-bit samples.`, file);
     checkSize('JPEG', frame.width, frame.height, file);
+    const needed = jpegDecodeBytes(frame);
+    if (needed > IMAGE_LIMITS.maxJpegMemoryMiB * 2 ** 20) {
+      throw new ImageDecodeError(
+        `The JPEG image (${frame.width}x${frame.height} pixels, ${frame.components.length} components) needs ${Math.ceil(needed / 2 ** 20)} MiB to decode; at most ${IMAGE_LIMITS.maxJpegMemoryMiB} MiB are used.`,
+        file,
+      );
+    }
   }
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
@@ -404,7 +457,8 @@ function decodeJpeg(bytes: Uint8Array, file: string | undefined): RgbImage {
       useTArray: true,
       formatAsRGBA: false,
       maxResolutionInMP: IMAGE_LIMITS.maxPixels / 1e6,
-      maxMemoryUsageInMB: IMAGE_LIMITS.maxJpegMemoryMiB,
+      // A little above the estimate, for the tables, so that only a frame the walk missed hits it.
+      maxMemoryUsageInMB: IMAGE_LIMITS.maxJpegMemoryMiB + 16,
     });
   } catch (error) {
     if (/maxMemoryUsageInMB/.test(describeCause(error))) {
