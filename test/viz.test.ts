@@ -175,6 +175,11 @@ describe('buildMontage', () => {
       'Argument `options.captionColors[1]` must be a CSS colour (#rgb, #rgba, #rrggbb, #rrggbbaa, rgb(r, g, b), rgba(r, g, b, a) or a CSS colour name), but received "rgb(300, 0, 0)".',
     ],
     [() => buildMontage(flatSplit(2), [96, 96], [4, 4], null as never), 'Argument `options` must be an object of montage options, but received null.'],
+    [() => buildMontage(flatSplit(2), [96, 96], [4, 4], { fontSize: 100 }), 'Argument `options.fontSize` must be an integer from 1 to 96 (the tile height, and at most 512), but received 100.'],
+    [
+      () => buildMontage(flatSplit(2), [96, 96], [4, 4], { captionColors: '#12' }),
+      'Argument `options.captionColors` must be a CSS colour (#rgb, #rgba, #rrggbb, #rrggbbaa, rgb(r, g, b), rgba(r, g, b, a) or a CSS colour name), but received "#12".',
+    ],
     [() => buildMontage(flatSplit(2), [96, 96], [4] as never), 'Argument `montageShape` must be a pair [columns, rows] of positive integers, but received [4].'],
     [() => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['one'] }), 'Argument `options.captions` must be an array of 2 strings, one per image, but received ["one"].'],
     [() => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['a', 'b'], captionColors: ['red'] }), 'Argument `options.captionColors` must be a CSS colour or an array of 2 colours, one per image, but received ["red"].'],

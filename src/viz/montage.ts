@@ -128,7 +128,7 @@ export async function buildMontage(
   checkTotalPixels(count, perMontage, columns * tile.width * rows * tile.height);
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object of montage options', options);
   const captions = readCaptions(options, count);
-  const fontSize = captions ? readFontSize(options.fontSize, tile.height) : 0;
+  const fontSize = readFontSize(options.fontSize, tile.height);
   const montages: RgbImage[] = [];
   for (let i = 0; i < count; i++) {
     if (i % perMontage === 0) montages.push(blackImage(columns * tile.width, rows * tile.height));
@@ -240,23 +240,29 @@ interface CaptionText {
   color: ParsedColor;
 }
 
-/** Reads and checks captions and their colours: every caption renderable, every colour a CSS colour. */
+/**
+ * Reads and checks captions and their colours: every caption renderable, every colour a CSS colour.
+ * Colours are checked even without captions, so that a mistake is not silently ignored.
+ */
 function readCaptions(options: MontageOptions, count: number): CaptionText[] | undefined {
+  const colors = readColors(options.captionColors, count);
   const { captions } = options;
   if (captions === undefined) return undefined;
   if (!Array.isArray(captions) || captions.length !== count) {
     throw new InvalidArgumentError('options.captions', `an array of ${count} strings, one per image`, captions);
   }
   captions.forEach((text: unknown, i) => assertRenderableText(`options.captions[${i}]`, text, MONTAGE_LIMITS.maxCaptionLength));
-  const colors = options.captionColors ?? MONTAGE_DEFAULTS.captionColors;
-  if (typeof colors === 'string') {
-    const color = readColor('options.captionColors', colors);
-    return captions.map((text: string) => ({ text, color }));
+  return captions.map((text: string, i) => ({ text, color: colors[i] ?? colors[0]! }));
+}
+
+/** One colour for all (a single entry), or one per image. */
+function readColors(colors: MontageOptions['captionColors'], count: number): ParsedColor[] {
+  const value = colors ?? MONTAGE_DEFAULTS.captionColors;
+  if (typeof value === 'string') return [readColor('options.captionColors', value)];
+  if (!Array.isArray(value) || value.length !== count) {
+    throw new InvalidArgumentError('options.captionColors', `a CSS colour or an array of ${count} colours, one per image`, value);
   }
-  if (!Array.isArray(colors) || colors.length !== count) {
-    throw new InvalidArgumentError('options.captionColors', `a CSS colour or an array of ${count} colours, one per image`, colors);
-  }
-  return captions.map((text: string, i) => ({ text, color: readColor(`options.captionColors[${i}]`, colors[i]) }));
+  return value.map((color: unknown, i) => readColor(`options.captionColors[${i}]`, color));
 }
 
 function readColor(argument: string, value: unknown): ParsedColor {
@@ -301,8 +307,12 @@ function resizedTile(images: MontageImages, index: number, width: number, height
     return tf.image.resizeBilinear(floats, [height, width], false, true);
   });
   const channels = resized.shape[2]!;
-  const values = resized.dataSync();
-  resized.dispose();
+  let values: ArrayLike<number>;
+  try {
+    values = resized.dataSync();
+  } finally {
+    resized.dispose();
+  }
   const rgb = new Uint8Array(width * height * 3);
   for (let p = 0; p < width * height; p++) {
     for (let c = 0; c < 3; c++) rgb[p * 3 + c] = toByte(values[p * channels + (channels === 3 ? c : 0)]!);
