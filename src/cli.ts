@@ -5,7 +5,7 @@
 //   evaluate  report, confusion matrix and montage for a saved model
 //   predict   classify your own PNG or JPEG pictures with a saved model
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,7 +20,6 @@ import {
   classificationReport,
   confusionMatrix,
   confusionMatrixSpec,
-  decodeImage,
   evaluateModel,
   FashionMnistError,
   loadCheckpoint,
@@ -28,6 +27,7 @@ import {
   loadFashionMnist,
   loadModel,
   progressBar,
+  readImage,
   saveChart,
   saveModel,
   savePng,
@@ -251,7 +251,7 @@ async function predict(flags: Flags, positionals: string[]): Promise<void> {
   await selectBackend(flags);
   const model = await loadModel(modelDir);
   for (const path of images) {
-    const { ranked } = await classifyImage(model, decodeImage(new Uint8Array(await readFile(path))));
+    const { ranked } = await classifyImage(model, await readImage(path));
     console.log(`${path}: ${ranked.slice(0, 3).map(({ label, probability }) => `${label} ${(probability * 100).toFixed(1)}%`).join(', ')}`);
   }
 }

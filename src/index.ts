@@ -34,15 +34,16 @@ export { classificationReport, CLASSIFICATION_REPORT_DEFAULTS } from './metrics/
 export type { ClassificationReportDict, ClassificationReportOptions, ClassScores, ZeroDivision } from './metrics/classification-report.js';
 export { accuracy, confusionMatrix } from './metrics/confusion-matrix.js';
 export type { AccuracyOptions, ConfusionMatrixOptions } from './metrics/confusion-matrix.js';
+export { METRICS_LIMITS } from './metrics/inputs.js';
 export type { ClassLabels } from './metrics/inputs.js';
 
-export { buildMontage, MONTAGE_DEFAULTS } from './viz/montage.js';
+export { buildMontage, MONTAGE_DEFAULTS, MONTAGE_LIMITS } from './viz/montage.js';
 export type { MontageImages, MontageOptions } from './viz/montage.js';
 export type { RgbImage } from './viz/image.js';
 export { drawImageToCanvas } from './viz/canvas.js';
 export { configureRenderer } from './viz/renderer.js';
 export type { RendererAssets } from './viz/renderer.js';
-export { chartToPng, chartToSvg, confusionMatrixSpec, trainingHistorySpec } from './viz/charts.js';
+export { CHART_LIMITS, chartToPng, chartToSvg, confusionMatrixSpec, trainingHistorySpec } from './viz/charts.js';
 export type { ChartSpec, ConfusionMatrixSpecOptions, TrainingHistory, TrainingHistorySpecOptions } from './viz/charts.js';
 
 export { KerasSGD, KERAS_SGD_DEFAULTS, registerKerasSGD } from './training/sgd.js';

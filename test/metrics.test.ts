@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { accuracy, classificationReport, confusionMatrix, InvalidArgumentError, type ClassificationReportOptions } from '../src/index.js';
+import { accuracy, classificationReport, confusionMatrix, InvalidArgumentError, type ClassificationReportOptions, type ClassLabels } from '../src/index.js';
 import { formatFixed, pairwiseSum, pythonFloatRepr } from '../src/metrics/numeric.js';
 
 interface GoldenCase {
@@ -133,14 +133,25 @@ describe('classificationReport by hand', () => {
     [[0, 1], [0, -1], {}, 'Argument `yPred[1]` must be a class index (a non-negative integer), but received -1.'],
     [[0, 1, 1], [0, 1, 0], { targetNames: ['a', 'b', 'c'] }, 'Argument `options.targetNames` must be one name per class found in yTrue and yPred (2: 0, 1); pass options.labels to report classes that do not occur, but received "3 names".'],
     [[0, 1, 1], [0, 1, 0], { labels: [0, 1, 2], targetNames: ['a', 'b'] }, 'Argument `options.targetNames` must be one name per entry of options.labels (3), but received "2 names".'],
-    [[0, 1], [0, 1], { digits: -1 }, 'Argument `options.digits` must be a non-negative integer, but received -1.'],
+    [[0, 1], [0, 1], { digits: -1 }, 'Argument `options.digits` must be an integer from 0 to 20, but received -1.'],
+    [[0, 1], [0, 1], { digits: 1000 }, 'Argument `options.digits` must be an integer from 0 to 20, but received 1000.'],
+    [[0, 1], [0, 1], { digits: 2.5 }, 'Argument `options.digits` must be an integer from 0 to 20, but received 2.5.'],
+    [[0, 1], [[0.2, 0.8], [0.5, NaN]], {}, 'Argument `yPred[1][1]` must be a number (a probability or score; NaN has no maximum), but received NaN.'],
+    [[0, 1], [[0.2, 0.8], [0.5]], {}, 'Argument `yPred[1]` must be a row of 2 numbers, as long as yPred[0], but received [0.5].'],
+    [[0, 1], [[0.2, 0.8], 1], {}, 'Argument `yPred[1]` must be a row of 2 numbers, as long as yPred[0], but received 1.'],
+    [[[], []], [0, 1], {}, 'Argument `yTrue[0]` must be a row of at least one number, but received [].'],
+    [[0, 1], [[0.2, '0.8'], [0.5, 0.5]], {}, 'Argument `yPred[0][1]` must be a number (a probability or score; NaN has no maximum), but received "0.8".'],
+    [[0, 1], [0, 1], { sampleWeight: { length: 1e9 } }, 'Argument `options.sampleWeight` must be an array, typed array or 1-D tensor of weights, but received an object (Object).'],
+    [[0, 1], [0, 1], { sampleWeight: [1, -1] }, 'Argument `options.sampleWeight[1]` must be a finite, non-negative number, but received -1.'],
+    [[0, 1], [0, 1], { labels: [[0, 1]] }, 'Argument `options.labels[0]` must be a class index (a non-negative integer), but received [0, 1].'],
+    [[0, 1], [0, 1], { labels: 'ab' }, 'Argument `options.labels` must be an array of class indices, but received "ab".'],
     [[0, 1], [0, 1], { zeroDivision: 2 }, "Argument `options.zeroDivision` must be 'warn', 0, 1 or NaN, but received 2."],
     [[0, 1], [0, 1], { sampleWeight: [1] }, 'Argument `options.sampleWeight` must be one weight per sample (2), but received "1 weights".'],
     [[0, 1], [0, 1], { labels: [0, 0] }, 'Argument `options.labels` must be a list of distinct class indices, but received [0, 0].'],
   ])('rejects %j / %j / %j', (t, p, options, message) => {
     const error = (() => {
       try {
-        classificationReport(t, p, options as ClassificationReportOptions);
+        classificationReport(t as ClassLabels, p as ClassLabels, options as ClassificationReportOptions);
       } catch (e) {
         return e;
       }
@@ -148,6 +159,54 @@ describe('classificationReport by hand', () => {
     })();
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as Error).message).toBe(message);
+  });
+
+  it('prints up to 20 digits exactly as Python does', () => {
+    // Python's own formatting of scikit-learn's numbers (width = max(names, 'weighted avg', digits)).
+    expect(classificationReport(yTrue, yPred, { targetNames: ['class 0', 'class 1', 'class 2'], digits: 20 })).toBe(
+      [
+        '                      precision    recall  f1-score   support',
+        '',
+        '             class 0  0.50000000000000000000 1.00000000000000000000 0.66666666666666662966         1',
+        '             class 1  0.00000000000000000000 0.00000000000000000000 0.00000000000000000000         1',
+        '             class 2  1.00000000000000000000 0.66666666666666662966 0.80000000000000004441         3',
+        '',
+        '            accuracy                      0.59999999999999997780         5',
+        '           macro avg  0.50000000000000000000 0.55555555555555546920 0.48888888888888892836         5',
+        '        weighted avg  0.69999999999999995559 0.59999999999999997780 0.61333333333333339699         5',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reports many classes without overflowing the call stack', () => {
+    const labels = Array.from({ length: 150_000 }, (_, i) => i);
+    const report = classificationReport(labels, labels, { outputDict: false });
+    expect(report.split('\n')).toHaveLength(150_000 + 7);
+  });
+
+  it('rejects 2-D probability tensors with NaN, no columns or strings, making no tensors', () => {
+    const nan = tf.tensor2d([[0.1, 0.9], [NaN, 0.2]]);
+    const empty = tf.zeros([2, 0]);
+    const strings = tf.tensor1d(['a', 'b']);
+    const column = tf.ones([2, 1]);
+    const disposed = tf.tensor1d([0, 1]);
+    disposed.dispose();
+    const before = tf.memory().numTensors;
+    const cases: Array<[() => unknown, string]> = [
+      [() => classificationReport([0, 1], nan), 'Argument `yPred[1][0]` must be a number (a probability or score; NaN has no maximum), but received NaN.'],
+      [() => confusionMatrix(nan, [0, 1]), 'Argument `yTrue[1][0]` must be a number (a probability or score; NaN has no maximum), but received NaN.'],
+      [() => accuracy([0, 1], empty), 'Argument `yPred` must be a 2-D tensor with at least one column, but received "a tensor of shape [2, 0]".'],
+      [() => accuracy(strings, [0, 1]), 'Argument `yTrue` must be a tensor of numbers (float32, int32 or bool), but received "a string tensor".'],
+      [() => accuracy([0, 1], disposed), 'Argument `yPred` must be a tensor that has not been disposed, but received a tensor of shape [2].'],
+      [() => accuracy([0, 1], [0, 1], { sampleWeight: column }), 'Argument `options.sampleWeight` must be a 1-D tensor of weights, but received a tensor of shape [2, 1].'],
+    ];
+    for (const [call, message] of cases) {
+      expect(call).toThrow(InvalidArgumentError);
+      expect(call).toThrow(message);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([nan, empty, strings, column]);
   });
 
   it('rejects a 3-D tensor without leaking', () => {
@@ -175,6 +234,20 @@ describe('confusionMatrix and accuracy', () => {
     expect(() => confusionMatrix([0, 1], [0, 1], { normalize: 'rows' as never })).toThrow(
       "Argument `options.normalize` must be one of 'true', 'pred', 'all', but received \"rows\".",
     );
+  });
+
+  it('refuses more classes than a confusion matrix can hold, before allocating it', () => {
+    const many = Array.from({ length: 5000 }, (_, i) => i);
+    expect(() => confusionMatrix(many, many)).toThrow(
+      'Argument `yTrue` must be labels of at most 4096 distinct classes (counting yTrue and yPred together), but received "5000 classes".',
+    );
+    expect(() => confusionMatrix([0, 1], [0, 1], { labels: many })).toThrow('Argument `options.labels` must be a list of at most 4096 classes, but received "5000 classes".');
+    expect(confusionMatrix([0, 4095], [0, 4095])).toEqual([[1, 0], [0, 1]]);
+  });
+
+  it('reads nested probability rows with argmax, first maximum on ties as tf.argMax', () => {
+    expect(confusionMatrix([0, 1, 2], [[0.5, 0.5, 0], [0, 1, 1], [-Infinity, -Infinity, -1]])).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+    expect(accuracy([[1, 0], [0, 1]], [[0.9, 0.1], [0.4, 0.6]])).toBe(1);
   });
 
   it('computes accuracy, weighted and unnormalised', () => {

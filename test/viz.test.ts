@@ -3,22 +3,24 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildMontage,
+  CHART_LIMITS,
   chartToPng,
   chartToSvg,
   confusionMatrixSpec,
-  decodeImage,
   decodePng,
   encodePng,
   InvalidArgumentError,
+  MONTAGE_LIMITS,
+  RendererError,
   saveChart,
   savePng,
   trainingHistorySpec,
   type RgbImage,
 } from '../src/node.js';
+import { parseCssColor } from '../src/viz/color.js';
 
 const work = mkdtempSync(join(tmpdir(), 'fmnist-viz-'));
 beforeAll(async () => {
@@ -131,7 +133,53 @@ describe('buildMontage', () => {
   });
 
   it.each([
-    [() => buildMontage(flatSplit(2), [0, 96], [4, 4]), 'Argument `imageShape[0] (width)` must be a positive integer, but received 0.'],
+    [() => buildMontage(flatSplit(2), [0, 96], [4, 4]), 'Argument `imageShape[0] (width)` must be an integer from 1 to 4096, but received 0.'],
+    [() => buildMontage(flatSplit(2), [20000, 20000], [4, 4]), 'Argument `imageShape[0] (width)` must be an integer from 1 to 4096, but received 20000.'],
+    [() => buildMontage(flatSplit(2), [96, 1e9], [4, 4]), 'Argument `imageShape[1] (height)` must be an integer from 1 to 4096, but received 1000000000.'],
+    [() => buildMontage(flatSplit(2), [96, 96], [0, 4]), 'Argument `montageShape[0] (columns)` must be a positive integer, but received 0.'],
+    [
+      () => buildMontage(flatSplit(2), [4096, 4096], [5, 5]),
+      'Argument `montageShape` must be a grid that makes montages of at most 16384 pixels on a side and 67108864 pixels in all (with 4096x4096 tiles it makes 20480x20480), but received [5, 5].',
+    ],
+    [
+      () => buildMontage(flatSplit(2), [1, 1], [1e9, 1]),
+      'Argument `montageShape` must be a grid that makes montages of at most 16384 pixels on a side and 67108864 pixels in all (with 1x1 tiles it makes 1000000000x1), but received [1000000000, 1].',
+    ],
+    [
+      () => buildMontage({ images: new Uint8Array(17), count: 17, height: 1, width: 1 }, [4096, 4096], [2, 2]),
+      'Argument `images` must be at most 16 images for these montage and tile sizes (all montages of one call hold at most 268435456 pixels; make several calls), but received "17 images".',
+    ],
+    [() => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['a', 'b'], fontSize: 700 }), 'Argument `options.fontSize` must be an integer from 1 to 96 (the tile height, and at most 512), but received 700.'],
+    [() => buildMontage(flatSplit(2), [96, 600], [1, 1], { captions: ['a', 'b'], fontSize: 513 }), 'Argument `options.fontSize` must be an integer from 1 to 512 (the tile height, and at most 512), but received 513.'],
+    [() => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['a', 'b'], fontSize: 0 }), 'Argument `options.fontSize` must be an integer from 1 to 96 (the tile height, and at most 512), but received 0.'],
+    [() => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['a', 'b'], fontSize: 12.5 }), 'Argument `options.fontSize` must be an integer from 1 to 96 (the tile height, and at most 512), but received 12.5.'],
+    [
+      () => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['a', 'b\u0000c'] }),
+      'Argument `options.captions[1]` must be a string without control characters (U+0000 to U+001F, U+007F to U+009F), unpaired surrogates, U+FFFE or U+FFFF, but received "b\\u0000c".',
+    ],
+    [
+      () => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['line\nbreak', 'b'] }),
+      'Argument `options.captions[0]` must be a string without control characters (U+0000 to U+001F, U+007F to U+009F), unpaired surrogates, U+FFFE or U+FFFF, but received "line\\nbreak".',
+    ],
+    [
+      () => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['a', 1 as never] }),
+      'Argument `options.captions[1]` must be a string without control characters (U+0000 to U+001F, U+007F to U+009F), unpaired surrogates, U+FFFE or U+FFFF, but received 1.',
+    ],
+    [() => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['a', 'x'.repeat(257)] }), 'Argument `options.captions[1]` must be a text of at most 256 characters, but received "a string of 257 characters".'],
+    [
+      () => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['a', 'b'], captionColors: 'greenish' }),
+      'Argument `options.captionColors` must be a CSS colour (#rgb, #rgba, #rrggbb, #rrggbbaa, rgb(r, g, b), rgba(r, g, b, a) or a CSS colour name), but received "greenish".',
+    ],
+    [
+      () => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['a', 'b'], captionColors: ['red', 'rgb(300, 0, 0)'] }),
+      'Argument `options.captionColors[1]` must be a CSS colour (#rgb, #rgba, #rrggbb, #rrggbbaa, rgb(r, g, b), rgba(r, g, b, a) or a CSS colour name), but received "rgb(300, 0, 0)".',
+    ],
+    [() => buildMontage(flatSplit(2), [96, 96], [4, 4], null as never), 'Argument `options` must be an object of montage options, but received null.'],
+    [() => buildMontage(flatSplit(2), [96, 96], [4, 4], { fontSize: 100 }), 'Argument `options.fontSize` must be an integer from 1 to 96 (the tile height, and at most 512), but received 100.'],
+    [
+      () => buildMontage(flatSplit(2), [96, 96], [4, 4], { captionColors: '#12' }),
+      'Argument `options.captionColors` must be a CSS colour (#rgb, #rgba, #rrggbb, #rrggbbaa, rgb(r, g, b), rgba(r, g, b, a) or a CSS colour name), but received "#12".',
+    ],
     [() => buildMontage(flatSplit(2), [96, 96], [4] as never), 'Argument `montageShape` must be a pair [columns, rows] of positive integers, but received [4].'],
     [() => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['one'] }), 'Argument `options.captions` must be an array of 2 strings, one per image, but received ["one"].'],
     [() => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['a', 'b'], captionColors: ['red'] }), 'Argument `options.captionColors` must be a CSS colour or an array of 2 colours, one per image, but received ["red"].'],
@@ -139,19 +187,79 @@ describe('buildMontage', () => {
     [() => buildMontage(tf.zeros([2, 8, 8]) as never, [8, 8], [1, 1]), 'Argument `images` must be an image tensor of shape [n, height, width, 1 or 3], but received a tensor of shape [2, 8, 8].'],
     [() => buildMontage({ ...flatSplit(2), count: 3 }, [8, 8], [1, 1]), 'Argument `images.images` must be a Uint8Array of count * height * width = 2352 bytes, but received Uint8Array of length 1568.'],
   ])('rejects bad input %#', async (call, message) => {
+    const started = performance.now();
     const error = await call().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as Error).message).toBe(message);
+    // Refused before anything large is allocated or computed.
+    expect(performance.now() - started).toBeLessThan(100);
   });
 
-  it('decodes PNG and JPEG files by their signature', () => {
-    const image = { width: 3, height: 2, data: Uint8Array.from({ length: 18 }, (_, i) => i * 14) };
-    expect(decodeImage(encodePng(image))).toEqual(image);
-    const rgba = new Uint8Array(16 * 16 * 4).fill(200);
-    const decoded = decodeImage(new Uint8Array(jpeg.encode({ width: 16, height: 16, data: rgba }, 95).data));
-    expect([decoded.width, decoded.height, decoded.data.length]).toEqual([16, 16, 16 * 16 * 3]);
-    expect(Math.abs(decoded.data[100]! - 200)).toBeLessThanOrEqual(2);
-    expect(() => decodeImage(new Uint8Array([1, 2, 3, 4]))).toThrow('The file is neither a PNG nor a JPEG image (unknown signature).');
+  it('makes no tensors when it refuses its arguments, and leaks none when it succeeds', async () => {
+    const images = [tf.zeros([28, 28]), tf.fill([28, 28, 3], 0.5)];
+    const batch = tf.zeros([2, 8, 8, 1]) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    await expect(buildMontage(images, [20000, 20000], [1, 1])).rejects.toThrow(InvalidArgumentError);
+    await expect(buildMontage(batch, [8, 8], [1, 1], { captions: ['a', 'b\u0000'] })).rejects.toThrow(InvalidArgumentError);
+    await expect(buildMontage(images, [96, 96], [2, 1], { captions: ['a', 'b'], captionColors: 'nope' })).rejects.toThrow(InvalidArgumentError);
+    await expect(buildMontage(images, [96, 96], [2, 1], { captions: ['a', 'b'], fontSize: 97 })).rejects.toThrow(InvalidArgumentError);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(await buildMontage(images, [96, 96], [2, 1], { captions: ['a', 'b'] })).toHaveLength(1);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([...images, batch]);
+  });
+
+  it('draws the largest captions on the largest tiles, band by band, without trapping in resvg', async () => {
+    // Two 4096x2049 tiles: each tile row exceeds half the 16 Mpx caption band, so each is its own band.
+    const split = { images: new Uint8Array(2), count: 2, height: 1, width: 1 };
+    const started = performance.now();
+    const [montage] = await buildMontage(split, [4096, 2049], [1, 2], { captions: ['W', 'W'], fontSize: MONTAGE_LIMITS.maxFontSize });
+    expect(performance.now() - started).toBeLessThan(30_000);
+    expect([montage!.width, montage!.height]).toEqual([4096, 4098]);
+    // A 512-pixel bold W fills green pixels near its middle in both tiles.
+    for (const top of [0, 2049]) {
+      let green = 0;
+      for (let y = top + 200; y < top + 600; y += 4) for (let x = 0; x < 600; x += 4) if (pixel(montage!, x, y)[1] === 255) green++;
+      expect(green).toBeGreaterThan(1000);
+    }
+  }, 60_000);
+
+  it('captions tiles smaller than the caption offset, and tiles whose captions are empty or outside the font', async () => {
+    const split = { images: new Uint8Array(6), count: 6, height: 1, width: 1 };
+    for (const [width, height] of [[1, 1], [3, 2], [5, 40]] as const) {
+      const montages = await buildMontage(split, [width, height], [3, 2], { captions: ['A', ' ', '', '日本', '😀', 'Wjgy'], fontSize: height });
+      expect([montages[0]!.width, montages[0]!.height]).toEqual([3 * width, 2 * height]);
+    }
+    // Alone on its canvas, a caption starting right of a 1-pixel tile made resvg trap.
+    const [single] = await buildMontage({ images: new Uint8Array(1), count: 1, height: 1, width: 1 }, [1, 1], [1, 1], { captions: ['A'] });
+    expect(single!.data.length).toBe(3);
+  });
+
+  it('blends captions in the CSS colours asked for, including ones resvg does not know', async () => {
+    const split = { images: new Uint8Array(1), count: 1, height: 1, width: 1 };
+    const solid = async (color: string) => {
+      const [montage] = await buildMontage(split, [64, 64], [1, 1], { captions: ['W'], captionColors: color, fontSize: 60 });
+      // The brightest pixel lies inside the glyph, where the text is opaque (or as opaque as asked).
+      let best = [0, 0, 0];
+      for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) if (pixel(montage!, x, y).reduce((a, b) => a + b) > best.reduce((a, b) => a + b)) best = pixel(montage!, x, y);
+      return best;
+    };
+    expect(await solid('rebeccapurple')).toEqual([0x66, 0x33, 0x99]);
+    expect(await solid('rgb(0 128 255)')).toEqual([0, 128, 255]);
+    expect(await solid('#ffffff80')).toEqual([128, 128, 128]);
+    expect(await solid('rgba(255, 0, 0, 50%)')).toEqual([128, 0, 0]);
+  });
+
+  it('parses CSS colours into what resvg is given', () => {
+    expect(parseCssColor('#0F0')).toEqual({ hex: '#00ff00', opacity: 1 });
+    expect(parseCssColor(' Lime ')).toEqual({ hex: '#00ff00', opacity: 1 });
+    expect(parseCssColor('#00ff0080')).toEqual({ hex: '#00ff00', opacity: 128 / 255 });
+    expect(parseCssColor('rgba(0, 255, 0, 0.25)')).toEqual({ hex: '#00ff00', opacity: 0.25 });
+    expect(parseCssColor('rgb(0% 100% 0% / 50%)')).toEqual({ hex: '#00ff00', opacity: 0.5 });
+    expect(parseCssColor('transparent')).toEqual({ hex: '#000000', opacity: 0 });
+    for (const bad of ['', 'none', 'currentColor', '#ff00f', 'rgb(256, 0, 0)', 'rgba(0, 0, 0, 2)', 'rgb(0, 0)', 'red;', 'hsl(0, 100%, 50%)', 42]) {
+      expect(parseCssColor(bad)).toBeUndefined();
+    }
   });
 
   it('rejects a malformed image for PNG encoding', () => {
@@ -200,8 +308,52 @@ describe('charts', () => {
     [() => trainingHistorySpec({ loss: [1, 'x'] }), 'Argument `history.loss[1]` must be a number, but received "x".'],
     [() => confusionMatrixSpec([[1, 2]], ['a']), 'Argument `matrix` must be a non-empty square matrix of finite numbers, but received [[1, 2]].'],
     [() => confusionMatrixSpec([[1]], ['a', 'b']), 'Argument `labelNames` must be 1 names, one per row of the matrix, but received ["a", "b"].'],
+    [() => trainingHistorySpec({ loss: [1] }, { width: 5000 }), 'Argument `options.width` must be an integer from 1 to 4096, but received 5000.'],
+    [() => trainingHistorySpec({ loss: [1] }, { height: 0.5 }), 'Argument `options.height` must be an integer from 1 to 4096, but received 0.5.'],
+    [
+      () => trainingHistorySpec({ loss: [1] }, { title: 'a\u0000b' }),
+      'Argument `options.title` must be a string without control characters (U+0000 to U+001F, U+007F to U+009F), unpaired surrogates, U+FFFE or U+FFFF, but received "a\\u0000b".',
+    ],
+    [() => trainingHistorySpec({ loss: [1] }, { title: 't'.repeat(300) }), 'Argument `options.title` must be a text of at most 256 characters, but received "a string of 300 characters".'],
+    [() => confusionMatrixSpec([[1, 0], [0, 1]], ['a', 'b'], { cellSize: 3000 }), 'Argument `options.cellSize` must be an integer from 1 to 2048 (2 cells must fit in 4096 pixels), but received 3000.'],
+    [
+      () => confusionMatrixSpec([[1, 0], [0, 1]], ['a', 'b\u0007']),
+      'Argument `labelNames[1]` must be a string without control characters (U+0000 to U+001F, U+007F to U+009F), unpaired surrogates, U+FFFE or U+FFFF, but received "b\\u0007".',
+    ],
+    [() => confusionMatrixSpec(Array.from({ length: 5000 }, () => []), []), 'Argument `matrix` must be a matrix of at most 4096 classes (one pixel each), but received "5000 rows".'],
   ])('rejects bad chart input %#', (call, message) => {
+    expect(call).toThrow(InvalidArgumentError);
     expect(call).toThrow(message);
+  });
+
+  it('shrinks the default cells of a large confusion matrix to fit the plot limit', () => {
+    const n = 200;
+    const matrix = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 5 : 0)));
+    const spec = confusionMatrixSpec(matrix, Array.from({ length: n }, (_, i) => `c${i}`)) as { width: number; height: number };
+    expect([spec.width, spec.height]).toEqual([20 * n, 20 * n]);
+    expect(spec.width).toBeLessThanOrEqual(CHART_LIMITS.maxPlotSide);
+  });
+
+  it('refuses to render a PNG beyond the pixel limits, before rendering', async () => {
+    const spec = trainingHistorySpec(history, { width: 4096, height: 4096 });
+    const svg = await chartToSvg(spec);
+    const [width, height] = ['width', 'height'].map((name) => Number(new RegExp(`<svg[^>]* ${name}="(\\d+)"`).exec(svg)![1]));
+    const started = performance.now();
+    await expect(chartToPng(spec, 4)).rejects.toThrow(
+      `Argument \`spec\` must be a chart that renders to at most 16384 pixels on a side and 67108864 pixels in all at scale 4, but received "a chart of ${width}x${height} pixels (${width! * 4}x${height! * 4} at scale 4)".`,
+    );
+    expect(performance.now() - started).toBeLessThan(5000);
+    await expect(chartToPng(spec, 9)).rejects.toThrow('Argument `scale` must be a number above 0 and at most 8, but received 9.');
+  });
+
+  it('reports what resvg cannot read as a RendererError', async () => {
+    // A spec made by hand escapes the checks of trainingHistorySpec; Vega passes the NUL through.
+    const spec = { ...trainingHistorySpec(history), title: 'a\u0000b' };
+    const error = await chartToPng(spec).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RendererError);
+    expect((error as Error).message).toMatch(/^resvg could not read the SVG document \(SVG data parsing failed .*a non-XML character '\\0' found at 1:\d+\)\.$/);
+    // The renderer still works afterwards.
+    expect(decodePng(await chartToPng(trainingHistorySpec(history))).width).toBeGreaterThan(500);
   });
 
   it('rejects a file extension it cannot write', async () => {

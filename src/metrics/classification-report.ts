@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
-import { assertInteger } from '../validate.js';
-import { readLabelsOption, readPair, readSampleWeight, uniqueLabels, type ClassLabels } from './inputs.js';
+import { METRICS_LIMITS, readLabelsOption, readPair, readSampleWeight, uniqueLabels, type ClassLabels } from './inputs.js';
 import { formatFixed, npAverage, pairwiseSum, pythonFloatRepr } from './numeric.js';
 
 /**
@@ -30,7 +29,8 @@ export interface ClassificationReportOptions {
    */
   sampleWeight?: ArrayLike<number> | tf.Tensor;
   /**
-   * Digits after the decimal point in the text report.
+   * Digits after the decimal point in the text report: an integer from 0 to
+   * {@link METRICS_LIMITS}`.maxDigits` (20).
    * @defaultValue 2
    */
   digits?: number;
@@ -95,7 +95,8 @@ interface Scores {
  * @param options - Labels, names, weights, digits and zero-division handling; see {@link ClassificationReportOptions}.
  * @returns The text report, or with `outputDict: true` a {@link ClassificationReportDict}.
  * @throws {@link InvalidArgumentError} when the inputs differ in length, are empty or not class
- *   indices, or when `targetNames` does not give one name per class.
+ *   indices, when a row of 2-D probabilities is empty, ragged or holds NaN (named with its index),
+ *   when `targetNames` does not give one name per class, or `digits` is not an integer from 0 to 20.
  *
  * @example
  * ```ts
@@ -119,7 +120,9 @@ export function classificationReport(yTrue: ClassLabels, yPred: ClassLabels, opt
 export function classificationReport(yTrue: ClassLabels, yPred: ClassLabels, options: ClassificationReportOptions = {}): string | ClassificationReportDict {
   const pair = readPair(yTrue, yPred);
   const digits = options.digits ?? CLASSIFICATION_REPORT_DEFAULTS.digits;
-  assertInteger('options.digits', digits, 0);
+  if (typeof digits !== 'number' || !Number.isInteger(digits) || digits < 0 || digits > METRICS_LIMITS.maxDigits) {
+    throw new InvalidArgumentError('options.digits', `an integer from 0 to ${METRICS_LIMITS.maxDigits}`, digits);
+  }
   const zeroDivision = options.zeroDivision ?? CLASSIFICATION_REPORT_DEFAULTS.zeroDivision;
   if (!(zeroDivision === 'warn' || zeroDivision === 0 || zeroDivision === 1 || Number.isNaN(zeroDivision))) {
     throw new InvalidArgumentError('options.zeroDivision', "'warn', 0, 1 or NaN", zeroDivision);
@@ -284,7 +287,9 @@ function formatReport(
   digits: number,
   formatSupport: (value: number) => string,
 ): string {
-  const width = Math.max(...names.map((n) => [...n].length), 'weighted avg'.length, digits);
+  // A loop, not Math.max(...names): spreading many thousands of names overflows the call stack.
+  let width = Math.max('weighted avg'.length, digits);
+  for (const name of names) width = Math.max(width, [...name].length);
   const cell = (text: string): string => ` ${padLeft(text, 9)}`;
   const row = (name: string, values: number[], support: string): string =>
     `${padLeft(name, width)} ${values.map((v) => cell(formatFixed(v, digits))).join('')}${cell(support)}\n`;

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import { assertOneOf } from '../validate.js';
-import { readLabelsOption, readPair, readSampleWeight, uniqueLabels, type ClassLabels } from './inputs.js';
+import { METRICS_LIMITS, readLabelsOption, readPair, readSampleWeight, uniqueLabels, type ClassLabels } from './inputs.js';
 import { pairwiseSum } from './numeric.js';
 
 /** Options of {@link confusionMatrix}. Every field is optional. */
@@ -46,8 +46,10 @@ export interface AccuracyOptions {
  * @param yPred - The predicted classes or probabilities.
  * @param options - Labels, normalisation and weights; see {@link ConfusionMatrixOptions}.
  * @returns A square matrix of counts (or fractions), one row and column per label.
- * @throws {@link InvalidArgumentError} when inputs differ in length or are not class indices, or
- *   when none of `options.labels` occurs in `yTrue`.
+ * @throws {@link InvalidArgumentError} when inputs differ in length or are not class indices, when
+ *   a row of 2-D probabilities is empty, ragged or holds NaN, when none of `options.labels` occurs in
+ *   `yTrue`, or when there are more than {@link METRICS_LIMITS}`.maxConfusionMatrixClasses` classes
+ *   (checked before the matrix is allocated).
  *
  * @example
  * ```ts
@@ -62,6 +64,11 @@ export function confusionMatrix(yTrue: ClassLabels, yPred: ClassLabels, options:
   if (options.normalize !== undefined) assertOneOf('options.normalize', options.normalize, ['true', 'pred', 'all'] as const);
   const weights = readSampleWeight(options.sampleWeight, pair.yTrue.length);
   const labels = readLabelsOption(options.labels) ?? uniqueLabels(pair.yTrue, pair.yPred);
+  if (labels.length > METRICS_LIMITS.maxConfusionMatrixClasses) {
+    const most = METRICS_LIMITS.maxConfusionMatrixClasses;
+    if (options.labels !== undefined) throw new InvalidArgumentError('options.labels', `a list of at most ${most} classes`, `${labels.length} classes`);
+    throw new InvalidArgumentError('yTrue', `labels of at most ${most} distinct classes (counting yTrue and yPred together)`, `${labels.length} classes`);
+  }
   if (options.labels !== undefined && !pair.yTrue.some((t) => labels.includes(t))) {
     throw new InvalidArgumentError('options.labels', 'a list with at least one class that occurs in yTrue (scikit-learn: "At least one label specified must be in y_true")', options.labels);
   }
@@ -94,7 +101,8 @@ function normalizeMatrix(matrix: number[][], normalize: ConfusionMatrixOptions['
  * @param yPred - The predicted classes or probabilities.
  * @param options - Weights and normalisation; see {@link AccuracyOptions}.
  * @returns The accuracy in [0, 1], or the count correct with `normalize: false`.
- * @throws {@link InvalidArgumentError} when inputs differ in length, are empty or not class indices.
+ * @throws {@link InvalidArgumentError} when inputs differ in length, are empty or not class indices,
+ *   or a row of 2-D probabilities is empty, ragged or holds NaN.
  *
  * @example
  * ```ts

@@ -8,7 +8,19 @@ import { InvalidArgumentError, describeValue } from '../errors.js';
  */
 export type ClassLabels = ArrayLike<number> | readonly (readonly number[])[] | tf.Tensor;
 
-/** Reads labels into a plain array of non-negative integers, disposing of any tensor it makes. */
+/**
+ * The limits of the metrics functions: `digits` of {@link classificationReport}, and the classes of
+ * {@link confusionMatrix}, whose matrix grows with the square of their number (4096 classes make a
+ * 128 MiB matrix).
+ */
+export const METRICS_LIMITS = Object.freeze({
+  /** The most digits after the decimal point in a classification report (a double has about 17 significant digits). */
+  maxDigits: 20,
+  /** The most classes (rows and columns) of a confusion matrix. */
+  maxConfusionMatrixClasses: 4096,
+});
+
+/** Reads labels into a plain array of non-negative integers; makes no tensors. */
 export function toClassIndices(labels: ClassLabels, argument: string): number[] {
   const values = readValues(labels, argument);
   for (let i = 0; i < values.length; i++) {
@@ -20,23 +32,56 @@ export function toClassIndices(labels: ClassLabels, argument: string): number[] 
   return values;
 }
 
+/** Throws unless `tensor` is a live tensor of numbers. */
+export function assertNumericTensor(tensor: tf.Tensor, argument: string): void {
+  if (tensor.isDisposed) throw new InvalidArgumentError(argument, 'a tensor that has not been disposed', tensor);
+  if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32' && tensor.dtype !== 'bool') {
+    throw new InvalidArgumentError(argument, 'a tensor of numbers (float32, int32 or bool)', `a ${tensor.dtype} tensor`);
+  }
+}
+
 function readValues(labels: ClassLabels, argument: string): number[] {
   if (labels instanceof tf.Tensor) {
-    if (labels.isDisposed) throw new InvalidArgumentError(argument, 'a tensor that has not been disposed', labels);
+    assertNumericTensor(labels, argument);
     if (labels.rank === 1) return Array.from(labels.dataSync());
-    if (labels.rank === 2) return Array.from(tf.tidy(() => tf.argMax(labels, 1).dataSync()));
+    if (labels.rank === 2) return argMaxRows(labels.dataSync(), labels.shape[0]!, labels.shape[1]!, argument);
     throw new InvalidArgumentError(argument, 'a 1-D tensor of class indices or a 2-D tensor of one-hot rows or probabilities', labels);
   }
-  if (Array.isArray(labels) && labels.length > 0 && Array.isArray(labels[0])) {
-    return (labels as readonly (readonly number[])[]).map((row) => argMax(row));
-  }
-  if (Array.isArray(labels) || ArrayBuffer.isView(labels)) return Array.from(labels as ArrayLike<number>);
+  if (Array.isArray(labels) && labels.length > 0 && Array.isArray(labels[0])) return argMaxNested(labels as readonly unknown[], argument);
+  if (Array.isArray(labels) || (ArrayBuffer.isView(labels) && !(labels instanceof DataView))) return Array.from(labels as ArrayLike<number>);
   throw new InvalidArgumentError(argument, 'an array, typed array or tensor of class labels', labels);
 }
 
-function argMax(row: readonly number[]): number {
+/**
+ * The argmax of every row of a nested array (the first maximum on ties, as `tf.argMax`). Rows must
+ * all be arrays of the same non-zero length holding numbers, none NaN: a NaN row has no maximum,
+ * and a ragged or empty one means the input is not what the caller thinks it is.
+ */
+function argMaxNested(rows: readonly unknown[], argument: string): number[] {
+  const classes = (rows[0] as unknown[]).length;
+  return rows.map((row, i) => {
+    if (!Array.isArray(row) || row.length !== classes || classes === 0) {
+      throw new InvalidArgumentError(`${argument}[${i}]`, `a row of ${classes === 0 ? 'at least one number' : `${classes} numbers, as long as ${argument}[0]`}`, row);
+    }
+    return argMaxRow(row, 0, classes, `${argument}[${i}]`);
+  });
+}
+
+/** The argmax of every row of a row-major `[rows, classes]` tensor's values. */
+function argMaxRows(values: ArrayLike<number>, rows: number, classes: number, argument: string): number[] {
+  if (classes === 0 && rows > 0) throw new InvalidArgumentError(argument, 'a 2-D tensor with at least one column', `a tensor of shape [${rows}, 0]`);
+  return Array.from({ length: rows }, (_, i) => argMaxRow(values, i * classes, classes, `${argument}[${i}]`));
+}
+
+function argMaxRow(values: ArrayLike<unknown>, start: number, length: number, argument: string): number {
   let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+  for (let j = 0; j < length; j++) {
+    const value = values[start + j];
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw new InvalidArgumentError(`${argument}[${j}]`, 'a number (a probability or score; NaN has no maximum)', value);
+    }
+    if (value > (values[start + best] as number)) best = j;
+  }
   return best;
 }
 
@@ -59,19 +104,34 @@ export function uniqueLabels(...arrays: number[][]): number[] {
 /** Reads and checks an optional `labels` option: distinct non-negative integers, at least one. */
 export function readLabelsOption(labels: readonly number[] | undefined): number[] | undefined {
   if (labels === undefined) return undefined;
-  const values = toClassIndices(labels as number[], 'options.labels');
+  if (!Array.isArray(labels) && !(ArrayBuffer.isView(labels) && !(labels instanceof DataView))) {
+    throw new InvalidArgumentError('options.labels', 'an array of class indices', labels);
+  }
+  const values = Array.from(labels as ArrayLike<number>);
+  values.forEach((value, i) => {
+    if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`options.labels[${i}]`, 'a class index (a non-negative integer)', value);
+  });
   if (values.length === 0) throw new InvalidArgumentError('options.labels', 'a non-empty list of class indices', labels);
   if (new Set(values).size !== values.length) throw new InvalidArgumentError('options.labels', 'a list of distinct class indices', labels);
   return values;
 }
 
-/** Reads and checks an optional `sampleWeight` option against the number of samples. */
+/** Reads and checks an optional `sampleWeight` option against the number of samples; makes no tensors. */
 export function readSampleWeight(weights: ArrayLike<number> | tf.Tensor | undefined, samples: number): number[] | undefined {
   if (weights === undefined) return undefined;
-  const values = weights instanceof tf.Tensor ? Array.from(weights.dataSync()) : Array.from(weights);
-  if (values.length !== samples) throw new InvalidArgumentError('options.sampleWeight', `one weight per sample (${samples})`, `${values.length} weights`);
+  const argument = 'options.sampleWeight';
+  if (weights instanceof tf.Tensor) {
+    assertNumericTensor(weights, argument);
+    if (weights.rank !== 1) throw new InvalidArgumentError(argument, 'a 1-D tensor of weights', weights);
+  } else if (!Array.isArray(weights) && !(ArrayBuffer.isView(weights) && !(weights instanceof DataView))) {
+    throw new InvalidArgumentError(argument, 'an array, typed array or 1-D tensor of weights', weights);
+  }
+  // The length is checked before anything is copied.
+  const length = weights instanceof tf.Tensor ? weights.size : weights.length;
+  if (length !== samples) throw new InvalidArgumentError(argument, `one weight per sample (${samples})`, `${length} weights`);
+  const values = Array.from(weights instanceof tf.Tensor ? weights.dataSync() : weights);
   values.forEach((w, i) => {
-    if (!Number.isFinite(w) || w < 0) throw new InvalidArgumentError(`options.sampleWeight[${i}]`, 'a finite, non-negative number', w);
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new InvalidArgumentError(`${argument}[${i}]`, 'a finite, non-negative number', w);
   });
   return values;
 }

@@ -19,7 +19,8 @@ import { nodeRendererAssets } from './renderer-assets.js';
  * @param montageShape - `[columns, rows]` of tiles per montage.
  * @param options - Captions, their colours and size; see {@link MontageOptions}.
  * @returns The montages as RGB images.
- * @throws {@link InvalidArgumentError} for bad shapes, images or options.
+ * @throws {@link InvalidArgumentError} for bad shapes, images or options, checked before anything is
+ *   allocated; sizes beyond {@link MONTAGE_LIMITS}.
  *
  * @example
  * ```ts
@@ -47,9 +48,12 @@ export function buildMontage(
  * node_modules); the platform-neutral entry's `chartToPng` without a `configureRenderer()` call.
  *
  * @param spec - A Vega-Lite spec, e.g. from {@link trainingHistorySpec}.
- * @param scale - Pixel density; 2 gives a sharp image for high-DPI screens.
+ * @param scale - Pixel density, above 0 and at most 8; 2 gives a sharp image for high-DPI screens.
  * @returns The PNG file's bytes.
- * @throws {@link InvalidArgumentError} for a bad scale; whatever Vega-Lite reports for an invalid spec.
+ * @throws {@link InvalidArgumentError} for a bad scale, or a chart that would render beyond
+ *   {@link CHART_LIMITS} (checked before rendering).
+ * @throws {@link RendererError} when resvg cannot read the chart's SVG.
+ * @throws Whatever Vega-Lite reports for an invalid spec.
  *
  * @example
  * ```ts
@@ -68,8 +72,9 @@ export function chartToPng(spec: ChartSpec, scale = 1): Promise<Uint8Array> {
  *
  * @param spec - A Vega-Lite spec, e.g. from {@link trainingHistorySpec}.
  * @param path - A path ending in `.svg` or `.png`.
- * @returns A promise that resolves once the file is in place.
- * @throws {@link InvalidArgumentError} for another extension.
+ * @returns A promise that resolves once the file is in place; nothing is written when it fails.
+ * @throws {@link InvalidArgumentError} for another extension, or a PNG (at scale 2) beyond {@link CHART_LIMITS}.
+ * @throws {@link RendererError} when resvg cannot read the chart's SVG.
  *
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { InvalidArgumentError } from '../errors.js';
-import { FONT_FAMILY, renderSvgToPng } from './renderer.js';
+import { assertRenderableText, FONT_FAMILY, renderSvgToPng } from './renderer.js';
 
 /**
  * Per-epoch metrics: the `History` that `model.fit` resolves to, or its `history` record. Keys as
@@ -16,6 +16,23 @@ export type TrainingHistory =
 /** A Vega-Lite specification: plain data, renderable with {@link chartToSvg}, {@link chartToPng} or vega-embed. */
 export type ChartSpec = TopLevelSpec;
 
+/**
+ * The limits the chart functions enforce, so that a chart can never ask the renderer for gigabytes:
+ * plot sizes in the specs made here, the text drawn in them, and the size of every PNG rendered.
+ */
+export const CHART_LIMITS = Object.freeze({
+  /** The largest plot width or height in pixels of {@link trainingHistorySpec} and {@link confusionMatrixSpec}. */
+  maxPlotSide: 4096,
+  /** The longest title or class name in characters (UTF-16 code units). */
+  maxTextLength: 256,
+  /** The largest PNG width or height in pixels that {@link chartToPng} renders (after `scale`). */
+  maxPngSide: 16384,
+  /** The most pixels in a PNG that {@link chartToPng} renders: 2^26 (64 Mpx, 256 MiB while rendered). */
+  maxPngPixels: 2 ** 26,
+  /** The largest `scale` of {@link chartToPng}. */
+  maxScale: 8,
+});
+
 /** Options of {@link trainingHistorySpec}. Every field is optional. */
 export interface TrainingHistorySpecOptions {
   /**
@@ -24,12 +41,12 @@ export interface TrainingHistorySpecOptions {
    */
   title?: string;
   /**
-   * Chart width in pixels (of the plotting area).
+   * Chart width in pixels (of the plotting area): an integer from 1 to {@link CHART_LIMITS}`.maxPlotSide`.
    * @defaultValue 560
    */
   width?: number;
   /**
-   * Chart height in pixels (of the plotting area).
+   * Chart height in pixels (of the plotting area): an integer from 1 to {@link CHART_LIMITS}`.maxPlotSide`.
    * @defaultValue 360
    */
   height?: number;
@@ -61,7 +78,8 @@ const GGPLOT_CONFIG = {
  * @param options - Title and size; see {@link TrainingHistorySpecOptions}.
  * @returns A Vega-Lite spec.
  * @throws {@link InvalidArgumentError} when the history has none of the four series, a series holds a
- *   non-number, or the series lengths differ.
+ *   non-number, or the series lengths differ; for a size beyond {@link CHART_LIMITS}, or a title
+ *   that is too long or has control characters.
  *
  * @example
  * ```ts
@@ -73,13 +91,14 @@ const GGPLOT_CONFIG = {
  */
 export function trainingHistorySpec(history: TrainingHistory, options: TrainingHistorySpecOptions = {}): ChartSpec {
   const record = readHistory(history);
+  const { title, width, height } = readHistoryOptions(options);
   const values = Object.entries(record).flatMap(([series, points]) => points.map((value, i) => ({ epoch: i + 1, series, value })));
-  const epochs = Math.max(...Object.values(record).map((points) => points.length));
+  const epochs = Object.values(record)[0]!.length;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: options.title ?? 'Training Loss and Accuracy on Fashion-MNIST',
-    width: options.width ?? 560,
-    height: options.height ?? 360,
+    title,
+    width,
+    height,
     data: { values },
     mark: { type: 'line', point: epochs <= 30, strokeWidth: 2 },
     encoding: {
@@ -95,6 +114,36 @@ export function trainingHistorySpec(history: TrainingHistory, options: TrainingH
     },
     config: GGPLOT_CONFIG,
   } as ChartSpec;
+}
+
+/** The defaults of {@link TrainingHistorySpecOptions}. */
+const HISTORY_DEFAULTS = { title: 'Training Loss and Accuracy on Fashion-MNIST', width: 560, height: 360 };
+
+function readHistoryOptions(options: TrainingHistorySpecOptions): Required<TrainingHistorySpecOptions> {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object of chart options', options);
+  const title = options.title ?? HISTORY_DEFAULTS.title;
+  assertRenderableText('options.title', title, CHART_LIMITS.maxTextLength);
+  const width = options.width ?? HISTORY_DEFAULTS.width;
+  const height = options.height ?? HISTORY_DEFAULTS.height;
+  assertPlotSide('options.width', width);
+  assertPlotSide('options.height', height);
+  return { title, width, height };
+}
+
+function assertPlotSide(argument: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > CHART_LIMITS.maxPlotSide) {
+    throw new InvalidArgumentError(argument, `an integer from 1 to ${CHART_LIMITS.maxPlotSide}`, value);
+  }
+}
+
+/** Checks that `matrix` is square, non-empty, finite and small enough to plot; returns its size. */
+function readMatrix(matrix: readonly (readonly number[])[]): number {
+  const n = Array.isArray(matrix) ? matrix.length : 0;
+  if (n > CHART_LIMITS.maxPlotSide) throw new InvalidArgumentError('matrix', `a matrix of at most ${CHART_LIMITS.maxPlotSide} classes (one pixel each)`, `${n} rows`);
+  if (n === 0 || !matrix.every((row) => Array.isArray(row) && row.length === n && row.every((v: unknown) => typeof v === 'number' && Number.isFinite(v)))) {
+    throw new InvalidArgumentError('matrix', 'a non-empty square matrix of finite numbers', matrix);
+  }
+  return n;
 }
 
 function readHistory(history: TrainingHistory): Record<string, number[]> {
@@ -127,8 +176,9 @@ export interface ConfusionMatrixSpecOptions {
    */
   title?: string;
   /**
-   * Side of one cell in pixels.
-   * @defaultValue 44
+   * Side of one cell in pixels: a positive integer, with `cellSize` times the number of classes at
+   * most {@link CHART_LIMITS}`.maxPlotSide`.
+   * @defaultValue 44, or less when that would make the plot wider than the limit
    */
   cellSize?: number;
 }
@@ -141,7 +191,8 @@ export interface ConfusionMatrixSpecOptions {
  * @param labelNames - A name per row, in order.
  * @param options - Title and cell size; see {@link ConfusionMatrixSpecOptions}.
  * @returns A Vega-Lite spec.
- * @throws {@link InvalidArgumentError} when the matrix is not square or the names do not match it.
+ * @throws {@link InvalidArgumentError} when the matrix is not square or the names do not match it, a
+ *   name or the title is too long or has control characters, or the plot would exceed {@link CHART_LIMITS}.
  *
  * @example
  * ```ts
@@ -152,18 +203,25 @@ export interface ConfusionMatrixSpecOptions {
  * ```
  */
 export function confusionMatrixSpec(matrix: readonly (readonly number[])[], labelNames: readonly string[], options: ConfusionMatrixSpecOptions = {}): ChartSpec {
-  const n = matrix.length;
-  if (!Array.isArray(matrix) || n === 0 || !matrix.every((row) => Array.isArray(row) && row.length === n && row.every((v: unknown) => typeof v === 'number' && Number.isFinite(v)))) {
-    throw new InvalidArgumentError('matrix', 'a non-empty square matrix of finite numbers', matrix);
-  }
+  const n = readMatrix(matrix);
   if (!Array.isArray(labelNames) || labelNames.length !== n) throw new InvalidArgumentError('labelNames', `${n} names, one per row of the matrix`, labelNames);
+  labelNames.forEach((name: unknown, i) => assertRenderableText(`labelNames[${i}]`, name, CHART_LIMITS.maxTextLength));
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object of chart options', options);
+  const title = options.title ?? 'Confusion matrix';
+  assertRenderableText('options.title', title, CHART_LIMITS.maxTextLength);
+  const largest = Math.floor(CHART_LIMITS.maxPlotSide / n);
+  const cell = options.cellSize ?? Math.min(44, largest);
+  if (typeof cell !== 'number' || !Number.isInteger(cell) || cell < 1 || cell > largest) {
+    throw new InvalidArgumentError('options.cellSize', `an integer from 1 to ${largest} (${n} cells must fit in ${CHART_LIMITS.maxPlotSide} pixels)`, cell);
+  }
   const isCounts = matrix.every((row) => row.every((v: number) => Number.isInteger(v)));
   const values = matrix.flatMap((row, i) => row.map((value: number, j: number) => ({ actual: labelNames[i], predicted: labelNames[j], value })));
-  const max = Math.max(...matrix.flat());
-  const cell = options.cellSize ?? 44;
+  // A loop, not Math.max(...): spreading a large matrix overflows the call stack.
+  let max = -Infinity;
+  for (const row of matrix) for (const v of row) if (v > max) max = v;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: options.title ?? 'Confusion matrix',
+    title,
     width: cell * n,
     height: cell * n,
     data: { values },
@@ -211,11 +269,15 @@ export async function chartToSvg(spec: ChartSpec): Promise<string> {
 }
 
 /**
- * Renders a Vega-Lite spec to PNG bytes (Vega to SVG, then resvg with the bundled font).
+ * Renders a Vega-Lite spec to PNG bytes (Vega to SVG, then resvg with the bundled font). The size
+ * is checked before any pixel is allocated: at most {@link CHART_LIMITS}`.maxPngSide` pixels on a
+ * side and `maxPngPixels` in all, after scaling.
  *
  * @param spec - A Vega-Lite spec, e.g. from {@link trainingHistorySpec}.
- * @param scale - Pixel density; 2 gives a sharp image for high-DPI screens.
+ * @param scale - Pixel density, above 0 and at most 8; 2 gives a sharp image for high-DPI screens.
  * @returns The PNG file's bytes.
+ * @throws {@link InvalidArgumentError} for a bad scale, or a chart too large to render at it.
+ * @throws {@link RendererError} when resvg cannot read the SVG (e.g. text with control characters).
  * @throws Whatever Vega-Lite reports for an invalid spec.
  *
  * @example
@@ -227,7 +289,26 @@ export async function chartToSvg(spec: ChartSpec): Promise<string> {
  * ```
  */
 export async function chartToPng(spec: ChartSpec, scale = 1): Promise<Uint8Array> {
-  if (typeof scale !== 'number' || !(scale > 0) || scale > 8) throw new InvalidArgumentError('scale', 'a number above 0 and at most 8', scale);
+  if (typeof scale !== 'number' || !(scale > 0) || scale > CHART_LIMITS.maxScale) {
+    throw new InvalidArgumentError('scale', `a number above 0 and at most ${CHART_LIMITS.maxScale}`, scale);
+  }
   const svg = await chartToSvg(spec);
+  checkPngSize(svg, scale);
   return renderSvgToPng(svg, scale);
+}
+
+/** Refuses an SVG whose rendering at `scale` would exceed {@link CHART_LIMITS}. */
+function checkPngSize(svg: string, scale: number): void {
+  const root = /^\s*<svg\b[^>]*>/.exec(svg)?.[0] ?? '';
+  const [width, height] = ['width', 'height'].map((name) => Number(new RegExp(`\\s${name}="([^"]*)"`).exec(root)?.[1]));
+  const pngWidth = Math.ceil(width! * scale);
+  const pngHeight = Math.ceil(height! * scale);
+  const { maxPngSide, maxPngPixels } = CHART_LIMITS;
+  if (!(pngWidth <= maxPngSide && pngHeight <= maxPngSide && pngWidth * pngHeight <= maxPngPixels)) {
+    throw new InvalidArgumentError(
+      'spec',
+      `a chart that renders to at most ${maxPngSide} pixels on a side and ${maxPngPixels} pixels in all at scale ${scale}`,
+      `a chart of ${width}x${height} pixels (${pngWidth}x${pngHeight} at scale ${scale})`,
+    );
+  }
 }

@@ -2,7 +2,7 @@
 // captions and charts look the same on a fresh container without system fonts, in Node and in the
 // browser.
 import type { Resvg as ResvgClass } from '@resvg/resvg-wasm';
-import { RendererError } from '../errors.js';
+import { InvalidArgumentError, RendererError } from '../errors.js';
 
 /** The family name of the bundled font (DejaVu Sans from `@fontsource/dejavu-sans`). */
 export const FONT_FAMILY = 'DejaVu Sans';
@@ -79,18 +79,30 @@ function getRenderer(): Promise<Renderer> {
   return renderer;
 }
 
-/** Renders an SVG document with the bundled font and hands the rendered image to `read`, then frees it. */
+/**
+ * Renders an SVG document with the bundled font and hands the rendered image to `read`, then frees
+ * it. resvg's own failures (an SVG it cannot parse) become a {@link RendererError}; callers check
+ * sizes and text first, so that nothing reaches resvg that could make it trap or run out of memory.
+ */
 async function withRenderedSvg<T>(svg: string, scale: number, read: (image: { width: number; height: number; pixels: Uint8Array; asPng(): Uint8Array }) => T): Promise<T> {
   const { Resvg, fonts } = await getRenderer();
-  const resvg = new Resvg(svg, {
-    font: { fontBuffers: fonts, loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
-    fitTo: scale === 1 ? { mode: 'original' } : { mode: 'zoom', value: scale },
-  });
-  const image = resvg.render();
+  let resvg: InstanceType<typeof Resvg>;
   try {
-    return read(image);
+    resvg = new Resvg(svg, {
+      font: { fontBuffers: fonts, loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
+      fitTo: scale === 1 ? { mode: 'original' } : { mode: 'zoom', value: scale },
+    });
+  } catch (error) {
+    throw new RendererError(`resvg could not read the SVG document (${error instanceof Error ? error.message : String(error)}).`, { cause: error });
+  }
+  try {
+    const image = resvg.render();
+    try {
+      return read(image);
+    } finally {
+      image.free();
+    }
   } finally {
-    image.free();
     resvg.free();
   }
 }
@@ -108,4 +120,21 @@ export function renderSvgToPng(svg: string, scale = 1): Promise<Uint8Array> {
 /** Escapes text for SVG content and attributes. */
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Characters that cannot go into an SVG document (XML 1.0 forbids most control characters and
+ * U+FFFE/U+FFFF; resvg fails on them) or that draw nothing useful (the other controls, unpaired
+ * surrogates).
+ */
+const UNRENDERABLE = /[\p{Cc}\uFFFE\uFFFF]|\p{Cs}/u;
+
+/** Throws unless `value` is a string of at most `maxLength` UTF-16 code units that resvg can draw. */
+export function assertRenderableText(argument: string, value: unknown, maxLength: number): asserts value is string {
+  if (typeof value === 'string' && value.length > maxLength) {
+    throw new InvalidArgumentError(argument, `a text of at most ${maxLength} characters`, `a string of ${value.length} characters`);
+  }
+  if (typeof value !== 'string' || UNRENDERABLE.test(value)) {
+    throw new InvalidArgumentError(argument, 'a string without control characters (U+0000 to U+001F, U+007F to U+009F), unpaired surrogates, U+FFFE or U+FFFF', value);
+  }
 }
