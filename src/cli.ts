@@ -37,6 +37,7 @@ import {
   type Checkpoint,
   type FashionMnist,
 } from './node.js';
+import { describeFsError } from './node/atomic.js';
 import { useWasmBackend } from './wasm/node.js';
 
 const HELP = `Usage: tfjs-fashion-mnist <command> [options]
@@ -248,10 +249,12 @@ async function evaluate(flags: Flags, positionals: string[]): Promise<void> {
 async function predict(flags: Flags, positionals: string[]): Promise<void> {
   const [modelDir, ...images] = positionals;
   if (!modelDir || images.length === 0) throw new UsageError('predict needs a model directory and at least one image: tfjs-fashion-mnist predict <model-dir> <image...>');
+  // Every picture is read first, so that a wrong path fails before the backend and model load.
+  const pictures = await Promise.all(images.map((path) => readImage(path)));
   await selectBackend(flags);
   const model = await loadModel(modelDir);
-  for (const path of images) {
-    const { ranked } = await classifyImage(model, await readImage(path));
+  for (const [i, path] of images.entries()) {
+    const { ranked } = await classifyImage(model, pictures[i]!);
     console.log(`${path}: ${ranked.slice(0, 3).map(({ label, probability }) => `${label} ${(probability * 100).toFixed(1)}%`).join(', ')}`);
   }
 }
@@ -276,18 +279,6 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** File-system failures that a wrong path or permission on the user's side causes. */
-const USER_FILE_ERRORS: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file or folder',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'is a folder, not a file',
-  ENOTDIR: 'a part of the path is not a folder',
-  EEXIST: 'already exists',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on the device',
-};
-
 /** One line for the user's mistakes (exit 2); the stack for anything else, which is a bug (exit 1). */
 function report(error: unknown): number {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -299,9 +290,10 @@ function report(error: unknown): number {
     console.error(`error: ${error.message}`);
     return 2;
   }
+  // A file-system error on a path the user gave (the library's own errors already name theirs).
   const path = (error as NodeJS.ErrnoException | undefined)?.path;
-  if (code && path && USER_FILE_ERRORS[code]) {
-    console.error(`error: ${path}: ${USER_FILE_ERRORS[code]}.`);
+  if (code?.startsWith('E') && path) {
+    console.error(`error: ${path}: ${describeFsError(error)}.`);
     return 2;
   }
   console.error(`error: ${(error as Error | undefined)?.stack ?? String(error)}`);

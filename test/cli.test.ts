@@ -88,6 +88,29 @@ describe('the command-line program (src/cli.ts)', () => {
     expect(png('montage.png').width).toBe(384);
   }, 120_000);
 
+  it('prints its version', async () => {
+    const { code, stdout } = await cli('--version');
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`);
+  });
+
+  it('answers every user mistake with one line and exit code 2', async () => {
+    const file = join(out, 'a-file.txt');
+    writeFileSync(file, 'not a folder');
+    const mistakes: Array<[string[], string]> = [
+      [['predict', join(out, 'model'), join(out, 'missing.png'), '--backend', 'cpu'], `error: ${join(out, 'missing.png')}: The file cannot be read: a part of the path does not exist (ENOENT).\n`],
+      [['predict', join(out, 'model'), out, '--backend', 'cpu'], `error: ${out}: The path is not a regular file.\n`],
+      [['evaluate', join(out, 'missing-model'), '--backend', 'cpu', '--out', out], `error: No readable model.json in ${join(out, 'missing-model')} (the folder does not exist).\n`],
+      [['train', '--backend', 'cpu', '--out', file], `error: --out must be a folder, but ${file} is a file.\nRun with --help for usage.\n`],
+      [['train', '--backend', 'cpu', '--out', join(file, 'sub')], `error: ${join(file, 'sub')}: a part of the path is a file, not a folder (ENOTDIR).\n`],
+    ];
+    for (const [args, expected] of mistakes) {
+      const { code, stderr } = await cli(...args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr, args.join(' ')).toBe(expected);
+    }
+  }, 120_000);
+
   it('says what is missing for predict', async () => {
     const { code, stderr } = await cli('predict');
     expect(code).toBe(2);

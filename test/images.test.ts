@@ -207,7 +207,7 @@ describe('readImage', () => {
     const empty = join(work, 'empty.png');
     writeFileSync(empty, handmadePng({ width: 0, height: 0 }));
     const cases: Array<[string, string]> = [
-      [missing, `${missing}: The file cannot be read (ENOENT: no such file or directory, stat '${missing}').`],
+      [missing, `${missing}: The file cannot be read: a part of the path does not exist (ENOENT).`],
       [folder, `${folder}: The path is not a regular file.`],
       [huge, `${huge}: The file is 67108865 bytes; image files of at most 67108864 bytes (64 MiB) are read.`],
       [empty, `${empty}: The PNG image is empty (0x0 pixels).`],

@@ -8,7 +8,7 @@ import jpeg from 'jpeg-js';
 import { ImageDecodeError, InvalidArgumentError } from '../errors.js';
 import type { RgbImage } from '../viz/image.js';
 import { encodePng } from '../viz/png.js';
-import { writeFileAtomic } from './atomic.js';
+import { describeFsError, writeFileAtomic } from './atomic.js';
 
 /**
  * The limits of {@link decodeImage}, {@link decodePng} and {@link readImage}, checked against the
@@ -157,7 +157,7 @@ export async function readImage(path: string, options: ReadImageOptions = {}): P
 
 /** Reads a regular file of at most the limit's size; a FIFO or device is refused before it is opened. */
 async function readImageFile(path: string): Promise<Uint8Array> {
-  const cannotRead = (error: unknown) => new ImageDecodeError(`The file cannot be read (${describeCause(error)}).`, path, { cause: error });
+  const cannotRead = (error: unknown) => new ImageDecodeError(`The file cannot be read: ${describeFsError(error)}.`, path, { cause: error });
   const info = await stat(path).catch((error: unknown) => {
     throw cannotRead(error);
   });
