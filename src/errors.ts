@@ -64,7 +64,7 @@ export class InvalidArgumentError extends FashionMnistError {
  *
  * @example
  * ```ts
- * import { loadFashionMnist, DataVerificationError } from 'tfjs-fashion-mnist';
+ * import { loadFashionMnist, DataVerificationError } from 'tfjs-fashion-mnist/node';
  *
  * try {
  *   await loadFashionMnist({ dir: './my-copy' });
@@ -247,7 +247,7 @@ export class ImageDecodeError extends FashionMnistError {
 }
 
 /**
- * The WebAssembly backend is not loaded or failed to start ({@link useWasmBackend}).
+ * The WebAssembly backend is not loaded or failed to start (`useWasmBackend` of `tfjs-fashion-mnist/wasm`).
  *
  * @example
  * ```ts

@@ -40,7 +40,7 @@ export const TO_FASHION_MNIST_PIXELS_DEFAULTS = Object.freeze({
  * background is light so the garment is light on dark. `width` and `height` choose another size, for
  * models with other inputs. {@link classifyImages} applies the same steps to any image it is given.
  *
- * @param image - An RGB picture, e.g. from {@link decodePng}.
+ * @param image - An RGB picture, e.g. from `readImage` or `decodePng` of `tfjs-fashion-mnist/node`.
  * @param options - Whether to invert, and the size; see {@link ToFashionMnistPixelsOptions}.
  * @returns `height * width` grey levels 0-255 (784 by default), row-major, like one image of a split.
  * @throws {@link InvalidArgumentError} for a malformed image or a bad size.

@@ -27,7 +27,10 @@ export interface CanvasLike {
   /** Height in pixels. */
   height: number;
   /** The canvas' 2D context, or null when it has another kind (e.g. WebGL). */
-  getContext(contextId: '2d'): { getImageData(sx: number, sy: number, sw: number, sh: number): PixelImage } | null;
+  getContext(contextId: '2d'): {
+    /** The pixels of a rectangle of the canvas, as RGBA bytes. */
+    getImageData(sx: number, sy: number, sw: number, sh: number): PixelImage;
+  } | null;
 }
 
 /**

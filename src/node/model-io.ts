@@ -359,7 +359,8 @@ export interface Checkpoint {
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-wasm';
- * import { buildMiniVGGNet, checkpointCallback, loadFashionMnist, trainFashionMnist, useWasmBackend } from 'tfjs-fashion-mnist/node';
+ * import { buildMiniVGGNet, checkpointCallback, loadFashionMnist, trainFashionMnist } from 'tfjs-fashion-mnist/node';
+ * import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
  *
  * await useWasmBackend();
  * const model = buildMiniVGGNet();
@@ -390,7 +391,8 @@ export function checkpointCallback(model: LayersModel, dir: string): TrainingCal
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-wasm';
- * import { loadCheckpoint, loadFashionMnist, trainFashionMnist, useWasmBackend } from 'tfjs-fashion-mnist/node';
+ * import { loadCheckpoint, loadFashionMnist, trainFashionMnist } from 'tfjs-fashion-mnist/node';
+ * import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
  *
  * await useWasmBackend();
  * const { model, initialEpoch, history } = await loadCheckpoint('out/checkpoint');

@@ -31,7 +31,7 @@ export const EVALUATION_BATCH_SIZE = 128;
  *
  * @param model - A model taking a batch of images and returning one probability per class.
  * @param split - The images and labels to evaluate on.
- * @param batchSize - Images per forward pass (default {@link EVALUATION_BATCH_SIZE}, 128).
+ * @param batchSize - Images per forward pass (default 128).
  * @returns Loss, accuracy, predicted classes and probabilities.
  * @throws {@link InvalidArgumentError} for an empty or malformed split, a bad batch size, a model
  *   that does not take a batch of images or does not output one probability per class, or a label

@@ -149,7 +149,7 @@ export interface TrainOptions {
    */
   shuffle?: boolean;
   /**
-   * The first epoch to run (zero-based), to resume; see {@link loadCheckpoint}.
+   * The first epoch to run (zero-based), to resume; see `loadCheckpoint` (`tfjs-fashion-mnist/node`).
    * @defaultValue 0
    */
   initialEpoch?: number;
@@ -165,7 +165,7 @@ export interface TrainOptions {
   stopOnNaN?: boolean;
   /**
    * Callbacks, called in order: the library's own ({@link progressBar}, {@link earlyStopping},
-   * {@link checkpointCallback}), plain objects with the hooks of {@link TrainingCallbacks} (which
+   * `checkpointCallback` of `tfjs-fashion-mnist/node`), plain objects with the hooks of {@link TrainingCallbacks} (which
    * tfjs-layers' `CustomCallbackArgs` fit), and tfjs-layers callbacks such as `tf.callbacks.earlyStopping()`.
    * @defaultValue []
    */

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from '../errors.js';
  * pixel's red, green and blue in turn (the layout of a `[height, width, 3]` tensor).
  *
  * Hand it to `tf.browser.toPixels(tf.tensor3d(image.data, [image.height, image.width, 3], 'int32'))`,
- * to {@link encodePng}, or to {@link drawImageToCanvas}.
+ * to `encodePng` (`tfjs-fashion-mnist/node`), or to {@link drawImageToCanvas}.
  */
 export interface RgbImage {
   /** Width in pixels. */

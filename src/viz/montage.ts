@@ -106,13 +106,14 @@ export const MONTAGE_LIMITS = Object.freeze({
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-cpu';
- * import { buildMontage, loadFashionMnist, savePng, subsetSplit } from 'tfjs-fashion-mnist';
+ * import { buildMontage, drawImageToCanvas, loadFashionMnist, subsetSplit } from 'tfjs-fashion-mnist';
  *
- * const { test, labelNames } = await loadFashionMnist();
+ * // In a browser, after configureRenderer(); in Node, tfjs-fashion-mnist/node's buildMontage needs no setup.
+ * const { test, labelNames } = await loadFashionMnist({ baseUrl: 'data/' });
  * const sample = subsetSplit(test, 16);
  * const captions = Array.from(sample.labels, (label) => labelNames[label]!);
  * const [montage] = await buildMontage(sample, [96, 96], [4, 4], { captions });
- * await savePng(montage!, 'montage.png');
+ * drawImageToCanvas(montage!, document.querySelector('canvas')!);
  * ```
  */
 export async function buildMontage(

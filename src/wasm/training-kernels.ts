@@ -405,7 +405,8 @@ export const WASM_TRAINING_KERNELS: readonly string[] = REPLACEMENTS.map((k) => 
  * ```ts
  * import '@tensorflow/tfjs-backend-wasm';
  * import * as tf from '@tensorflow/tfjs-core';
- * import { buildMiniVGGNet, registerWasmTrainingKernels } from 'tfjs-fashion-mnist';
+ * import { buildMiniVGGNet } from 'tfjs-fashion-mnist';
+ * import { registerWasmTrainingKernels } from 'tfjs-fashion-mnist/wasm';
  *
  * registerWasmTrainingKernels();
  * await tf.setBackend('wasm');
