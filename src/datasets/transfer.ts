@@ -95,6 +95,11 @@ export class Transfer {
   async *body(response: Response, limit: () => number): AsyncGenerator<Uint8Array> {
     const header = response.headers.get('content-length');
     const total = header === null || header.trim() === '' || !Number.isFinite(Number(header)) ? undefined : Number(header);
+    // With a Content-Encoding (servers such as Vite's send .gz files as `gzip`-encoded plain IDX),
+    // fetch hands over the decoded body: Content-Length counts the encoded bytes, so it still bounds
+    // the transfer from above but is not the body's length. The byte cap below applies either way.
+    const encoding = response.headers.get('content-encoding')?.trim().toLowerCase();
+    const announced = encoding && encoding !== 'identity' ? undefined : total;
     if (total !== undefined && total > limit()) {
       response.body?.cancel().catch(() => undefined);
       throw new DownloadError(this.url, `the server announces ${total} bytes (Content-Length), more than the ${limit()} bytes a gzip of ${this.file} can be`);
@@ -114,10 +119,10 @@ export class Transfer {
         this.loaded += part.value.length;
         const max = limit();
         if (this.loaded > max) throw new DownloadError(this.url, `the body is longer than ${max} bytes, the most a gzip of ${this.file} can be`);
-        this.report(total);
+        this.report(announced);
         yield part.value;
       }
-      if (total !== undefined && this.loaded !== total) throw new DownloadError(this.url, `received ${this.loaded} of ${total} bytes`);
+      if (announced !== undefined && this.loaded !== announced) throw new DownloadError(this.url, `received ${this.loaded} of ${announced} bytes`);
     } finally {
       reader.cancel().catch(() => undefined);
     }
