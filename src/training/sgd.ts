@@ -72,6 +72,7 @@ export class KerasSGD extends tf.Optimizer {
   /** The time-based decay per iteration. */
   readonly decay: number;
   private velocities: Velocity[] = [];
+  private override: number | undefined;
 
   /**
    * @param options - Learning rate, momentum and decay; see {@link KerasSGDOptions}.
@@ -87,9 +88,27 @@ export class KerasSGD extends tf.Optimizer {
     this.decay = decay;
   }
 
-  /** The learning rate of the next update: `learningRate / (1 + decay * iterations)`. */
+  /** The learning rate of the next update: the override when set, else `learningRate / (1 + decay * iterations)`. */
   get currentLearningRate(): number {
-    return this.learningRate / (1 + this.decay * this.iterations);
+    return this.override ?? this.learningRate / (1 + this.decay * this.iterations);
+  }
+
+  /**
+   * A rate that replaces the time-based decay for the next updates, or undefined (the default) for
+   * the decay. {@link trainFashionMnist} sets it before every batch when given a
+   * {@link TrainOptions.learningRateSchedule}, and clears it when training ends. It is not part of
+   * the configuration or the saved state: a schedule depends only on the step, so a resumed run sets
+   * it again.
+   *
+   * @throws {@link InvalidArgumentError} when set to something other than undefined or a finite number >= 0.
+   */
+  get learningRateOverride(): number | undefined {
+    return this.override;
+  }
+
+  set learningRateOverride(rate: number | undefined) {
+    if (rate !== undefined) assertNumberInRange('learningRateOverride', rate, 0, Number.MAX_VALUE);
+    this.override = rate;
   }
 
   /**
