@@ -65,6 +65,16 @@ export class KerasSGD extends tf.Optimizer {
     return 'KerasSGD';
   }
 
+  /**
+   * `x instanceof KerasSGD` is true only for a KerasSGD (or a subclass), or one from another copy of
+   * this library (same class name). tfjs-core's Optimizer answers `instanceof` for any object with an
+   * optimizer's methods, which KerasSGD would otherwise inherit: every optimizer would pass.
+   */
+  static override [Symbol.hasInstance](instance: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, instance)) return true;
+    return this === KerasSGD && typeof instance === 'object' && instance !== null && (instance.constructor as { className?: unknown } | undefined)?.className === KerasSGD.className;
+  }
+
   /** The initial learning rate. */
   readonly learningRate: number;
   /** The momentum factor. */
