@@ -191,6 +191,7 @@ async function train(flags: Flags): Promise<void> {
   const learningRate = numberFlag(flags, 'lr', 0.01);
   const seed = integerFlag(flags, 'seed', 42, 0);
   const limit = flags.limit === undefined ? undefined : integerFlag(flags, 'limit', 1);
+  const trainingOptions = trainOptionsFromFlags(flags);
   await prepareOutputFolder(out);
   console.log(`[INFO] backend: ${await selectBackend(flags)}`);
   console.log('[INFO] loading Fashion-MNIST...');
@@ -216,7 +217,7 @@ async function train(flags: Flags): Promise<void> {
     initialEpoch: resume.initialEpoch,
     ...(resume.history ? { history: resume.history } : {}),
     callbacks: [progressBar(), checkpointCallback(model, checkpointDir)],
-    ...trainOptionsFromFlags(flags),
+    ...trainingOptions,
   });
   if (result.stopped === 'nan-loss') console.log('[WARN] training stopped: the loss became NaN');
   await writeFile(join(out, 'history.json'), `${JSON.stringify(result, null, 2)}\n`);

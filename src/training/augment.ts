@@ -185,39 +185,40 @@ export function augmentBatch(split: FashionMnistSplit, indices: ArrayLike<number
   const images = new Uint8Array(indices.length * pixels);
   const labels = new Uint8Array(indices.length);
   const random = seededRandom(seed);
-  const row = new Uint8Array(split.width);
   for (let i = 0; i < indices.length; i++) {
     const source = indices[i]!;
     labels[i] = split.labels[source]!;
-    transformImage(split.images.subarray(source * pixels, (source + 1) * pixels), images.subarray(i * pixels, (i + 1) * pixels), split.height, split.width, settings, random, row);
+    transformImage(split.images, source * pixels, images, i * pixels, split.height, split.width, settings, random);
   }
   return { images, labels, count: indices.length, height: split.height, width: split.width };
 }
 
-/** Flip and translate `source` into `target` (zeros shifted in), then erase a rectangle of `target`. */
-function transformImage(source: Uint8Array, target: Uint8Array, height: number, width: number, settings: AugmentSettings, random: () => number, row: Uint8Array): void {
+/**
+ * Flips and translates the image at `from` in `source` into the (zeroed) image at `to` in `target`,
+ * then erases a rectangle of it. Plain index loops: views per row would cost more than the copying.
+ */
+function transformImage(source: Uint8Array, from: number, target: Uint8Array, to: number, height: number, width: number, settings: AugmentSettings, random: () => number): void {
   const flip = settings.flip && random() < 0.5;
   const t = settings.translate;
   const dx = t > 0 ? Math.floor(random() * (2 * t + 1)) - t : 0;
   const dy = t > 0 ? Math.floor(random() * (2 * t + 1)) - t : 0;
-  // Rows shifted in from outside stay 0 (the target is fresh); the others are copied whole.
-  const firstRow = Math.max(0, dy);
-  const endRow = Math.min(height, height + dy);
-  const from = Math.max(0, -dx);
-  const to = Math.min(width, width - dx);
-  for (let y = firstRow; y < endRow; y++) {
-    let line = source.subarray((y - dy) * width, (y - dy + 1) * width);
+  // Target pixels whose source lies outside the image stay 0, the background.
+  const firstColumn = Math.max(0, dx);
+  const endColumn = Math.min(width, width + dx);
+  for (let y = Math.max(0, dy); y < Math.min(height, height + dy); y++) {
+    const sourceRow = from + (y - dy) * width;
+    const targetRow = to + y * width;
     if (flip) {
-      for (let x = 0; x < width; x++) row[x] = line[width - 1 - x]!;
-      line = row;
+      for (let x = firstColumn; x < endColumn; x++) target[targetRow + x] = source[sourceRow + width - 1 - (x - dx)]!;
+    } else {
+      for (let x = firstColumn; x < endColumn; x++) target[targetRow + x] = source[sourceRow + x - dx]!;
     }
-    target.set(line.subarray(from, to), y * width + from + dx);
   }
-  if (settings.erase && random() < settings.erase.probability) erase(target, height, width, settings.erase, random);
+  if (settings.erase && random() < settings.erase.probability) erase(target, to, height, width, settings.erase, random);
 }
 
 /** torchvision's RandomErasing: up to ten tries at a rectangle that fits, else nothing is erased. */
-function erase(image: Uint8Array, height: number, width: number, options: Required<RandomErasingOptions>, random: () => number): void {
+function erase(image: Uint8Array, offset: number, height: number, width: number, options: Required<RandomErasingOptions>, random: () => number): void {
   const area = height * width;
   const logMin = Math.log(options.minAspectRatio);
   const logMax = Math.log(options.maxAspectRatio);
@@ -229,7 +230,7 @@ function erase(image: Uint8Array, height: number, width: number, options: Requir
     if (h < 1 || w < 1 || h > height || w > width) continue;
     const top = Math.floor(random() * (height - h + 1));
     const left = Math.floor(random() * (width - w + 1));
-    for (let y = top; y < top + h; y++) image.fill(options.value, y * width + left, y * width + left + w);
+    for (let y = top; y < top + h; y++) image.fill(options.value, offset + y * width + left, offset + y * width + left + w);
     return;
   }
 }

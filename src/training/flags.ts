@@ -17,7 +17,7 @@ const AUGMENT_FLAG = 'a comma-separated list of translate=<pixels>, flip and era
 
 /**
  * The trainFashionMnist options the flags ask for; an absent flag adds nothing, so the defaults stay
- * the tutorial's. The values themselves are validated by trainFashionMnist, with the option's name.
+ * the tutorial's. Every value is checked here, so that a typo fails before the data is loaded.
  */
 export function trainOptionsFromFlags(flags: TrainingFlags): Pick<TrainOptions, 'augment' | 'learningRateSchedule' | 'labelSmoothing'> {
   const options: Pick<TrainOptions, 'augment' | 'learningRateSchedule' | 'labelSmoothing'> = {};
@@ -25,7 +25,7 @@ export function trainOptionsFromFlags(flags: TrainingFlags): Pick<TrainOptions, 
   const schedule = scheduleFromFlags(flags.schedule, flags.warmup);
   if (schedule) options.learningRateSchedule = schedule;
   const smoothing = flags['label-smoothing'];
-  if (smoothing !== undefined) options.labelSmoothing = numberOf(smoothing, '--label-smoothing', 'a number from 0 to 1');
+  if (smoothing !== undefined) options.labelSmoothing = numberOf(smoothing, '--label-smoothing', 'a number from 0 to 1', (x) => x >= 0 && x <= 1);
   return options;
 }
 
@@ -35,16 +35,16 @@ export function augmentFromFlag(text: string): AugmentOptions {
   for (const item of text.split(',')) {
     const [key, value, ...rest] = item.trim().split('=');
     if (rest.length > 0) throw new InvalidArgumentError('--augment', AUGMENT_FLAG, text);
-    if (key === 'translate' && value !== undefined) options.translate = numberOf(value, '--augment translate', 'a whole number of pixels');
+    if (key === 'translate' && value !== undefined) options.translate = numberOf(value, '--augment translate', 'a whole number of pixels, 0 or more', (x) => Number.isInteger(x) && x >= 0);
     else if (key === 'flip' && value === undefined) options.flip = true;
-    else if (key === 'erase') options.erase = value === undefined ? true : { probability: numberOf(value, '--augment erase', 'a probability from 0 to 1') };
+    else if (key === 'erase') options.erase = value === undefined ? true : { probability: numberOf(value, '--augment erase', 'a probability from 0 to 1', (x) => x >= 0 && x <= 1) };
     else throw new InvalidArgumentError('--augment', AUGMENT_FLAG, text);
   }
   return options;
 }
 
-function numberOf(text: string, argument: string, expected: string): number {
+function numberOf(text: string, argument: string, expected: string, valid: (value: number) => boolean): number {
   const value = Number(text);
-  if (text.trim() === '' || Number.isNaN(value)) throw new InvalidArgumentError(argument, expected, text);
+  if (text.trim() === '' || !Number.isFinite(value) || !valid(value)) throw new InvalidArgumentError(argument, expected, text);
   return value;
 }

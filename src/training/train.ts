@@ -134,7 +134,8 @@ export interface TrainOptions {
    */
   batchSize?: number;
   /**
-   * Initial learning rate of the {@link KerasSGD} optimizer used when the model is not compiled.
+   * Initial learning rate of the {@link KerasSGD} optimizer used when the model is not compiled (the
+   * base rate of a {@link TrainOptions.learningRateSchedule}).
    * @defaultValue 0.01
    */
   learningRate?: number;
@@ -232,13 +233,20 @@ export const TRAIN_DEFAULTS = Object.freeze({
  * Images are scaled to [0, 1] batch by batch, so the 60,000 training images never sit in memory as
  * floats. Returns the history in Keras' shape, ready for {@link trainingHistorySpec}.
  *
+ * Beyond the tutorial, and off by default: augmentation of the training batches
+ * ({@link TrainOptions.augment}), a learning-rate schedule with warm-up
+ * ({@link TrainOptions.learningRateSchedule}) and label smoothing ({@link TrainOptions.labelSmoothing}).
+ * Without them the run is the tutorial's, number for number.
+ *
  * @param model - The model, e.g. from {@link buildMiniVGGNet}.
  * @param data - `{ train, test }` from {@link loadFashionMnist}, or subsets of them; without `test` there is no validation.
  * @param options - Epochs, batch size, seed, resume state and callbacks; see {@link TrainOptions}.
  * @returns The per-epoch history and why training stopped early, if it did.
  * @throws {@link InvalidArgumentError} for bad options, an empty or malformed split, a model that
  *   does not take a batch of images or output one probability per class, a label the model has no
- *   class for, a model compiled without the accuracy metric, or a callback that is not one.
+ *   class for, a model compiled without the accuracy metric, a callback that is not one, a schedule
+ *   for a model compiled with an optimizer other than {@link KerasSGD}, or a schedule rate that is not
+ *   a finite number >= 0 (thrown before that batch).
  *
  * @example
  * ```ts
