@@ -116,6 +116,7 @@ export class KerasSGD extends tf.Optimizer {
     return this.override;
   }
 
+  /** Sets the rate of the next updates, or undefined to go back to the time-based decay. */
   set learningRateOverride(rate: number | undefined) {
     if (rate !== undefined) assertNumberInRange('learningRateOverride', rate, 0, Number.MAX_VALUE);
     this.override = rate;
