@@ -39,6 +39,7 @@ import {
 } from './node.js';
 import { describeFsError } from './node/atomic.js';
 import { useWasmBackend } from './wasm/node.js';
+import { trainOptionsFromFlags } from './training/flags.js';
 
 const HELP = `Usage: tfjs-fashion-mnist <command> [options]
 
@@ -56,6 +57,14 @@ Options for train:
   --seed <n>                Seed for weight initialisation and data order (default 42)
   --limit <n>               Use only the first n training and n test images (quick runs)
   --resume                  Continue from <out>/checkpoint if it exists
+  --augment <list>          Augment training images (default: none): translate=<pixels> (random shift,
+                            zero padding), flip (horizontal, half the images), erase[=<probability>]
+                            (random erasing, default 0.5); e.g. --augment translate=2,flip,erase
+  --schedule <name>         Learning-rate schedule per batch: keras (lr / (1 + lr / epochs * step), the
+                            default), cosine, one-cycle (peak lr, 30% rising) or step (halve every 10 epochs)
+  --warmup <epochs>         Linear warm-up over this many epochs (default 0; one-cycle: its rising phase)
+  --label-smoothing <x>     Smooth the one-hot training targets by x, from 0 to 1 (default 0)
+                            With --resume, pass the same --augment, --schedule and --warmup again.
 Options for all commands:
   --backend <name>          cpu | wasm | tensorflow (tfjs-node, when installed). Default: tensorflow
                             when @tensorflow/tfjs-node is installed, else wasm with this library's
@@ -75,6 +84,10 @@ const OPTIONS = {
   seed: { type: 'string' },
   limit: { type: 'string' },
   resume: { type: 'boolean' },
+  augment: { type: 'string' },
+  schedule: { type: 'string' },
+  warmup: { type: 'string' },
+  'label-smoothing': { type: 'string' },
   backend: { type: 'string' },
   threads: { type: 'string' },
   'data-dir': { type: 'string' },
@@ -179,6 +192,7 @@ async function train(flags: Flags): Promise<void> {
   const learningRate = numberFlag(flags, 'lr', 0.01);
   const seed = integerFlag(flags, 'seed', 42, 0);
   const limit = flags.limit === undefined ? undefined : integerFlag(flags, 'limit', 1);
+  const trainingOptions = trainOptionsFromFlags(flags);
   await prepareOutputFolder(out);
   console.log(`[INFO] backend: ${await selectBackend(flags)}`);
   console.log('[INFO] loading Fashion-MNIST...');
@@ -204,6 +218,7 @@ async function train(flags: Flags): Promise<void> {
     initialEpoch: resume.initialEpoch,
     ...(resume.history ? { history: resume.history } : {}),
     callbacks: [progressBar(), checkpointCallback(model, checkpointDir)],
+    ...trainingOptions,
   });
   if (result.stopped === 'nan-loss') console.log('[WARN] training stopped: the loss became NaN');
   await writeFile(join(out, 'history.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -50,6 +50,10 @@ export { KerasSGD, KERAS_SGD_DEFAULTS, registerKerasSGD } from './training/sgd.j
 export type { KerasSGDOptions, NamedTensor } from './training/sgd.js';
 export { trainFashionMnist, TRAIN_DEFAULTS } from './training/train.js';
 export type { BatchBeginLogs, BatchLogs, EpochLogs, HistoryRecord, LayersCallback, TrainBeginInfo, TrainingCallbacks, TrainingData, TrainingResult, TrainOptions } from './training/train.js';
+export { augmentSplit, AUGMENT_DEFAULTS, RANDOM_ERASING_DEFAULTS } from './training/augment.js';
+export type { AugmentOptions, RandomErasingOptions } from './training/augment.js';
+export { cosineDecay, kerasTimeDecay, oneCycle, SCHEDULE_DEFAULTS, stepDecay } from './training/schedules.js';
+export type { CosineDecayOptions, KerasTimeDecayOptions, LearningRateSchedule, OneCycleOptions, ScheduleStep, StepDecayOptions, WarmupOptions } from './training/schedules.js';
 export { evaluateModel } from './training/evaluate.js';
 export type { Evaluation } from './training/evaluate.js';
 export { progressBar } from './training/progress.js';

@@ -489,3 +489,32 @@ describe('callbacks', () => {
 it('keeps its temporary folder clean', () => {
   expect(existsSync(work)).toBe(true);
 });
+
+describe('label smoothing', () => {
+  it("smooths the one-hot training targets as Keras' label_smoothing does, and leaves them one-hot at 0", async () => {
+    const targets: Float32Array[] = [];
+    const model = smallModel();
+    const before = tf.memory().numTensors;
+    const capture = (yTrue: tf.Tensor, yPred: tf.Tensor) => {
+      targets.push(yTrue.dataSync() as Float32Array);
+      return tfl.metrics.categoricalCrossentropy(yTrue, yPred);
+    };
+    model.compile({ optimizer: new KerasSGD(), loss: capture, metrics: ['accuracy'] });
+    const train = bandSplit(4);
+    await trainFashionMnist(model, { train }, { epochs: 1, batchSize: 4, shuffle: false, labelSmoothing: 0.1 });
+    await trainFashionMnist(model, { train }, { epochs: 1, batchSize: 4, shuffle: false });
+    const oneHot = Array.from(train.labels).flatMap((label) => Array.from({ length: 10 }, (_, k) => (k === label ? 1 : 0)));
+    expect(Array.from(targets[0]!)).toEqual(oneHot.map((v) => Math.fround(Math.fround(v * Math.fround(0.9)) + Math.fround(0.01))));
+    expect(Array.from(targets[1]!)).toEqual(oneHot);
+    const state = await (model.optimizer as KerasSGD).getWeights();
+    state[0]!.tensor.dispose();
+    expect(tf.memory().numTensors).toBe(before + state.length - 1);
+    disposeModel(model);
+  });
+
+  it.each([-0.1, 1.5, Number.NaN])('rejects labelSmoothing %s', async (labelSmoothing) => {
+    const error = await trainFashionMnist(smallModel(), { train: bandSplit(4) }, { labelSmoothing }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toBe(`Argument \`options.labelSmoothing\` must be a number between 0 and 1, but received ${labelSmoothing}.`);
+  });
+});

@@ -65,6 +65,16 @@ export class KerasSGD extends tf.Optimizer {
     return 'KerasSGD';
   }
 
+  /**
+   * `x instanceof KerasSGD` is true only for a KerasSGD (or a subclass), or one from another copy of
+   * this library (same class name). tfjs-core's Optimizer answers `instanceof` for any object with an
+   * optimizer's methods, which KerasSGD would otherwise inherit: every optimizer would pass.
+   */
+  static override [Symbol.hasInstance](instance: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, instance)) return true;
+    return this === KerasSGD && typeof instance === 'object' && instance !== null && (instance.constructor as { className?: unknown } | undefined)?.className === KerasSGD.className;
+  }
+
   /** The initial learning rate. */
   readonly learningRate: number;
   /** The momentum factor. */
@@ -72,6 +82,7 @@ export class KerasSGD extends tf.Optimizer {
   /** The time-based decay per iteration. */
   readonly decay: number;
   private velocities: Velocity[] = [];
+  private override: number | undefined;
 
   /**
    * @param options - Learning rate, momentum and decay; see {@link KerasSGDOptions}.
@@ -87,9 +98,28 @@ export class KerasSGD extends tf.Optimizer {
     this.decay = decay;
   }
 
-  /** The learning rate of the next update: `learningRate / (1 + decay * iterations)`. */
+  /** The learning rate of the next update: the override when set, else `learningRate / (1 + decay * iterations)`. */
   get currentLearningRate(): number {
-    return this.learningRate / (1 + this.decay * this.iterations);
+    return this.override ?? this.learningRate / (1 + this.decay * this.iterations);
+  }
+
+  /**
+   * A rate that replaces the time-based decay for the next updates, or undefined (the default) for
+   * the decay. {@link trainFashionMnist} sets it before every batch when given a
+   * {@link TrainOptions.learningRateSchedule}, and clears it when training ends. It is not part of
+   * the configuration or the saved state: a schedule depends only on the step, so a resumed run sets
+   * it again.
+   *
+   * @throws {@link InvalidArgumentError} when set to something other than undefined or a finite number >= 0.
+   */
+  get learningRateOverride(): number | undefined {
+    return this.override;
+  }
+
+  /** Sets the rate of the next updates, or undefined to go back to the time-based decay. */
+  set learningRateOverride(rate: number | undefined) {
+    if (rate !== undefined) assertNumberInRange('learningRateOverride', rate, 0, Number.MAX_VALUE);
+    this.override = rate;
   }
 
   /**

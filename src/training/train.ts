@@ -3,10 +3,12 @@ import type { Callback, LayersModel, Logs } from '@tensorflow/tfjs-layers';
 import type { FashionMnistSplit } from '../datasets/fashion-mnist.js';
 import { InvalidArgumentError } from '../errors.js';
 import { shuffledIndices } from '../random.js';
-import { assertInteger, withDefaults } from '../validate.js';
+import { assertInteger, assertNumberInRange, withDefaults } from '../validate.js';
 import { assertLabelsBelow, assertSplit, imagesToTensor, labelsToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
+import { assertAugmentFits, augmentBatch, batchSeed, resolveAugment, type AugmentOptions } from './augment.js';
 import { registerBroadcastBatchNormGradient } from './batch-norm-gradient.js';
 import { EVALUATION_BATCH_SIZE, predictProbabilities, scorePredictions } from './evaluate.js';
+import { assertSchedule, scheduledRate, type LearningRateSchedule } from './schedules.js';
 import { KerasSGD, KERAS_SGD_DEFAULTS } from './sgd.js';
 
 /** Per-epoch metrics in Keras' `History.history` shape. */
@@ -132,7 +134,8 @@ export interface TrainOptions {
    */
   batchSize?: number;
   /**
-   * Initial learning rate of the {@link KerasSGD} optimizer used when the model is not compiled.
+   * Initial learning rate of the {@link KerasSGD} optimizer used when the model is not compiled (the
+   * base rate of a {@link TrainOptions.learningRateSchedule}).
    * @defaultValue 0.01
    */
   learningRate?: number;
@@ -170,6 +173,31 @@ export interface TrainOptions {
    * @defaultValue []
    */
   callbacks?: readonly (TrainingCallbacks | LayersCallback)[];
+  /**
+   * Label-preserving augmentation of the training images (never the validation split): translation
+   * with zero padding, horizontal flip, random erasing; see {@link AugmentOptions}. Applied to each
+   * batch's uint8 pixels at the split's own size, before scaling and any resizing to the model's
+   * input. The transforms of a batch are drawn from a generator seeded with `seed`, the epoch and the
+   * step, so a resumed run transforms every batch as an uninterrupted one does.
+   * @defaultValue no augmentation, as in the tutorial
+   */
+  augment?: AugmentOptions;
+  /**
+   * The learning rate of every batch, e.g. {@link cosineDecay}, {@link oneCycle} or {@link stepDecay}
+   * (with their warm-up). It sets the rate of the model's {@link KerasSGD} before each batch (a model
+   * the library compiles then gets `decay: 0`, as the schedule replaces it); a model compiled with
+   * another optimizer is refused. Pass the same schedule when resuming: the rate depends only on the
+   * epoch and batch, so the run continues exactly.
+   * @defaultValue undefined: the optimizer's own Keras time-based decay, `learningRate / (1 + learningRate / epochs * iterations)` for a model the library compiles
+   */
+  learningRateSchedule?: LearningRateSchedule;
+  /**
+   * Label smoothing, as Keras' `CategoricalCrossentropy(label_smoothing)`: the training targets become
+   * `oneHot * (1 - labelSmoothing) + labelSmoothing / classes`. From 0 to 1. The training loss is
+   * measured against the smoothed targets (as in Keras), the validation loss against the true labels.
+   * @defaultValue 0 (one-hot targets, as in the tutorial)
+   */
+  labelSmoothing?: number;
 }
 
 /** The defaults of {@link TrainOptions}. */
@@ -186,6 +214,8 @@ export const TRAIN_DEFAULTS = Object.freeze({
   initialEpoch: 0,
   /** Stop on a NaN loss. */
   stopOnNaN: true,
+  /** One-hot targets. */
+  labelSmoothing: 0,
 });
 
 /**
@@ -203,13 +233,20 @@ export const TRAIN_DEFAULTS = Object.freeze({
  * Images are scaled to [0, 1] batch by batch, so the 60,000 training images never sit in memory as
  * floats. Returns the history in Keras' shape, ready for {@link trainingHistorySpec}.
  *
+ * Beyond the tutorial, and off by default: augmentation of the training batches
+ * ({@link TrainOptions.augment}), a learning-rate schedule with warm-up
+ * ({@link TrainOptions.learningRateSchedule}) and label smoothing ({@link TrainOptions.labelSmoothing}).
+ * Without them the run is the tutorial's, number for number.
+ *
  * @param model - The model, e.g. from {@link buildMiniVGGNet}.
  * @param data - `{ train, test }` from {@link loadFashionMnist}, or subsets of them; without `test` there is no validation.
  * @param options - Epochs, batch size, seed, resume state and callbacks; see {@link TrainOptions}.
  * @returns The per-epoch history and why training stopped early, if it did.
  * @throws {@link InvalidArgumentError} for bad options, an empty or malformed split, a model that
  *   does not take a batch of images or output one probability per class, a label the model has no
- *   class for, a model compiled without the accuracy metric, or a callback that is not one.
+ *   class for, a model compiled without the accuracy metric, a callback that is not one, a schedule
+ *   for a model compiled with an optimizer other than {@link KerasSGD}, or a schedule rate that is not
+ *   a finite number >= 0 (thrown before that batch).
  *
  * @example
  * ```ts
@@ -227,11 +264,11 @@ export const TRAIN_DEFAULTS = Object.freeze({
  */
 export async function trainFashionMnist(model: LayersModel, data: TrainingData, options: TrainOptions = {}): Promise<TrainingResult> {
   const settings = resolveOptions(options);
-  const plan = planRun(model, data);
+  const plan = planRun(model, data, settings);
   const hooks = (options.callbacks ?? []).map((callback, i) => adaptCallback(callback, `options.callbacks[${i}]`));
   // Batch norm on the channel axis of a channelsFirst model needs it (tfjs-core's gradient fails there).
   registerBroadcastBatchNormGradient();
-  compileIfNeeded(model, options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate, settings.epochs);
+  compileIfNeeded(model, options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate, settings.epochs, settings.learningRateSchedule !== undefined);
   plan.accuracyAt = accuracyIndex(model);
   const history = copyHistory(options.history);
   const result: TrainingResult = { epoch: history.loss.map((_, i) => i), history };
@@ -243,41 +280,64 @@ export async function trainFashionMnist(model: LayersModel, data: TrainingData, 
     samples: data.train.count,
     validationSamples: data.test?.count ?? 0,
   };
+  const run: EpochRun = { model, split: data.train, plan, settings, hooks, stepsPerEpoch: info.stepsPerEpoch, epoch: settings.initialEpoch };
   await each(hooks, (h) => h.trainBegin(info, model));
   // As model.fit does: a stop requested by an earlier run, or during onTrainBegin, does not count.
   model.stopTraining = false;
   let lastLogs: Partial<EpochLogs> = {};
-  for (let epoch = settings.initialEpoch; epoch < settings.epochs; epoch++) {
-    await each(hooks, (h) => h.epochBegin(epoch));
-    const logs = await runEpoch(model, data, plan, settings, hooks, epoch);
-    if (!logs) {
-      result.stopped = 'nan-loss';
-      break;
+  try {
+    for (let epoch = settings.initialEpoch; epoch < settings.epochs; epoch++) {
+      await each(hooks, (h) => h.epochBegin(epoch));
+      const logs = await runEpoch({ ...run, epoch }, data);
+      if (!logs) {
+        result.stopped = 'nan-loss';
+        break;
+      }
+      record(result, epoch, logs);
+      lastLogs = logs;
+      const verdicts = await each(hooks, (h) => h.epochEnd(epoch, logs, result));
+      if (verdicts.includes(false) || model.stopTraining) {
+        result.stopped = 'callback';
+        break;
+      }
     }
-    record(result, epoch, logs);
-    lastLogs = logs;
-    const verdicts = await each(hooks, (h) => h.epochEnd(epoch, logs, result));
-    if (verdicts.includes(false) || model.stopTraining) {
-      result.stopped = 'callback';
-      break;
-    }
+  } finally {
+    // The schedule's rate belongs to this run: later training of the model uses the optimizer's own decay.
+    if (settings.learningRateSchedule && model.optimizer instanceof KerasSGD) model.optimizer.learningRateOverride = undefined;
   }
   await each(hooks, (h) => h.trainEnd(lastLogs, result));
   return result;
 }
 
-/** An uncompiled model gets the tutorial's optimizer: Keras' SGD with momentum 0.9 and decay lr / epochs. */
-function compileIfNeeded(model: LayersModel, learningRate: number, epochs: number): void {
+/**
+ * An uncompiled model gets the tutorial's optimizer: Keras' SGD with momentum 0.9 and decay lr / epochs,
+ * or no decay when a schedule sets every rate (so the saved configuration says what ran).
+ */
+function compileIfNeeded(model: LayersModel, learningRate: number, epochs: number, scheduled: boolean): void {
   if (model.optimizer) return;
-  model.compile({ optimizer: new KerasSGD({ learningRate, decay: learningRate / epochs }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({ optimizer: new KerasSGD({ learningRate, decay: scheduled ? 0 : learningRate / epochs }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+}
+
+type Settings = ReturnType<typeof resolveOptions>;
+
+/** What one epoch of training needs. */
+interface EpochRun {
+  model: LayersModel;
+  split: FashionMnistSplit;
+  plan: RunPlan;
+  settings: Settings;
+  hooks: readonly Hooks[];
+  stepsPerEpoch: number;
+  epoch: number;
 }
 
 /** One epoch and its validation; undefined when the loss became NaN and the run should stop. */
-async function runEpoch(model: LayersModel, data: TrainingData, plan: RunPlan, settings: typeof TRAIN_DEFAULTS, hooks: readonly Hooks[], epoch: number): Promise<EpochLogs | undefined> {
+async function runEpoch(run: EpochRun, data: TrainingData): Promise<EpochLogs | undefined> {
+  const { model, plan, settings, epoch } = run;
   const started = performance.now();
   const count = data.train.count;
   const order = settings.shuffle ? shuffledIndices(count, settings.seed + epoch) : Uint32Array.from({ length: count }, (_, i) => i);
-  const train = await trainEpoch(model, data.train, plan, order, settings.batchSize, hooks);
+  const train = await trainEpoch(run, order);
   if (settings.stopOnNaN && !Number.isFinite(train.loss)) return undefined;
   const logs: EpochLogs = { ...train, seconds: 0 };
   if (data.test) {
@@ -291,7 +351,7 @@ async function runEpoch(model: LayersModel, data: TrainingData, plan: RunPlan, s
 }
 
 function resolveOptions(options: TrainOptions) {
-  const settings = withDefaults(TRAIN_DEFAULTS, options) as typeof TRAIN_DEFAULTS;
+  const settings = withDefaults(TRAIN_DEFAULTS, options) as typeof TRAIN_DEFAULTS & Pick<TrainOptions, 'learningRateSchedule'>;
   assertInteger('options.epochs', settings.epochs);
   assertInteger('options.batchSize', settings.batchSize);
   assertInteger('options.seed', settings.seed, 0);
@@ -299,7 +359,9 @@ function resolveOptions(options: TrainOptions) {
   if (settings.initialEpoch > settings.epochs) {
     throw new InvalidArgumentError('options.initialEpoch', `at most options.epochs (${settings.epochs})`, settings.initialEpoch);
   }
-  return settings;
+  assertNumberInRange('options.labelSmoothing', settings.labelSmoothing, 0, 1);
+  if (settings.learningRateSchedule !== undefined) assertSchedule(settings.learningRateSchedule, 'options.learningRateSchedule');
+  return { ...settings, augment: resolveAugment(options.augment, 'options.augment'), learningRateSchedule: settings.learningRateSchedule };
 }
 
 /** How the data meets the model: checked before anything is compiled or allocated. */
@@ -311,24 +373,31 @@ interface RunPlan {
   testLayout: ImageLayout;
 }
 
-function planRun(model: LayersModel, data: TrainingData): RunPlan {
+function planRun(model: LayersModel, data: TrainingData, settings: Settings): RunPlan {
   if (typeof data !== 'object' || data === null) throw new InvalidArgumentError('data', 'an object { train, test? } of splits', data);
   assertSplit(data.train, 'data.train');
   if (data.test !== undefined) assertSplit(data.test, 'data.test');
+  if (settings.augment) assertAugmentFits(settings.augment, data.train.height, data.train.width, 'options.augment');
+  if (settings.learningRateSchedule && model.optimizer && !(model.optimizer instanceof KerasSGD)) {
+    throw new InvalidArgumentError('model.optimizer', 'a KerasSGD, or none, when options.learningRateSchedule is set (the schedule sets its learning rate)', model.optimizer);
+  }
   const spec = modelImageSpec(model);
   assertLabelsBelow(data.train, spec.classes, 'data.train');
   if (data.test !== undefined) assertLabelsBelow(data.test, spec.classes, 'data.test');
   return { classes: spec.classes, accuracyAt: 1, trainLayout: layoutFor(spec, data.train), testLayout: layoutFor(spec, data.test ?? data.train) };
 }
 
-async function trainEpoch(model: LayersModel, split: FashionMnistSplit, plan: RunPlan, order: Uint32Array, batchSize: number, hooks: readonly Hooks[]) {
+async function trainEpoch(run: EpochRun, order: Uint32Array) {
+  const { model, plan, hooks } = run;
+  const { batchSize } = run.settings;
   let seen = 0;
   let lossSum = 0;
   let correctSum = 0;
   for (let start = 0, step = 0; start < order.length; start += batchSize, step++) {
     const indices = order.subarray(start, Math.min(start + batchSize, order.length));
     await each(hooks, (h) => h.batchBegin(step, { batch: step, size: indices.length }));
-    const outputs = await trainBatch(model, split, plan, indices);
+    applySchedule(run, step);
+    const outputs = await trainBatch(run, indices, step);
     const loss = outputs[0] ?? NaN;
     const accuracy = outputs[plan.accuracyAt] ?? NaN;
     // Keras reports the epoch's running mean, weighted by batch size.
@@ -343,15 +412,45 @@ async function trainEpoch(model: LayersModel, split: FashionMnistSplit, plan: Ru
   return { loss: lossSum / seen, accuracy: correctSum / seen };
 }
 
+/** Sets the rate of the coming batch from the schedule, counting batches over the whole run. */
+function applySchedule({ model, settings, stepsPerEpoch, epoch }: EpochRun, step: number): void {
+  const schedule = settings.learningRateSchedule;
+  if (!schedule) return;
+  const at = { step: epoch * stepsPerEpoch + step, stepsPerEpoch, epochs: settings.epochs, baseLearningRate: (model.optimizer as KerasSGD).learningRate };
+  (model.optimizer as KerasSGD).learningRateOverride = scheduledRate(schedule, at, 'options.learningRateSchedule');
+}
+
 /** One gradient step; the batch tensors are disposed of even when the model throws. */
-async function trainBatch(model: LayersModel, split: FashionMnistSplit, plan: RunPlan, indices: Uint32Array): Promise<number[]> {
-  const x = imagesToTensor(split, indices, plan.trainLayout);
+async function trainBatch(run: EpochRun, indices: Uint32Array, step: number): Promise<number[]> {
+  const { model, split, plan, settings } = run;
+  const x = batchImages(run, indices, step);
   let y: tf.Tensor | undefined;
   try {
     y = labelsToTensor(split, indices, plan.classes);
+    if (settings.labelSmoothing > 0) y = smoothLabels(y, settings.labelSmoothing, plan.classes);
     return [(await model.trainOnBatch(x, y)) as number | number[]].flat();
   } finally {
     tf.dispose(y === undefined ? x : [x, y]);
+  }
+}
+
+/**
+ * The batch's images as the model takes them. Without augmentation, straight from the split (the
+ * tutorial's path, unchanged); with it, gathered and transformed as bytes at the split's own size,
+ * then scaled and resized like any batch.
+ */
+function batchImages({ split, plan, settings, epoch }: EpochRun, indices: Uint32Array, step: number): tf.Tensor4D {
+  if (!settings.augment) return imagesToTensor(split, indices, plan.trainLayout);
+  const batch = augmentBatch(split, indices, settings.augment, batchSeed(settings.seed, epoch, step));
+  return imagesToTensor(batch, Uint32Array.from({ length: batch.count }, (_, i) => i), plan.trainLayout);
+}
+
+/** Keras' label smoothing: `y * (1 - smoothing) + smoothing / classes`; frees the one-hot targets. */
+function smoothLabels(oneHot: tf.Tensor, smoothing: number, classes: number): tf.Tensor {
+  try {
+    return tf.tidy(() => tf.add(tf.mul(oneHot, 1 - smoothing), smoothing / classes));
+  } finally {
+    oneHot.dispose();
   }
 }
 

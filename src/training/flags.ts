@@ -1,0 +1,50 @@
+// The command line's training flags (--augment, --schedule, --warmup, --label-smoothing) turned into
+// trainFashionMnist options. Kept out of src/cli.ts so that it can be tested without running the CLI.
+import { InvalidArgumentError } from '../errors.js';
+import type { AugmentOptions } from './augment.js';
+import { scheduleFromFlags } from './schedules.js';
+import type { TrainOptions } from './train.js';
+
+/** The raw flag values, as node:util's parseArgs gives them. */
+export interface TrainingFlags {
+  augment?: string | undefined;
+  schedule?: string | undefined;
+  warmup?: string | undefined;
+  'label-smoothing'?: string | undefined;
+}
+
+const AUGMENT_FLAG = 'a comma-separated list of translate=<pixels>, flip and erase[=<probability>], e.g. translate=2,flip,erase';
+
+/**
+ * The trainFashionMnist options the flags ask for; an absent flag adds nothing, so the defaults stay
+ * the tutorial's. Every value is checked here, so that a typo fails before the data is loaded.
+ */
+export function trainOptionsFromFlags(flags: TrainingFlags): Pick<TrainOptions, 'augment' | 'learningRateSchedule' | 'labelSmoothing'> {
+  const options: Pick<TrainOptions, 'augment' | 'learningRateSchedule' | 'labelSmoothing'> = {};
+  if (flags.augment !== undefined) options.augment = augmentFromFlag(flags.augment);
+  const schedule = scheduleFromFlags(flags.schedule, flags.warmup);
+  if (schedule) options.learningRateSchedule = schedule;
+  const smoothing = flags['label-smoothing'];
+  if (smoothing !== undefined) options.labelSmoothing = numberOf(smoothing, '--label-smoothing', 'a number from 0 to 1', (x) => x >= 0 && x <= 1);
+  return options;
+}
+
+/** `translate=2,flip,erase=0.25` to `{ translate: 2, flip: true, erase: { probability: 0.25 } }`. */
+export function augmentFromFlag(text: string): AugmentOptions {
+  const options: AugmentOptions = {};
+  for (const item of text.split(',')) {
+    const [key, value, ...rest] = item.trim().split('=');
+    if (rest.length > 0) throw new InvalidArgumentError('--augment', AUGMENT_FLAG, text);
+    if (key === 'translate' && value !== undefined) options.translate = numberOf(value, '--augment translate', 'a whole number of pixels, 0 or more', (x) => Number.isInteger(x) && x >= 0);
+    else if (key === 'flip' && value === undefined) options.flip = true;
+    else if (key === 'erase') options.erase = value === undefined ? true : { probability: numberOf(value, '--augment erase', 'a probability from 0 to 1', (x) => x >= 0 && x <= 1) };
+    else throw new InvalidArgumentError('--augment', AUGMENT_FLAG, text);
+  }
+  return options;
+}
+
+function numberOf(text: string, argument: string, expected: string, valid: (value: number) => boolean): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || !valid(value)) throw new InvalidArgumentError(argument, expected, text);
+  return value;
+}

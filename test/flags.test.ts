@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../src/index.js';
+import { augmentFromFlag, trainOptionsFromFlags } from '../src/training/flags.js';
+import { scheduleFromFlags } from '../src/training/schedules.js';
+
+describe('command-line training flags', () => {
+  it('add nothing when absent, so the defaults stay the tutorial\'s', () => {
+    expect(trainOptionsFromFlags({})).toEqual({});
+    expect(trainOptionsFromFlags({ schedule: 'keras' })).toEqual({});
+    expect(trainOptionsFromFlags({ schedule: 'keras', warmup: '0' })).toEqual({});
+  });
+
+  it('parse --augment lists', () => {
+    expect(augmentFromFlag('translate=2,flip,erase')).toEqual({ translate: 2, flip: true, erase: true });
+    expect(augmentFromFlag(' flip , erase=0.25')).toEqual({ flip: true, erase: { probability: 0.25 } });
+    expect(trainOptionsFromFlags({ augment: 'translate=3', 'label-smoothing': '0.1' })).toEqual({ augment: { translate: 3 }, labelSmoothing: 0.1 });
+  });
+
+  it('name the schedule and its warm-up', () => {
+    const names = (['keras', 'cosine', 'one-cycle', 'step'] as const).map((name) => scheduleFromFlags(name, '1')?.name);
+    expect(names).toEqual(['keras', 'cosine', 'one-cycle', 'step']);
+    const cosine = trainOptionsFromFlags({ schedule: 'cosine', warmup: '2' }).learningRateSchedule!;
+    // Warm-up over 2 epochs of 10 batches: the first batch gets a twentieth of the rate.
+    expect(cosine.learningRate({ step: 0, stepsPerEpoch: 10, epochs: 5, baseLearningRate: 0.02 })).toBeCloseTo(0.001, 15);
+  });
+
+  it.each([
+    [{ augment: 'translate' }, 'Argument `--augment` must be a comma-separated list of translate=<pixels>, flip and erase[=<probability>], e.g. translate=2,flip,erase, but received "translate".'],
+    [{ augment: 'flip=1' }, 'Argument `--augment` must be a comma-separated list of translate=<pixels>, flip and erase[=<probability>], e.g. translate=2,flip,erase, but received "flip=1".'],
+    [{ augment: 'rotate=5' }, 'Argument `--augment` must be a comma-separated list of translate=<pixels>, flip and erase[=<probability>], e.g. translate=2,flip,erase, but received "rotate=5".'],
+    [{ augment: 'translate=two' }, 'Argument `--augment translate` must be a whole number of pixels, 0 or more, but received "two".'],
+    [{ augment: 'translate=1.5' }, 'Argument `--augment translate` must be a whole number of pixels, 0 or more, but received "1.5".'],
+    [{ augment: 'erase=2' }, 'Argument `--augment erase` must be a probability from 0 to 1, but received "2".'],
+    [{ 'label-smoothing': '1.5' }, 'Argument `--label-smoothing` must be a number from 0 to 1, but received "1.5".'],
+    [{ augment: 'erase=' }, 'Argument `--augment erase` must be a probability from 0 to 1, but received "".'],
+    [{ schedule: 'linear' }, 'Argument `--schedule` must be one of keras, cosine, one-cycle, step, but received "linear".'],
+    [{ warmup: '-1' }, 'Argument `--warmup` must be a number of epochs >= 0, but received "-1".'],
+    [{ warmup: 'x' }, 'Argument `--warmup` must be a number of epochs >= 0, but received "x".'],
+    [{ 'label-smoothing': 'much' }, 'Argument `--label-smoothing` must be a number from 0 to 1, but received "much".'],
+  ])('reject %j', (flags, message) => {
+    expect(() => trainOptionsFromFlags(flags)).toThrow(InvalidArgumentError);
+    expect(() => trainOptionsFromFlags(flags)).toThrow(message);
+  });
+});
