@@ -209,7 +209,12 @@ async function train(flags: Flags): Promise<void> {
   } else {
     model = buildMiniVGGNet({ seed });
   }
-  console.log(`[INFO] training model: ${data.train.count} training and ${data.test.count} validation images, ${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${learningRate}...`);
+  const recipe = [
+    trainingOptions.learningRateSchedule ? `schedule ${trainingOptions.learningRateSchedule.name}` : 'Keras time decay',
+    ...(flags.augment ? [`augment ${flags.augment}`] : []),
+    ...(trainingOptions.labelSmoothing ? [`label smoothing ${trainingOptions.labelSmoothing}`] : []),
+  ].join(', ');
+  console.log(`[INFO] training model: ${data.train.count} training and ${data.test.count} validation images, ${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${learningRate}, ${recipe}...`);
   const result = await trainFashionMnist(model, data, {
     epochs,
     batchSize,
