@@ -1,7 +1,0 @@
-// src/wasm/backend.ts:48
-import '@tensorflow/tfjs-backend-wasm';
-import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
-
-const { threads } = await useWasmBackend();
-console.log(`wasm backend on ${threads} threads`);
-export {};
