@@ -7,22 +7,17 @@
 // Not part of the test suite: timings on a shared machine are not assertions.
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { buildMiniVGGNet, loadFashionMnist, subsetSplit, trainFashionMnist, type AugmentOptions, type FashionMnistSplit } from '../src/node.js';
+import { loadFashionMnist, subsetSplit, type AugmentOptions, type FashionMnistSplit } from '../src/node.js';
 import { imagesToTensor } from '../src/datasets/tensors.js';
 import { augmentBatch, batchSeed, resolveAugment } from '../src/training/augment.js';
 import { useWasmBackend } from '../src/wasm/node.js';
+import { median, trainingStepTimes } from './throughput.js';
 
 const BATCH = 32;
 const STEPS = 20;
 const WARMUP = 3;
 const ROUNDS = 3;
 const AUGMENT: AugmentOptions = { translate: 2, flip: true, erase: true };
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 /** Microseconds per call of `run`, the median of 20 blocks of `repeats` calls. */
 function microseconds(run: (i: number) => void, repeats: number): number {
@@ -46,26 +41,7 @@ function augmentationAlone(train: FashionMnistSplit) {
 
 /** Median milliseconds per step of one short trainFashionMnist run, the first WARMUP steps left out. */
 async function stepTime(train: FashionMnistSplit, augment: AugmentOptions | undefined): Promise<number> {
-  const model = buildMiniVGGNet({ seed: 1 });
-  const times: number[] = [];
-  let last = 0;
-  try {
-    await trainFashionMnist(model, { train }, {
-      epochs: 1,
-      batchSize: BATCH,
-      ...(augment ? { augment } : {}),
-      callbacks: [
-        {
-          onBatchBegin: () => void (last = performance.now()),
-          onBatchEnd: (step) => void (step >= WARMUP && times.push(performance.now() - last)),
-        },
-      ],
-    });
-  } finally {
-    model.optimizer?.dispose();
-    model.dispose();
-  }
-  return median(times);
+  return median(await trainingStepTimes(train, BATCH, WARMUP, augment ? { augment } : {}));
 }
 
 async function main(): Promise<void> {

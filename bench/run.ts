@@ -9,14 +9,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { classificationReport, loadFashionMnist } from '../src/node.js';
 import { CHROMIUM_PATH } from '../test/helpers/chromium.js';
+import { median } from './throughput.js';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { 'skip-cpu': { type: 'boolean' }, 'no-write': { type: 'boolean' } } });
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 async function timeLoading(): Promise<{ ms: number; runs: number[]; source: string }> {
   const runs: number[] = [];
