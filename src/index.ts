@@ -1,7 +1,11 @@
-// tfjs-fashion-mnist: the platform-neutral entry. Runs in browsers, Node, Deno and Bun, and reaches no
-// Node built-in. Node-only functions (files, caches, downloads, saving models, writing PNGs and
-// charts, decoding image files) are in `tfjs-fashion-mnist/node`, which re-exports all of this; the
-// WebAssembly training helpers are in `tfjs-fashion-mnist/wasm`.
+/**
+ * tfjs-fashion-mnist: the platform-neutral entry. Runs in browsers, Node, Deno and Bun, and reaches no
+ * Node built-in. Node-only functions (files, caches, downloads, saving models, writing PNGs and
+ * charts, decoding image files) are in `tfjs-fashion-mnist/node`, which re-exports all of this; the
+ * WebAssembly training helpers are in `tfjs-fashion-mnist/wasm`.
+ *
+ * @module tfjs-fashion-mnist
+ */
 export { buildMiniVGGNet, MINI_VGG_NET_DEFAULTS } from './architectures/minivggnet.js';
 export type { MiniVGGNetOptions } from './architectures/minivggnet.js';
 

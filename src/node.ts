@@ -1,7 +1,11 @@
-// tfjs-fashion-mnist/node: everything of the platform-neutral entry, plus what needs Node: the
-// loader's local folders, caches and downloads, saving and loading models and checkpoints, writing
-// PNGs and charts, and decoding image files. Where a name exists in both entries (loadFashionMnist,
-// buildMontage, chartToPng) this entry's version takes the same arguments and does more.
+/**
+ * tfjs-fashion-mnist/node: everything of the platform-neutral entry, plus what needs Node: the
+ * loader's local folders, caches and downloads, saving and loading models and checkpoints, writing
+ * PNGs and charts, and decoding image files. Where a name exists in both entries (loadFashionMnist,
+ * buildMontage, chartToPng) this entry's version takes the same arguments and does more.
+ *
+ * @module tfjs-fashion-mnist/node
+ */
 export * from './index.js';
 
 export { loadFashionMnist } from './datasets/node.js';
