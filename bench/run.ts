@@ -121,7 +121,7 @@ const table = [
   `Loading all 70,000 images from ${loading.source}, decompressed and SHA-256-verified: ${loading.ms.toFixed(0)} ms (median of 3).`,
   `classificationReport for 10,000 predictions: ${report.ms.toFixed(2)} ms (median of 25).`,
   `tfjs-node: ${results.some((r) => r.config === 'tfjs-node') ? 'measured above' : 'not installed here, not measured'}.`,
-  `PyTorch: ${pytorch ? 'measured above, the same network, loss and optimizer on random data (bench/torch_reference.py)' : `not measured (${PYTHON} cannot import torch: apt-get install python3-torch)`}.`,
+  `PyTorch: ${pytorch ? 'measured above, the same network, loss and optimizer on random data (bench/torch_reference.py)' : `not measured (${PYTHON} cannot import torch: apt-get install python3-torch libopenblas0-pthread)`}.`,
   `Chromium: ${results.some((r) => r.config === 'chromium-wasm-kernels') ? `${CHROMIUM_PATH}, headless, through playwright-core (bench/browser.ts)` : `not found at ${CHROMIUM_PATH}, not measured`}.`,
 ].join('\n');
 console.log(table);

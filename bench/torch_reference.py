@@ -4,7 +4,9 @@ library (Keras' SGD with momentum 0.9 and time-based decay, batch norm with Kera
 epsilon 1e-3), trained on random data at the given batch sizes with as many threads as cores, timed
 like bench/throughput.ts (median of the timed steps after a warm-up). Prints one JSON line.
 
-Run with Debian's interpreter, which has python3-torch: /usr/bin/python3 bench/torch_reference.py
+Run with Debian's interpreter, which has python3-torch: /usr/bin/python3 bench/torch_reference.py.
+Install libopenblas0-pthread beside it: without it Debian's torch runs its dense layers on the
+reference BLAS and measures about half its speed.
 """
 import argparse
 import json
@@ -73,6 +75,16 @@ def infer_throughput(batch: int, repeats: int) -> dict:
     return {'imagesPerSecond': batch * 1000 / ms}
 
 
+def blas_library() -> str:
+    """The BLAS this process loaded: Debian's python3-torch uses whichever libblas.so.3 the
+    alternatives system selects (the reference BLAS unless OpenBLAS is installed), and the dense
+    layers' matrix products, most of a step, run three times faster on OpenBLAS."""
+    with open('/proc/self/maps') as maps:
+        paths = {line.split()[-1] for line in maps if 'blas' in line.split()[-1]}
+    names = sorted({os.path.basename(os.path.dirname(path)) for path in paths})
+    return ', '.join(names) or 'unknown'
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--train-batches', default='32,128')
@@ -85,7 +97,7 @@ def main() -> None:
     for batch in (int(b) for b in args.train_batches.split(',')):
         train[str(batch)] = train_throughput(batch, 5 if batch > 32 else args.train_steps, 1 if batch > 32 else 3)
     infer = {'batch': args.infer_batch, **infer_throughput(args.infer_batch, 5)}
-    print(json.dumps({'config': 'pytorch', 'backend': f'PyTorch {torch.__version__}', 'threads': f'{threads} thread(s)', 'train': train, 'infer': infer}))
+    print(json.dumps({'config': 'pytorch', 'backend': f'PyTorch {torch.__version__} with BLAS from {blas_library()}', 'threads': f'{threads} thread(s)', 'train': train, 'infer': infer}))
 
 
 if __name__ == '__main__':
