@@ -5,11 +5,6 @@ export function withDefaults<D extends object, O extends object>(defaults: D, op
   return { ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as D & O;
 }
 
-/** Whether the code runs in Node (file system, worker_threads), rather than a browser. */
-export function isNode(): boolean {
-  return typeof process !== 'undefined' && Boolean(process.versions?.node);
-}
-
 /** Throws unless `value` is an integer >= `min` (default 1). */
 export function assertInteger(argument: string, value: unknown, min = 1): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {

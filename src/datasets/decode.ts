@@ -1,6 +1,6 @@
 import { DataVerificationError } from '../errors.js';
-import { FILE_SPECS, OFFICIAL_CHECKSUMS, type FashionMnistChecksums, type FileSpec } from './files.js';
-import { IdxAssembler, idxFileLength, MAX_CUSTOM_ITEMS } from './idx.js';
+import { OFFICIAL_CHECKSUMS, type FashionMnistChecksums, type FileSpec } from './files.js';
+import { IdxAssembler, MAX_CUSTOM_ITEMS } from './idx.js';
 
 /**
  * Decompresses a gzip stream incrementally: yields decompressed chunks as compressed ones are
@@ -16,11 +16,6 @@ export interface DecodedFile {
   data: Uint8Array;
   count: number;
 }
-
-/** Decompressed size in bytes of each official file (header + 60,000 or 10,000 items). */
-export const OFFICIAL_SIZES: Readonly<Record<FileSpec['role'], number>> = Object.freeze(
-  Object.fromEntries(FILE_SPECS.map((spec) => [spec.role, idxFileLength(spec.kind, spec.count)])) as Record<FileSpec['role'], number>,
-);
 
 /**
  * The most bytes a gzip of `size` decompressed bytes may take: deflate's stored blocks add 5 bytes
@@ -147,21 +142,6 @@ async function inflateInto(assembler: IdxAssembler, chunks: AsyncIterable<Uint8A
   }
   if (verdict !== undefined) throw verdict;
   if (sourceFailure) throw sourceFailure.error;
-}
-
-/** {@link decodeStream} for bytes already in memory. */
-export function decodeFile(
-  spec: FileSpec,
-  bytes: Uint8Array,
-  location: string,
-  checksums: FashionMnistChecksums | null,
-  gunzip: Gunzip,
-): Promise<DecodedFile> {
-  return decodeStream(spec, once(bytes), location, checksums, gunzip);
-}
-
-async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
 }
 
 /** Reads until at least two bytes (enough to tell gzip from plain IDX) or the end. */
