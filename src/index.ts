@@ -50,6 +50,9 @@ export type { RendererAssets } from './viz/renderer.js';
 export { CHART_LIMITS, chartToPng, chartToSvg, confusionMatrixSpec, trainingHistorySpec } from './viz/charts.js';
 export type { ChartSpec, ConfusionMatrixSpecOptions, TrainingHistory, TrainingHistorySpecOptions } from './viz/charts.js';
 
+export { loadPretrainedModel, PRETRAINED_FILES } from './pretrained/load.js';
+export type { LoadPretrainedModelOptions } from './pretrained/load.js';
+
 export { KerasSGD, KERAS_SGD_DEFAULTS, registerKerasSGD } from './training/sgd.js';
 export type { KerasSGDOptions, NamedTensor } from './training/sgd.js';
 export { trainFashionMnist, TRAIN_DEFAULTS } from './training/train.js';

@@ -14,5 +14,6 @@ export { buildMontage, chartToPng, saveChart } from './node/render.js';
 export { decodeImage, decodePng, IMAGE_LIMITS, readImage, savePng } from './node/images.js';
 export type { DecodeImageOptions, ReadImageOptions } from './node/images.js';
 export { encodePng } from './viz/png.js';
+export { loadPretrainedModel } from './node/pretrained.js';
 export { checkpointCallback, loadCheckpoint, loadModel, saveModel } from './node/model-io.js';
 export type { Checkpoint, SavedModel, SaveModelOptions } from './node/model-io.js';

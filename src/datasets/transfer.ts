@@ -91,8 +91,9 @@ export class Transfer {
    * The response's body, chunk by chunk, refusing more than `limit()` bytes (read again for every
    * chunk: the decoder narrows it once the IDX header is known) and a Content-Length above it
    * before anything is read. Ends with a {@link DownloadError} when fewer bytes came than announced.
+   * `what` names the file in those messages ("the most <what> can be").
    */
-  async *body(response: Response, limit: () => number): AsyncGenerator<Uint8Array> {
+  async *body(response: Response, limit: () => number, what = `a gzip of ${this.file}`): AsyncGenerator<Uint8Array> {
     const header = response.headers.get('content-length');
     const total = header === null || header.trim() === '' || !Number.isFinite(Number(header)) ? undefined : Number(header);
     // With a Content-Encoding (servers such as Vite's send .gz files as `gzip`-encoded plain IDX),
@@ -102,7 +103,7 @@ export class Transfer {
     const announced = encoding && encoding !== 'identity' ? undefined : total;
     if (total !== undefined && total > limit()) {
       response.body?.cancel().catch(() => undefined);
-      throw new DownloadError(this.url, `the server announces ${total} bytes (Content-Length), more than the ${limit()} bytes a gzip of ${this.file} can be`);
+      throw new DownloadError(this.url, `the server announces ${total} bytes (Content-Length), more than the ${limit()} bytes ${what} can be`);
     }
     if (!response.body) return;
     const reader = response.body.getReader();
@@ -118,7 +119,7 @@ export class Transfer {
         this.touch();
         this.loaded += part.value.length;
         const max = limit();
-        if (this.loaded > max) throw new DownloadError(this.url, `the body is longer than ${max} bytes, the most a gzip of ${this.file} can be`);
+        if (this.loaded > max) throw new DownloadError(this.url, `the body is longer than ${max} bytes, the most ${what} can be`);
         this.report(announced);
         yield part.value;
       }

@@ -1,0 +1,82 @@
+// The Node entry's loadPretrainedModel: without a URL it reads the package's own pretrained files.
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { DataVerificationError, InvalidArgumentError, ModelFileError } from '../errors.js';
+import {
+  loadPretrainedModel as fetchPretrainedModel,
+  PRETRAINED_FILES,
+  pretrainedModelFromBytes,
+  type LoadPretrainedModelOptions,
+} from '../pretrained/load.js';
+import { describeFsError } from './atomic.js';
+
+/**
+ * Loads the pretrained MiniVGGNet that ships with this package: trained by this library on the 60,000
+ * Fashion-MNIST training images (docs/results.md says which run, and its accuracy on the 10,000 test
+ * images after the 8-bit storage). It takes what `buildMiniVGGNet()` takes by default: batches of
+ * 28×28×1 channels-last images with pixels scaled to [0, 1]; {@link classifyImage} does that for
+ * pictures. The model is not compiled: compile it before `fit` or `evaluate` (tfjs' own), not needed
+ * for `predict`, {@link classifyImages} or {@link evaluateModel}.
+ *
+ * Without `options.modelUrl`, reads the package's `pretrained/model.json` and `weights.bin` from
+ * disk (about 1.7 MB, no network); with it, fetches them like the platform-neutral entry. Either
+ * way both files must be byte-for-byte the ones this version ships (SHA-256 checked).
+ *
+ * @param options - Optional URLs and timeouts; see {@link LoadPretrainedModelOptions}.
+ * @returns The model, ready for `predict`; dispose it when done.
+ * @throws {@link ModelFileError} when the package's files cannot be read;
+ *   {@link DataVerificationError} when a file is not the shipped one; with URLs, as the
+ *   platform-neutral `loadPretrainedModel`.
+ *
+ * @example
+ * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { classifyImage, loadPretrainedModel, readImage } from 'tfjs-fashion-mnist/node';
+ *
+ * const model = await loadPretrainedModel();
+ * const { label, probability } = await classifyImage(model, await readImage('shirt.png'));
+ * console.log(`${label} (${(probability * 100).toFixed(1)}%)`);
+ * ```
+ */
+export async function loadPretrainedModel(options: LoadPretrainedModelOptions = {}): Promise<LayersModel> {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
+  if (options.modelUrl !== undefined || options.weightsUrl !== undefined) {
+    if (options.modelUrl === undefined) throw new InvalidArgumentError('options.modelUrl', 'a URL when `options.weightsUrl` is given', options.modelUrl);
+    return fetchPretrainedModel(options);
+  }
+  options.signal?.throwIfAborted();
+  const modelJsonName = shippedFile('model.json');
+  const weightsName = shippedFile('weights.bin');
+  const [modelJson, weights] = await Promise.all([readShipped(modelJsonName, PRETRAINED_FILES.modelJsonBytes), readShipped(weightsName, PRETRAINED_FILES.weightsBytes)]);
+  options.signal?.throwIfAborted();
+  return pretrainedModelFromBytes({ modelJson, modelJsonName, weights, weightsName });
+}
+
+/** A file of the package's pretrained/ folder, found through the package's own exports. */
+function shippedFile(name: 'model.json' | 'weights.bin'): string {
+  try {
+    return createRequire(import.meta.url).resolve(`tfjs-fashion-mnist/pretrained/${name}`);
+  } catch (error) {
+    throw new ModelFileError(`pretrained/${name}`, `The package's pretrained/${name} cannot be found (${(error as Error).message.split('\n')[0]}).`, { cause: error });
+  }
+}
+
+/** Reads a shipped file, refusing one of another size before reading it. */
+async function readShipped(file: string, bytes: number): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+    const { size } = await handle.stat();
+    if (size !== bytes) throw new DataVerificationError(file, "the size in bytes of this package version's pretrained file", bytes, size);
+    const data = new Uint8Array(bytes);
+    const { bytesRead } = await handle.read(data, 0, bytes, 0);
+    if (bytesRead !== bytes) throw new DataVerificationError(file, 'the bytes read', bytes, bytesRead);
+    return data;
+  } catch (error) {
+    if (error instanceof DataVerificationError) throw error;
+    throw new ModelFileError(file, `${file} cannot be read (${describeFsError(error)}).`, { cause: error });
+  } finally {
+    await handle?.close();
+  }
+}
