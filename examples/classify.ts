@@ -1,11 +1,12 @@
-// examples/classify.ts: classify your own pictures (PNG or JPEG) with a saved model, such as the one
-// examples/tour.ts writes: `npx tsx examples/classify.ts shoe.jpg shirt.png`.
+// examples/classify.ts: classify pictures (PNG or JPEG) with the pretrained model, no training:
+// `npx tsx examples/classify.ts examples/images/ankle-boot.png my-shirt.jpg`. With MODEL=out/model
+// it uses a model you saved instead, such as the one examples/tour.ts writes.
 import '@tensorflow/tfjs-backend-wasm';
-import { classifyImages, loadModel, readImage } from 'tfjs-fashion-mnist/node';
+import { classifyImages, loadModel, loadPretrainedModel, readImage } from 'tfjs-fashion-mnist/node';
 import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
 
 await useWasmBackend();
-const model = await loadModel(process.env.MODEL ?? 'out/model');
+const model = process.env.MODEL ? await loadModel(process.env.MODEL) : await loadPretrainedModel();
 const files = process.argv.slice(2);
 const pictures = await Promise.all(files.map((file) => readImage(file)));
 // Grayscale, resized to 28x28 and inverted when the background is light, as the tutorial does.

@@ -2,8 +2,8 @@
 // The Keras tutorial "train MiniVGGNet on Fashion-MNIST" as a command-line program:
 //   train     load the data, build MiniVGGNet, train with the tutorial's settings, and write the
 //             report, plot.png, montage.png, history.json and the saved model into --out
-//   evaluate  report, confusion matrix and montage for a saved model
-//   predict   classify your own PNG or JPEG pictures with a saved model
+//   evaluate  report, confusion matrix and montage for a saved model (default: the pretrained one)
+//   predict   classify your own PNG or JPEG pictures (default model: the pretrained one)
 import { constants } from 'node:fs';
 import { access, mkdir, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -26,6 +26,8 @@ import {
   ModelFileError,
   loadFashionMnist,
   loadModel,
+  loadPretrainedModel,
+  PRETRAINED_FILES,
   progressBar,
   readImage,
   saveChart,
@@ -45,10 +47,12 @@ const HELP = `Usage: tfjs-fashion-mnist <command> [options]
 
 Commands:
   train                     Train MiniVGGNet on Fashion-MNIST as the Keras tutorial does (default)
-  evaluate <model-dir>      Report, confusion matrix and montage for a saved model
-  predict <model-dir> <image...>
+  evaluate [<model-dir>]    Report, confusion matrix and montage for a saved model, or for the
+                            pretrained model shipped with the package when no folder is given
+  predict [<model-dir>] <image...>
                             Classify your own PNG or JPEG pictures (grayscale, 28x28, inverted
-                            when the background is light, as the tutorial describes)
+                            when the background is light, as the tutorial describes) with the
+                            pretrained model, or with a saved model when the first argument is its folder
 
 Options for train:
   --epochs <n>              Epochs (default 25)
@@ -256,23 +260,32 @@ async function findCheckpoint(dir: string): Promise<Checkpoint | undefined> {
 }
 
 async function evaluate(flags: Flags, positionals: string[]): Promise<void> {
-  const [modelDir] = positionals;
-  if (!modelDir) throw new UsageError('evaluate needs the saved model directory: tfjs-fashion-mnist evaluate <model-dir>');
+  const [modelDir, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`evaluate takes at most one model directory, but got ${positionals.length} arguments.`);
   const out = flags.out ?? 'output';
   await prepareOutputFolder(out);
   console.log(`[INFO] backend: ${await selectBackend(flags)}`);
   const limit = flags.limit === undefined ? undefined : integerFlag(flags, 'limit', 1);
   const data = await loadData(flags, limit);
-  await writeEvaluation(await loadModel(modelDir), data, out, integerFlag(flags, 'seed', 42, 0));
+  await writeEvaluation(await loadChosenModel(modelDir), data, out, integerFlag(flags, 'seed', 42, 0));
+}
+
+/** A saved model's folder, or the pretrained model when none is given. */
+async function loadChosenModel(modelDir: string | undefined): Promise<LayersModel> {
+  if (modelDir !== undefined) return loadModel(modelDir);
+  console.log(`[INFO] model: the pretrained MiniVGGNet shipped with the package (${PRETRAINED_FILES.source})`);
+  return loadPretrainedModel();
 }
 
 async function predict(flags: Flags, positionals: string[]): Promise<void> {
-  const [modelDir, ...images] = positionals;
-  if (!modelDir || images.length === 0) throw new UsageError('predict needs a model directory and at least one image: tfjs-fashion-mnist predict <model-dir> <image...>');
+  // The first argument is a saved model only when it is a folder: pictures are files.
+  const firstIsFolder = positionals.length > 0 && (await stat(positionals[0]!).catch(() => undefined))?.isDirectory() === true;
+  const [modelDir, images] = firstIsFolder ? [positionals[0], positionals.slice(1)] : [undefined, positionals];
+  if (images.length === 0) throw new UsageError('predict needs at least one image: tfjs-fashion-mnist predict [<model-dir>] <image...>');
   // Every picture is read first, so that a wrong path fails before the backend and model load.
   const pictures = await Promise.all(images.map((path) => readImage(path)));
   await selectBackend(flags);
-  const model = await loadModel(modelDir);
+  const model = await loadChosenModel(modelDir);
   for (const [i, path] of images.entries()) {
     const { ranked } = await classifyImage(model, pictures[i]!);
     console.log(`${path}: ${ranked.slice(0, 3).map(({ label, probability }) => `${label} ${(probability * 100).toFixed(1)}%`).join(', ')}`);

@@ -80,6 +80,25 @@ describe('the command-line program (src/cli.ts)', () => {
     expect(stdout).toMatch(new RegExp(`^${join(out, 'garment.png')}: ([a-z ]+ \\d+\\.\\d%, ){2}[a-z ]+ \\d+\\.\\d%\\n$`, 'm'));
   }, 120_000);
 
+  it('classifies pictures with the pretrained model when no model folder is given', async () => {
+    const { code, stdout } = await cli('predict', join(out, 'garment.png'), join(root, 'examples/images/trouser.png'), '--backend', 'cpu');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\[INFO\] model: the pretrained MiniVGGNet shipped with the package \(.+\)\n/);
+    // Test image 0 is an ankle boot; examples/images/trouser.png is test image 2, a trouser.
+    expect(stdout).toMatch(new RegExp(`^${join(out, 'garment.png')}: ankle boot \\d+\\.\\d%, `, 'm'));
+    expect(stdout).toMatch(new RegExp(`^${join(root, 'examples/images/trouser.png')}: trouser \\d+\\.\\d%, `, 'm'));
+  }, 120_000);
+
+  it('evaluates the pretrained model when no model folder is given', async () => {
+    const { code, stdout } = await cli('evaluate', '--backend', 'cpu', '--limit', '64', '--out', out);
+    expect(code).toBe(0);
+    expect(stdout).toContain('[INFO] model: the pretrained MiniVGGNet');
+    expect(stdout).toMatch(/\[INFO\] test accuracy \d+\.\d\d%; wrote report\.txt/);
+    const extra = await cli('evaluate', 'a', 'b', '--backend', 'cpu');
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toBe('error: evaluate takes at most one model directory, but got 2 arguments.\nRun with --help for usage.\n');
+  }, 120_000);
+
   it('evaluates a saved model', async () => {
     rmSync(join(out, 'montage.png'));
     const { code, stdout } = await cli('evaluate', join(out, 'model'), '--backend', 'cpu', '--limit', '8', '--out', out);
@@ -114,6 +133,6 @@ describe('the command-line program (src/cli.ts)', () => {
   it('says what is missing for predict', async () => {
     const { code, stderr } = await cli('predict');
     expect(code).toBe(2);
-    expect(stderr).toContain('predict needs a model directory and at least one image');
+    expect(stderr).toBe('error: predict needs at least one image: tfjs-fashion-mnist predict [<model-dir>] <image...>\nRun with --help for usage.\n');
   });
 });

@@ -42,7 +42,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the packed package', () => {
   it('ships dist, the README, the license and the files the README links to', () => {
-    const allowed = /^(dist\/|docs\/(results|benchmarks)\.md$|docs\/images\/[\w-]+\.png$|examples\/[\w/-]+\.ts$|README\.md$|LICENSE$|package\.json$)/;
+    const allowed = /^(dist\/|docs\/(results|benchmarks)\.md$|docs\/images\/[\w-]+\.png$|examples\/[\w/-]+\.ts$|examples\/images\/[\w-]+\.png$|pretrained\/(model\.json|weights\.bin)$|README\.md$|LICENSE$|package\.json$)/;
     expect(packedFiles.filter((path) => !allowed.test(path))).toEqual([]);
     for (const name of ['index', 'node', 'wasm', 'wasm-node']) {
       for (const extension of ['js', 'd.ts', 'd.cts']) expect(packedFiles).toContain(`dist/${name}.${extension}`);
@@ -82,10 +82,11 @@ const usage = `
   node.buildMontage(split, [96, 96], [1, 1], { captions: ['bag'] })
     .then(async ([montage]) => {
       const png = await node.chartToPng(node.trainingHistorySpec({ loss: [1, 0.5] }));
-      console.log(model.countParams(), montage.width, png[1] === 0x50 && png[2] === 0x4e, typeof wasm.useWasmBackend, root.FashionMnistError === node.FashionMnistError, wasm.WasmBackendError === root.WasmBackendError, typeof node.saveModel);
+      const pretrained = await node.loadPretrainedModel();
+      console.log(model.countParams(), pretrained.countParams(), montage.width, png[1] === 0x50 && png[2] === 0x4e, typeof wasm.useWasmBackend, root.FashionMnistError === node.FashionMnistError, wasm.WasmBackendError === root.WasmBackendError, typeof node.saveModel);
     });
 `;
-const expected = '1679082 96 true function true true function';
+const expected = '1679082 1679082 96 true function true true function';
 
 describe('the installed package in Node', () => {
   it('imports as ES modules', () => {
@@ -115,6 +116,9 @@ describe('the installed package in Node', () => {
     const mistake = attempt(bin, ['train', '--epochs', 'zero']);
     expect(mistake.status).toBe(2);
     expect(mistake.stderr).toBe('error: --epochs must be an integer of at least 1, but got "zero".\nRun with --help for usage.\n');
+    // The pretrained model and the sample pictures ship with the package.
+    const picture = join(work, 'node_modules/tfjs-fashion-mnist/examples/images/trouser.png');
+    expect(run(bin, ['predict', picture, '--backend', 'cpu'])).toMatch(new RegExp(`^${picture}: trouser \\d+\\.\\d%, `, 'm'));
   });
 });
 
