@@ -130,7 +130,14 @@ export function createClassifyPanel(backendReady: () => Promise<unknown>): Class
     enqueue(async () => {
       if (!file) throw new Error('No file was dropped: drop an image file (PNG or JPEG).');
       setStatus(`Reading ${file.name}…`, 'busy');
-      showPhoto(file.name, await decodePhoto(file));
+      let photo: HTMLCanvasElement;
+      try {
+        photo = await decodePhoto(file);
+      } catch (error) {
+        clearSketch(); // Not to leave the previous picture beside a message about this file.
+        throw error;
+      }
+      showPhoto(file.name, photo);
     });
 
   drawing(ui.sketch, context, {
