@@ -363,6 +363,31 @@ describe('browser demo', () => {
     await page.close();
   }, 120_000);
 
+  it('reports a pretrained weights file that is not the shipped one in the panel, and loads the right one when next used', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const weights = '**/assets/weights-*.bin';
+    await page.route(weights, async (route) => {
+      const response = await route.fetch();
+      const body = await response.body();
+      body[body.length - 1]! ^= 1; // One bit of the last weight: only the digest can tell.
+      await route.fulfill({ response, body });
+    });
+    await page.goto(`${origin}/`);
+    expect(await panelSettled(page, 1)).toBe('error');
+    expect((await panelResult(page)).status).toMatch(
+      new RegExp(`^DataVerificationError: ${origin}/assets/weights-[\\w-]+\\.bin: the SHA-256 of this package version's pretrained file should be [0-9a-f]{64} but is [0-9a-f]{64}\\. Draw or drop a photo to try again\\.$`),
+    );
+    await page.locator('#classify').screenshot({ path: join(SCREENSHOTS, 'classify-load-error.png') });
+    await page.unroute(weights);
+    await draw(page, T_SHIRT.slice(0, 1));
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#classify')!.dataset['predictions'] === '1', null, { timeout: 60_000 });
+    expect((await panelResult(page)).status).toBe('Top 3 classes for your drawing, according to the pretrained model:');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('trains on webgl', async () => {
     const { page, log } = await openDemo('?backend=webgl&train=64&test=32&epochs=1&autostart');
     const state = await finished(page, 300_000);

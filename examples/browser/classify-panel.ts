@@ -64,6 +64,7 @@ export function createClassifyPanel(backendReady: () => Promise<unknown>): Class
   const context = ui.sketch.getContext('2d', { willReadFrequently: true })!;
   let picture: Picture | undefined;
   let pretrained: Promise<LayersModel> | undefined;
+  let loadError: unknown;
   let trained: { model: LayersModel; description: string } | undefined;
   // Predictions run one at a time, in order, so a model is never disposed of while in use.
   let queue: Promise<void> = Promise.resolve();
@@ -78,11 +79,14 @@ export function createClassifyPanel(backendReady: () => Promise<unknown>): Class
 
   /** The pretrained model, loaded once; a failed load is retried the next time it is needed. */
   const pretrainedModel = (): Promise<LayersModel> => {
-    pretrained ??= backendReady().then(() => loadPretrainedModel({ modelUrl, weightsUrl }));
-    pretrained.catch(() => {
-      pretrained = undefined;
+    if (pretrained) return pretrained;
+    const loading = backendReady().then(() => loadPretrainedModel({ modelUrl, weightsUrl }));
+    pretrained = loading;
+    loading.catch((error: unknown) => {
+      loadError = error;
+      if (pretrained === loading) pretrained = undefined;
     });
-    return pretrained;
+    return loading;
   };
 
   const clearSketch = (): void => {
@@ -95,7 +99,7 @@ export function createClassifyPanel(backendReady: () => Promise<unknown>): Class
   const enqueue = (task: () => Promise<void>): void => {
     queue = queue.then(task).catch((error: unknown) => {
       ui.predictions.replaceChildren();
-      setStatus(describeError(error), 'error');
+      setStatus(error === loadError ? `${describeError(error)} Draw or drop a photo to try again.` : describeError(error), 'error');
     });
   };
 
