@@ -1,7 +1,8 @@
 /// <reference types="vite/client" />
 // The browser demo: load a verified sample of Fashion-MNIST from this page's own server, train
 // MiniVGGNet on the backend the user picks, show live loss/accuracy, then the classification report,
-// the confusion matrix and a captioned montage. Everything it needs is bundled or served with it.
+// the confusion matrix and a captioned montage; the model trained last is offered to the Classify
+// panel (classify-panel.ts). Everything it needs is bundled or served with it.
 //
 // URL parameters (used by the end-to-end test, handy for sharing): ?backend=wasm|webgl&train=6000
 // &test=1000&epochs=3&autostart
