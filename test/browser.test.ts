@@ -185,11 +185,11 @@ function fill(x0: number, x1: number, y0: number, y1: number, step: number, colu
 const TROUSERS = [fill(0.3, 0.7, 0.1, 0.3, 0.07), fill(0.3, 0.44, 0.25, 0.92, 0.07, true), fill(0.56, 0.7, 0.25, 0.92, 0.07, true)];
 const T_SHIRT = [fill(0.12, 0.88, 0.18, 0.4, 0.07), fill(0.3, 0.7, 0.4, 0.88, 0.07)];
 
-/** A grayscale split image as an RGB PNG file. */
-function pngOf(split: FashionMnistSplit, index: number): Buffer {
+/** A grayscale split image as an RGB PNG file, optionally inverted (dark garment on white). */
+function pngOf(split: FashionMnistSplit, index: number, invert = false): Buffer {
   const gray = split.images.subarray(index * 784, (index + 1) * 784);
   const data = new Uint8Array(784 * 3);
-  gray.forEach((level, p) => data.fill(level, p * 3, p * 3 + 3));
+  gray.forEach((level, p) => data.fill(invert ? 255 - level : level, p * 3, p * 3 + 3));
   return Buffer.from(encodePng({ width: 28, height: 28, data }));
 }
 
@@ -346,16 +346,23 @@ describe('browser demo', () => {
     expect(dropped.status).toBe(`Top 3 classes for ${name(second)}, according to the pretrained model:`);
     expect(dropped.rows[0]!.label).toBe(FASHION_MNIST_LABELS[test.labels[second]!]);
 
+    // Dark on light, as a photo usually is: inverted by classifyImage's invert: 'auto', back to the test image.
+    await page.setInputFiles('#photo', { name: 'inverted.png', mimeType: 'image/png', buffer: pngOf(test, first, true) });
+    expect(await panelSettled(page, 3)).toBe('ready');
+    const inverted = await panelResult(page);
+    expect(inverted.status).toBe('Top 3 classes for inverted.png, according to the pretrained model:');
+    expect(inverted.rows).toEqual(uploaded.rows);
+
     // Files that are no picture: the panel says so, and stays usable.
     await page.setInputFiles('#photo', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('a shoe') });
-    expect(await panelSettled(page, 3)).toBe('error');
+    expect(await panelSettled(page, 4)).toBe('error');
     expect(await panelResult(page)).toEqual({ status: 'notes.txt is not an image (its type is text/plain): choose a PNG or JPEG photo.', rows: [] });
     await page.setInputFiles('#photo', { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not a PNG at all') });
     await page.waitForFunction(() => document.querySelector('#classify-status')?.textContent?.startsWith('broken.png'), null, { timeout: 30_000 });
     expect((await panelResult(page)).status).toMatch(/^broken\.png could not be decoded as an image \(.+\): choose a PNG or JPEG photo\.$/);
     await page.locator('#classify').screenshot({ path: join(SCREENSHOTS, 'classify-error.png') });
     await page.setInputFiles('#photo', { name: name(first), mimeType: 'image/png', buffer: pngOf(test, first) });
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('#classify')!.dataset['predictions'] === '3', null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#classify')!.dataset['predictions'] === '4', null, { timeout: 30_000 });
     expect(await panelResult(page)).toEqual(uploaded);
 
     expect(log.errors).toEqual([]);
