@@ -1,6 +1,8 @@
 // End-to-end test of the browser demo (examples/browser) in Debian's Chromium, driven by
 // playwright-core: the demo is built with Vite over a small sample of the real data, served by
-// Vite's preview server, and trained for a few steps on each backend.
+// Vite's preview server, and trained for a few steps on each backend; its Classify panel is given
+// drawings made with the mouse and real test images as PNG files.
+import '@tensorflow/tfjs-backend-cpu';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDemoData, type DemoDataManifest } from '../examples/browser/prepare-data.js';
-import { FASHION_MNIST_LABELS, loadFashionMnist, type FashionMnistSplit } from '../src/node.js';
+import { classifyImages, encodePng, FASHION_MNIST_LABELS, loadFashionMnist, loadPretrainedModel, type FashionMnistSplit } from '../src/node.js';
 import { CHROMIUM_PATH, launchChromium } from './helpers/chromium.js';
 
 const CONFIG = 'examples/browser/vite.config.ts';
@@ -109,6 +111,88 @@ async function captionColours(page: Page): Promise<{ width: number; height: numb
   });
 }
 
+/** One row of the Classify panel's top-3 list. */
+interface PanelRow {
+  label: string;
+  percent: string;
+  probability: number;
+}
+
+/** The Classify panel's status line and top-3 rows. */
+async function panelResult(page: Page): Promise<{ status: string; rows: PanelRow[] }> {
+  return page.evaluate(() => ({
+    status: document.querySelector('#classify-status')?.textContent ?? '',
+    rows: Array.from(document.querySelectorAll<HTMLLIElement>('#predictions li'), (item) => ({
+      label: item.querySelector('.class-name')?.textContent ?? '',
+      percent: item.querySelector('.percent')?.textContent ?? '',
+      probability: Number(item.dataset['probability']),
+    })),
+  }));
+}
+
+/** Waits until the panel has shown `count` predictions since the page loaded, or shows an error; returns its state. */
+async function panelSettled(page: Page, count: number, timeout = 60_000): Promise<string> {
+  await page.waitForFunction(
+    (n) => {
+      const panel = document.querySelector<HTMLElement>('#classify')!;
+      return panel.dataset['state'] === 'error' || Number(panel.dataset['predictions']) >= n;
+    },
+    count,
+    { timeout, polling: 100 },
+  );
+  return page.evaluate(() => document.querySelector<HTMLElement>('#classify')!.dataset['state'] ?? '');
+}
+
+/** Draws strokes on the panel's canvas with the mouse; points are fractions of its width and height. */
+async function draw(page: Page, strokes: [number, number][][]): Promise<void> {
+  const box = (await page.locator('#sketch').boundingBox())!;
+  const at = ([x, y]: [number, number]): [number, number] => [box.x + x * box.width, box.y + y * box.height];
+  for (const [first, ...rest] of strokes) {
+    await page.mouse.move(...at(first!));
+    await page.mouse.down();
+    for (const point of rest) await page.mouse.move(...at(point), { steps: 8 });
+    await page.mouse.up();
+  }
+}
+
+/** Checks the top-3 rows: distinct class names, percentages as printed, most probable first, summing to at most 1. */
+function expectTopThree(rows: PanelRow[]): void {
+  expect(rows).toHaveLength(3);
+  expect(new Set(rows.map((row) => row.label)).size).toBe(3);
+  for (const row of rows) {
+    expect(FASHION_MNIST_LABELS).toContain(row.label);
+    expect(row.probability).toBeGreaterThanOrEqual(0);
+    expect(row.percent).toBe(`${(row.probability * 100).toFixed(1)}%`);
+  }
+  expect(rows[0]!.probability).toBeGreaterThanOrEqual(rows[1]!.probability);
+  expect(rows[1]!.probability).toBeGreaterThanOrEqual(rows[2]!.probability);
+  expect(rows.reduce((sum, row) => sum + row.probability, 0)).toBeLessThanOrEqual(1 + 1e-6);
+}
+
+/** One stroke that fills a rectangle (fractions of the canvas) back and forth, rows (or columns) `step` apart. */
+function fill(x0: number, x1: number, y0: number, y1: number, step: number, columns = false): [number, number][] {
+  const points: [number, number][] = [];
+  const [from, to] = columns ? [x0, x1] : [y0, y1];
+  for (let at = from, i = 0; at <= to + 1e-9; at += step, i++) {
+    const ends: [number, number][] = columns ? [[at, y0], [at, y1]] : [[x0, at], [x1, at]];
+    points.push(...(i % 2 === 0 ? ends : ends.reverse()));
+  }
+  return points;
+}
+
+// Garments drawn as Fashion-MNIST shows them, filled white shapes on black: trousers (waist, then
+// each leg) and a T-shirt (shoulders and sleeves, then the body).
+const TROUSERS = [fill(0.3, 0.7, 0.1, 0.3, 0.07), fill(0.3, 0.44, 0.25, 0.92, 0.07, true), fill(0.56, 0.7, 0.25, 0.92, 0.07, true)];
+const T_SHIRT = [fill(0.12, 0.88, 0.18, 0.4, 0.07), fill(0.3, 0.7, 0.4, 0.88, 0.07)];
+
+/** A grayscale split image as an RGB PNG file, optionally inverted (dark garment on white). */
+function pngOf(split: FashionMnistSplit, index: number, invert = false): Buffer {
+  const gray = split.images.subarray(index * 784, (index + 1) * 784);
+  const data = new Uint8Array(784 * 3);
+  gray.forEach((level, p) => data.fill(invert ? 255 - level : level, p * 3, p * 3 + 3));
+  return Buffer.from(encodePng({ width: 28, height: 28, data }));
+}
+
 describe('browser demo', () => {
   it('loads the verified sample, trains on wasm with the training kernels, and shows the report, confusion matrix and montage', async () => {
     const { page, log } = await openDemo('?backend=wasm&train=128&test=128&epochs=2&autostart');
@@ -159,10 +243,157 @@ describe('browser demo', () => {
       expect(Math.min(green, red)).toBe(0);
     }
 
+    // The Classify panel offers the model just trained: the same drawing, classified by the
+    // pretrained model, by the trained one, and by the pretrained one again.
+    const trainedAs = `2 epochs on 128 images, test accuracy ${headlineAccuracy![1]}%`;
+    expect(await page.isEnabled('#model-trained')).toBe(true);
+    expect(await page.textContent('#trained-info')).toBe(`(${trainedAs})`);
+    await draw(page, TROUSERS.slice(0, 2));
+    expect(await panelSettled(page, 2)).toBe('ready');
+    const pretrainedResult = await panelResult(page);
+    expect(pretrainedResult.status).toBe('Top 3 classes for your drawing, according to the pretrained model:');
+    await page.check('#model-trained');
+    expect(await panelSettled(page, 3)).toBe('ready');
+    const trainedResult = await panelResult(page);
+    expect(trainedResult.status).toBe(`Top 3 classes for your drawing, according to the model trained on this page (${trainedAs}):`);
+    expectTopThree(trainedResult.rows);
+    // Two different models: not one of the six probabilities shown is likely to coincide.
+    expect(trainedResult.rows.map((row) => row.probability)).not.toEqual(pretrainedResult.rows.map((row) => row.probability));
+    await page.locator('#classify').screenshot({ path: join(SCREENSHOTS, 'classify-trained-model.png') });
+    await page.check('#model-pretrained');
+    expect(await panelSettled(page, 4)).toBe('ready');
+    expect(await panelResult(page)).toEqual(pretrainedResult);
+
     expect(log.errors).toEqual([]);
     expect(log.foreignRequests).toEqual([]);
     await page.close();
   }, 360_000);
+
+  it('classifies drawings made with the mouse, one prediction per stroke, with the pretrained model', async () => {
+    const { page, log } = await openDemo('');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#classify')?.dataset['state'] !== 'loading', null, { timeout: 60_000 });
+    expect(await panelResult(page)).toEqual({ status: 'Pretrained model ready: draw a garment or drop a photo.', rows: [] });
+    // Vite copied both files into the build as assets (not inlined), and the page fetched them from there.
+    const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((entry) => entry.name));
+    expect(fetched.filter((url) => /\/assets\/(model-[\w-]+\.json|weights-[\w-]+\.bin)$/.test(url)).map((url) => url.slice(0, origin.length))).toEqual([origin, origin]);
+
+    await draw(page, TROUSERS);
+    expect(await panelSettled(page, TROUSERS.length)).toBe('ready');
+    // Predictions happen on pointerup: one per stroke, none for the moves in between.
+    await page.waitForTimeout(500);
+    expect(await page.getAttribute('#classify', 'data-predictions')).toBe(String(TROUSERS.length));
+    const trousers = await panelResult(page);
+    expect(trousers.status).toBe('Top 3 classes for your drawing, according to the pretrained model:');
+    expectTopThree(trousers.rows);
+    await page.locator('#classify').screenshot({ path: join(SCREENSHOTS, 'classify-drawing-trousers.png') });
+
+    await page.click('#clear-sketch');
+    expect(await panelResult(page)).toEqual({ status: 'Draw a garment or drop a photo.', rows: [] });
+    const lit = await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('#sketch')!;
+      return canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data.filter((v, i) => i % 4 !== 3 && v !== 0).length;
+    });
+    expect(lit).toBe(0);
+
+    await draw(page, T_SHIRT);
+    expect(await panelSettled(page, TROUSERS.length + T_SHIRT.length)).toBe('ready');
+    const shirt = await panelResult(page);
+    expect(shirt.status).toBe('Top 3 classes for your drawing, according to the pretrained model:');
+    expectTopThree(shirt.rows);
+    expect(shirt.rows).not.toEqual(trousers.rows);
+    await page.locator('#classify').screenshot({ path: join(SCREENSHOTS, 'classify-drawing-t-shirt.png') });
+    console.log(`drawn trousers: ${trousers.rows.map((r) => `${r.label} ${r.percent}`).join(', ')}; drawn T-shirt: ${shirt.rows.map((r) => `${r.label} ${r.percent}`).join(', ')}`);
+
+    expect(log.errors).toEqual([]);
+    expect(log.foreignRequests).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('classifies real test images uploaded or dropped as PNG files as their true labels, and reports files it cannot read', async () => {
+    // Two test images of different classes that the pretrained model gets right with a margin, found in Node.
+    const model = await loadPretrainedModel();
+    const count = 64;
+    const results = await classifyImages(model, Array.from({ length: count }, (_, i) => test.images.subarray(i * 784, (i + 1) * 784)));
+    model.dispose();
+    const confident = results.flatMap((result, i) => (result.classIndex === test.labels[i] && result.probability >= 0.9 ? [i] : []));
+    const first = confident[0]!;
+    const second = confident.find((i) => test.labels[i] !== test.labels[first])!;
+    expect(second).toBeDefined();
+
+    const { page, log } = await openDemo('');
+    const name = (i: number) => `test-${i}-${FASHION_MNIST_LABELS[test.labels[i]!]!.replace('/', '-')}.png`;
+    await page.setInputFiles('#photo', { name: name(first), mimeType: 'image/png', buffer: pngOf(test, first) });
+    expect(await panelSettled(page, 1)).toBe('ready');
+    const uploaded = await panelResult(page);
+    expect(uploaded.status).toBe(`Top 3 classes for ${name(first)}, according to the pretrained model:`);
+    expectTopThree(uploaded.rows);
+    expect(uploaded.rows[0]!.label).toBe(FASHION_MNIST_LABELS[test.labels[first]!]);
+    // The same pixels and preprocessing as in Node: the same probability, up to the backends' rounding.
+    expect(uploaded.rows[0]!.probability).toBeCloseTo(results[first]!.probability, 3);
+    await page.locator('#classify').screenshot({ path: join(SCREENSHOTS, 'classify-uploaded-test-image.png') });
+
+    // Dropped on the panel: a drop event carrying the file, as the browser sends it.
+    await page.evaluate(
+      ({ bytes, fileName }) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([new Uint8Array(bytes)], fileName, { type: 'image/png' }));
+        document.querySelector('#classify')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      },
+      { bytes: [...pngOf(test, second)], fileName: name(second) },
+    );
+    expect(await panelSettled(page, 2)).toBe('ready');
+    const dropped = await panelResult(page);
+    expect(dropped.status).toBe(`Top 3 classes for ${name(second)}, according to the pretrained model:`);
+    expect(dropped.rows[0]!.label).toBe(FASHION_MNIST_LABELS[test.labels[second]!]);
+
+    // Dark on light, as a photo usually is: inverted by classifyImage's invert: 'auto', back to the test image.
+    await page.setInputFiles('#photo', { name: 'inverted.png', mimeType: 'image/png', buffer: pngOf(test, first, true) });
+    expect(await panelSettled(page, 3)).toBe('ready');
+    const inverted = await panelResult(page);
+    expect(inverted.status).toBe('Top 3 classes for inverted.png, according to the pretrained model:');
+    expect(inverted.rows).toEqual(uploaded.rows);
+
+    // Files that are no picture: the panel says so, and stays usable.
+    await page.setInputFiles('#photo', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('a shoe') });
+    expect(await panelSettled(page, 4)).toBe('error');
+    expect(await panelResult(page)).toEqual({ status: 'notes.txt is not an image (its type is text/plain): choose a PNG or JPEG photo.', rows: [] });
+    await page.setInputFiles('#photo', { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not a PNG at all') });
+    await page.waitForFunction(() => document.querySelector('#classify-status')?.textContent?.startsWith('broken.png'), null, { timeout: 30_000 });
+    expect((await panelResult(page)).status).toMatch(/^broken\.png could not be decoded as an image \(.+\): choose a PNG or JPEG photo\.$/);
+    await page.locator('#classify').screenshot({ path: join(SCREENSHOTS, 'classify-error.png') });
+    await page.setInputFiles('#photo', { name: name(first), mimeType: 'image/png', buffer: pngOf(test, first) });
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#classify')!.dataset['predictions'] === '4', null, { timeout: 30_000 });
+    expect(await panelResult(page)).toEqual(uploaded);
+
+    expect(log.errors).toEqual([]);
+    expect(log.foreignRequests).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('reports a pretrained weights file that is not the shipped one in the panel, and loads the right one when next used', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const weights = '**/assets/weights-*.bin';
+    await page.route(weights, async (route) => {
+      const response = await route.fetch();
+      const body = await response.body();
+      body[body.length - 1]! ^= 1; // One bit of the last weight: only the digest can tell.
+      await route.fulfill({ response, body });
+    });
+    await page.goto(`${origin}/`);
+    expect(await panelSettled(page, 1)).toBe('error');
+    expect((await panelResult(page)).status).toMatch(
+      new RegExp(`^DataVerificationError: ${origin}/assets/weights-[\\w-]+\\.bin: the SHA-256 of this package version's pretrained file should be [0-9a-f]{64} but is [0-9a-f]{64}\\. Draw or drop a photo to try again\\.$`),
+    );
+    await page.locator('#classify').screenshot({ path: join(SCREENSHOTS, 'classify-load-error.png') });
+    await page.unroute(weights);
+    await draw(page, T_SHIRT.slice(0, 1));
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#classify')!.dataset['predictions'] === '1', null, { timeout: 60_000 });
+    expect((await panelResult(page)).status).toBe('Top 3 classes for your drawing, according to the pretrained model:');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 
   it('trains on webgl', async () => {
     const { page, log } = await openDemo('?backend=webgl&train=64&test=32&epochs=1&autostart');

@@ -1,7 +1,8 @@
 /// <reference types="vite/client" />
 // The browser demo: load a verified sample of Fashion-MNIST from this page's own server, train
 // MiniVGGNet on the backend the user picks, show live loss/accuracy, then the classification report,
-// the confusion matrix and a captioned montage. Everything it needs is bundled or served with it.
+// the confusion matrix and a captioned montage; the model trained last is offered to the Classify
+// panel (classify-panel.ts). Everything it needs is bundled or served with it.
 //
 // URL parameters (used by the end-to-end test, handy for sharing): ?backend=wasm|webgl&train=6000
 // &test=1000&epochs=3&autostart
@@ -16,6 +17,7 @@ import fontRegular from '@fontsource/dejavu-sans/files/dejavu-sans-latin-400-nor
 import fontBold from '@fontsource/dejavu-sans/files/dejavu-sans-latin-700-normal.woff2?url';
 import '@fontsource/dejavu-sans/latin-400.css';
 import './style.css';
+import { createClassifyPanel } from './classify-panel.js';
 import {
   buildMiniVGGNet,
   buildMontage,
@@ -77,8 +79,26 @@ async function loadData(): Promise<{ data: FashionMnist; manifest: Manifest }> {
   return { data, manifest };
 }
 
-/** Makes `name` the active backend; on wasm with the library's training kernels and all cores. */
+const backends = new Map<BackendName, Promise<string>>();
+
+/**
+ * Makes `name` the active backend. Each backend is initialised once: the Classify panel and a
+ * training run may ask for it at the same time, and starting one twice would build it twice.
+ */
 async function startBackend(name: BackendName): Promise<string> {
+  let label = backends.get(name);
+  if (!label) {
+    label = initialiseBackend(name);
+    backends.set(name, label);
+    label.catch(() => backends.delete(name));
+  }
+  const result = await label;
+  if (tf.engine().backendName !== name && !(await tf.setBackend(name))) throw new Error(`The ${name} backend could not start again.`);
+  return result;
+}
+
+/** Starts `name`: wasm with the library's training kernels on all cores, or another backend as is. */
+async function initialiseBackend(name: BackendName): Promise<string> {
   if (name === 'wasm') {
     // All cores; threads need a cross-origin isolated page (vite.config.ts sends the headers).
     const { threads } = await useWasmBackend();
@@ -86,6 +106,12 @@ async function startBackend(name: BackendName): Promise<string> {
   }
   if (!(await tf.setBackend(name))) throw new Error(`The ${name} backend could not start in this browser (see the console).`);
   return name;
+}
+
+function readBackend(): BackendName {
+  const backend = new FormData(form).get('backend');
+  if (backend !== 'wasm' && backend !== 'webgl') throw new Error(`Unknown backend "${String(backend)}".`);
+  return backend;
 }
 
 function readSettings(manifest: Manifest): Settings {
@@ -97,9 +123,7 @@ function readSettings(manifest: Manifest): Settings {
     }
     return value;
   };
-  const backend = fields.get('backend');
-  if (backend !== 'wasm' && backend !== 'webgl') throw new Error(`Unknown backend "${String(backend)}".`);
-  return { backend, train: number('train', 32, manifest.train), test: number('test', 16, manifest.test), epochs: number('epochs', 1, 25) };
+  return { backend: readBackend(), train: number('train', 32, manifest.train), test: number('test', 16, manifest.test), epochs: number('epochs', 1, 25) };
 }
 
 /** Copies URL parameters into the form, so a link (or the test) can choose the settings. */
@@ -144,7 +168,23 @@ async function run(data: FashionMnist, settings: Settings): Promise<void> {
 
   // Uncompiled, so trainFashionMnist compiles it with the tutorial's SGD (lr 0.01, momentum 0.9, decay lr/epochs).
   const model = buildMiniVGGNet({ seed: 42 });
+  let accuracy: number;
+  try {
+    await trainWithProgress(model, train, test, settings);
+    accuracy = await showResults(model, test, data.labelNames);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  // The Classify panel may use it from now on; it disposes of it when the next run's model replaces it.
+  classifyPanel.setTrainedModel(model, `${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} on ${train.count} images, test accuracy ${(accuracy * 100).toFixed(2)}%`);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  status.textContent = `${status.dataset['data']} · backend: ${backendLabel} · done: ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} in ${seconds} s, test accuracy ${(accuracy * 100).toFixed(2)}%. Press Train to run again.`;
+  document.body.dataset['state'] = 'done';
+}
 
+/** Trains `model` with live progress and charts. */
+async function trainWithProgress(model: Awaited<ReturnType<typeof buildMiniVGGNet>>, train: FashionMnist['train'], test: FashionMnist['test'], settings: Settings): Promise<void> {
   const progress = $<HTMLProgressElement>('#progress');
   const live = $('#live');
   let stepsPerEpoch = 1;
@@ -178,11 +218,6 @@ async function run(data: FashionMnist, settings: Settings): Promise<void> {
       },
     ],
   });
-  const accuracy = await showResults(model, test, data.labelNames);
-  model.dispose();
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  status.textContent = `${status.dataset['data']} · backend: ${backendLabel} · done: ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} in ${seconds} s, test accuracy ${(accuracy * 100).toFixed(2)}%. Press Train to run again.`;
-  document.body.dataset['state'] = 'done';
 }
 
 /** Shows the report, confusion matrix and montage; returns the test accuracy. */
@@ -211,8 +246,14 @@ function fail(error: unknown): void {
   document.body.dataset['state'] = 'error';
 }
 
+const autostart = applyUrlParameters();
+// The pretrained model loads on the running backend, or before any run on the one chosen in the form
+// (wasm unless the URL says otherwise); tfjs moves its weights when a run switches backends.
+const classifyPanel = createClassifyPanel(async () => {
+  if (tf.engine().backendName == null) await startBackend(readBackend());
+});
+
 async function main(): Promise<void> {
-  const autostart = applyUrlParameters();
   const [{ data, manifest }] = await Promise.all([loadData(), loadRendererAssets()]);
   status.dataset['data'] = `Loaded ${data.train.count} training and ${data.test.count} test images from ${data.source.location} (SHA-256 verified)`;
   status.textContent = `${status.dataset['data']}. Choose the settings and press Train.`;

@@ -22,6 +22,8 @@ export default defineConfig({
   resolve: {
     // The browser's view of the package: the root entry, and the wasm entry's default condition.
     alias: [
+      // The package's shipped files (package.json "exports": ./pretrained/model.json, ./pretrained/weights.bin).
+      { find: /^tfjs-fashion-mnist\/pretrained\//, replacement: fileURLToPath(new URL('../../pretrained/', import.meta.url)) },
       { find: /^tfjs-fashion-mnist\/wasm$/, replacement: fileURLToPath(new URL('../../src/wasm/index.ts', import.meta.url)) },
       { find: /^tfjs-fashion-mnist$/, replacement: fileURLToPath(new URL('../../src/index.ts', import.meta.url)) },
     ],
