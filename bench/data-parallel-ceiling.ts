@@ -88,9 +88,18 @@ async function together(count: number, batch: number, threads: number): Promise<
     }),
   );
   const lines = children.map((child) => createInterface({ input: child.stdout! }));
-  const ready = lines.map((l) => new Promise<void>((done) => l.on('line', (line) => line === 'ready' && done())));
-  const results = lines.map((l) => new Promise<ReplicaResult>((done) => l.on('line', (line) => line.startsWith('{') && done(JSON.parse(line) as ReplicaResult))));
-  await Promise.all(ready);
+  // A replica that dies before reporting fails the measurement instead of leaving it waiting.
+  const died = children.map((child) => new Promise<never>((_, fail) => child.once('close', (code) => fail(new Error(`a replica exited (code ${code}) before reporting`)))));
+  const ready = lines.map((l, i) => Promise.race([new Promise<void>((done) => l.on('line', (line) => line === 'ready' && done())), died[i]!]));
+  const results = lines.map((l, i) => Promise.race([new Promise<ReplicaResult>((done) => l.on('line', (line) => line.startsWith('{') && done(JSON.parse(line) as ReplicaResult))), died[i]!]));
+  // Once a result is in, its process's exit is expected: nothing must report it as a failure.
+  for (const d of died) d.catch(() => undefined);
+  try {
+    await Promise.all(ready);
+  } catch (error) {
+    for (const child of children) child.kill();
+    throw error;
+  }
   for (const child of children) child.stdin!.write('go\n');
   return Promise.all(results);
 }
