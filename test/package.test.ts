@@ -249,6 +249,30 @@ describe('a browser bundle of buildMiniVGGNet alone', () => {
     expect(warnings.filter((message) => /externalized for browser compatibility/.test(message))).toEqual([]);
     expect(chunks.reduce((bytes, chunk) => bytes + (chunk.code?.length ?? 0), 0)).toBeLessThan(6_000);
   });
+
+  it('gives a Vite app the pretrained files as assets, the way the README shows', async () => {
+    const { build } = await import('vite');
+    writeFileSync(
+      join(work, 'pretrained-app.js'),
+      "import modelUrl from 'tfjs-fashion-mnist/pretrained/model.json?url';\nimport weightsUrl from 'tfjs-fashion-mnist/pretrained/weights.bin?url';\nconsole.log(modelUrl, weightsUrl);\n",
+    );
+    const result = await build({
+      root: work,
+      configFile: false,
+      logLevel: 'silent',
+      build: { write: false, assetsInlineLimit: 0, rolldownOptions: { input: join(work, 'pretrained-app.js') } },
+    });
+    const output = (Array.isArray(result) ? result[0]! : result) as { output: Array<{ type: string; fileName: string; source?: Uint8Array | string; code?: string }> };
+    const assets = output.output.filter((file) => file.type === 'asset');
+    const bytes = (name: string) => readFileSync(join(work, 'node_modules/tfjs-fashion-mnist/pretrained', name));
+    const model = assets.find((file) => /model-[\w-]+\.json$/.test(file.fileName));
+    const weights = assets.find((file) => /weights-[\w-]+\.bin$/.test(file.fileName));
+    expect(Buffer.from(model!.source as Uint8Array).equals(bytes('model.json'))).toBe(true);
+    expect(Buffer.from(weights!.source as Uint8Array).equals(bytes('weights.bin'))).toBe(true);
+    const code = output.output.find((file) => file.type === 'chunk')!.code!;
+    expect(code).toContain(model!.fileName);
+    expect(code).toContain(weights!.fileName);
+  });
 });
 
 it('leaves the consumer project without stray files from the runs', () => {
