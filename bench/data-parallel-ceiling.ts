@@ -1,8 +1,9 @@
 // The ceiling of data-parallel training on this machine (issue #15): two single-threaded wasm
 // processes, each training MiniVGGNet at batch 16 with trainOnBatch on random data, released at the
 // same moment, against one process at batch 32 on every core and PyTorch (bench/torch_reference.py's
-// model and loop, as is and with one OpenBLAS thread), back to back in rounds. No gradient exchange,
-// no synchronised batch norm: what two replicas could do at best. Each measurement also reports the
+// model and loop, with one OpenBLAS thread as npm run bench starts it, and with OpenBLAS' own threads),
+// back to back in rounds. No gradient exchange, no synchronised batch norm: what two replicas could
+// do at best. Each measurement also reports the
 // share of the cores other processes used meanwhile (/proc/stat less its own CPU time) and is
 // repeated (three attempts) while that exceeds 5%. Pause other CPU-heavy work first. See
 // docs/benchmarks.md, "Data-parallel training: the ceiling".
@@ -21,6 +22,7 @@ import { parseArgs, promisify } from 'node:util';
 import { buildMiniVGGNet, KerasSGD } from '../src/index.js';
 import { useWasmBackend } from '../src/wasm/node.js';
 import { median } from './throughput.js';
+import { TORCH_ENV, TORCH_ENV_OVERSUBSCRIBED, torchProcessEnv } from './torch-env.js';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -124,13 +126,13 @@ print(json.dumps({**result, 'backend': f'PyTorch {torch.__version__} with BLAS f
 `;
 
 /** PyTorch at batch 32 (bench/torch_reference.py): images/s, the BLAS it loaded, CPU accounting. */
-async function torchRate(env: Record<string, string> = {}): Promise<{ imagesPerSecond: number; backend: string; foreign: number; stealMs: number }> {
-  const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', TORCH, String(steps)], { cwd: root, env: { ...process.env, ...env } });
+async function torchRate(env: Readonly<Record<string, string>>): Promise<{ imagesPerSecond: number; backend: string; foreign: number; stealMs: number }> {
+  const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', TORCH, String(steps)], { cwd: root, env: torchProcessEnv(env) });
   const t = JSON.parse(stdout.trim().split('\n').at(-1)!) as { imagesPerSecond: number; backend: string; wallMs: number; ownCpuMs: number; machineBusyMs: number; stealMs: number };
   return { imagesPerSecond: t.imagesPerSecond, backend: t.backend, foreign: foreign(t.machineBusyMs, t.ownCpuMs, t.wallMs), stealMs: t.stealMs };
 }
 
-type Round = { pair: number; single: number; torch: number; torchOneBlasThread: number; foreign: number[]; steal: number[] };
+type Round = { pair: number; single: number; torch: number; torchOversubscribed: number; foreign: number[]; steal: number[] };
 
 /**
  * Runs `measure` again (up to three times in all) while other processes took more than 5% of the
@@ -167,19 +169,19 @@ async function round(cores: number): Promise<Round> {
   const pair = await quietly(pairRate);
   const single = await quietly(() => singleRate(cores));
   const skipped = { imagesPerSecond: NaN, backend: 'not run', foreign: NaN, stealMs: NaN };
-  const torch = values['skip-torch'] ? skipped : await quietly(() => torchRate());
-  console.log(JSON.stringify({ config: `${torch.backend}, batch 32`, ...torch }));
-  // OpenBLAS starts its own threads beside torch's OpenMP ones: four busy threads on two cores make
-  // the default's step times bimodal. One BLAS thread is the steadier native reference.
-  const oneBlas = values['skip-torch'] ? skipped : await quietly(() => torchRate({ OPENBLAS_NUM_THREADS: '1' }));
-  console.log(JSON.stringify({ config: `${oneBlas.backend}, OPENBLAS_NUM_THREADS=1, batch 32`, ...oneBlas }));
+  // The reference as npm run bench starts it (one OpenBLAS thread, see bench/torch-env.ts), then with
+  // OpenBLAS' own threads beside torch's OpenMP ones: four busy threads on two cores, bimodal steps.
+  const torch = values['skip-torch'] ? skipped : await quietly(() => torchRate(TORCH_ENV));
+  console.log(JSON.stringify({ config: `${torch.backend}, OPENBLAS_NUM_THREADS=1, batch 32`, ...torch }));
+  const oversubscribed = values['skip-torch'] ? skipped : await quietly(() => torchRate(TORCH_ENV_OVERSUBSCRIBED));
+  console.log(JSON.stringify({ config: `${oversubscribed.backend}, OpenBLAS threads unset, batch 32`, ...oversubscribed }));
   return {
     pair: pair.imagesPerSecond,
     single: single.imagesPerSecond,
     torch: torch.imagesPerSecond,
-    torchOneBlasThread: oneBlas.imagesPerSecond,
-    foreign: [pair.foreign, single.foreign, torch.foreign, oneBlas.foreign],
-    steal: [pair.stealMs, single.stealMs, torch.stealMs, oneBlas.stealMs],
+    torchOversubscribed: oversubscribed.imagesPerSecond,
+    foreign: [pair.foreign, single.foreign, torch.foreign, oversubscribed.foreign],
+    steal: [pair.stealMs, single.stealMs, torch.stealMs, oversubscribed.stealMs],
   };
 }
 
@@ -201,8 +203,8 @@ async function main(): Promise<void> {
     const r = await round(cores);
     const pct = (xs: number[]) => xs.map((x) => `${(100 * x).toFixed(0)}%`).join('/');
     console.log(
-      `round ${i + 1}: pair ${r.pair.toFixed(1)}, one process ${r.single.toFixed(1)}, PyTorch ${r.torch.toFixed(1)} (one BLAS thread ${r.torchOneBlasThread.toFixed(1)}) images/s; ` +
-        `ratio to PyTorch: pair ${(r.pair / r.torch).toFixed(2)} (${(r.pair / r.torchOneBlasThread).toFixed(2)}), one process ${(r.single / r.torch).toFixed(2)} (${(r.single / r.torchOneBlasThread).toFixed(2)}); ` +
+      `round ${i + 1}: pair ${r.pair.toFixed(1)}, one process ${r.single.toFixed(1)}, PyTorch ${r.torch.toFixed(1)} (OpenBLAS threads unset ${r.torchOversubscribed.toFixed(1)}) images/s; ` +
+        `ratio to PyTorch: pair ${(r.pair / r.torch).toFixed(2)} (${(r.pair / r.torchOversubscribed).toFixed(2)}), one process ${(r.single / r.torch).toFixed(2)} (${(r.single / r.torchOversubscribed).toFixed(2)}); ` +
         `other processes used ${pct(r.foreign)} of the cores, steal ${r.steal.map((x) => x.toFixed(0)).join('/')} ms`,
     );
   }

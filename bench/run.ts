@@ -10,6 +10,7 @@ import { parseArgs, promisify } from 'node:util';
 import { classificationReport, loadFashionMnist } from '../src/node.js';
 import { CHROMIUM_PATH } from '../test/helpers/chromium.js';
 import { median } from './throughput.js';
+import { TORCH_ENV, torchProcessEnv } from './torch-env.js';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { 'skip-cpu': { type: 'boolean' }, 'no-write': { type: 'boolean' } } });
@@ -58,7 +59,8 @@ async function runConfig(config: string): Promise<Record<string, unknown>> {
     config === 'pytorch'
       ? [PYTHON, [join(root, 'bench/torch_reference.py')]]
       : [process.execPath, config === 'chromium' ? [tsx, join(root, 'bench/browser.ts')] : [tsx, join(root, 'bench/backend.ts'), '--config', config]];
-  const { stdout } = await promisify(execFile)(command, args, { cwd: root, maxBuffer: 1 << 24, timeout: 30 * 60_000 });
+  const env = config === 'pytorch' ? torchProcessEnv(TORCH_ENV) : process.env;
+  const { stdout } = await promisify(execFile)(command, args, { cwd: root, env, maxBuffer: 1 << 24, timeout: 30 * 60_000 });
   const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)!;
   return JSON.parse(line) as Record<string, unknown>;
 }

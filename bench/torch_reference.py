@@ -6,7 +6,10 @@ like bench/throughput.ts (median of the timed steps after a warm-up). Prints one
 
 Run with Debian's interpreter, which has python3-torch: /usr/bin/python3 bench/torch_reference.py.
 Install libopenblas0-pthread beside it: without it Debian's torch runs its dense layers on the
-reference BLAS and measures about half its speed.
+reference BLAS and measures about half its speed. `npm run bench` starts it with
+OPENBLAS_NUM_THREADS=1 and OMP_NUM_THREADS = the core count (bench/torch-env.ts): OpenBLAS' own
+threads beside torch's OpenMP ones oversubscribe the cores and make the reference bimodal. The
+threads field of the output says which settings it ran with.
 """
 import argparse
 import json
@@ -97,7 +100,7 @@ def main() -> None:
     for batch in (int(b) for b in args.train_batches.split(',')):
         train[str(batch)] = train_throughput(batch, 5 if batch > 32 else args.train_steps, 1 if batch > 32 else 3)
     infer = {'batch': args.infer_batch, **infer_throughput(args.infer_batch, 5)}
-    print(json.dumps({'config': 'pytorch', 'backend': f'PyTorch {torch.__version__} with BLAS from {blas_library()}', 'threads': f'{threads} thread(s)', 'train': train, 'infer': infer}))
+    print(json.dumps({'config': 'pytorch', 'backend': f'PyTorch {torch.__version__} with BLAS from {blas_library()}', 'threads': f"{threads} thread(s), OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}", 'train': train, 'infer': infer}))
 
 
 if __name__ == '__main__':

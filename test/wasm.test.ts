@@ -153,6 +153,31 @@ describe('registerWasmTrainingKernels', () => {
     1e-4);
   });
 
+  it.each([[[4, 6, 6, 5]], [[16, 12]], [[3, 7]]] as const)('batch norm forward on x %j matches the cpu backend, with and without scale and offset, and frees its intermediates', async (shape) => {
+    const channels = shape[shape.length - 1]!;
+    const positive = random([channels]);
+    positive.values.forEach((v, i) => (positive.values[i] = 0.5 + Math.abs(v)));
+    const inputs = [random([...shape]), random([channels]), positive, random([channels]), random([channels])];
+    await expectParity(inputs, (x, mean, variance, offset, scale) => [
+      tf.batchNorm(x!, mean!, variance!, offset!, scale!, 0.001),
+      tf.batchNorm(x!, mean!, variance!, undefined, scale!, 0.01),
+      tf.batchNorm(x!, mean!, variance!, offset!, undefined),
+      tf.batchNorm(x!, mean!, variance!),
+      // Statistics broadcast from another shape go to the stock kernel.
+      tf.tidy(() => {
+        const broadcast = (t: tf.Tensor) => tf.reshape(t, [...shape.slice(0, -1).map(() => 1), channels]);
+        return tf.batchNorm(x!, broadcast(mean!), broadcast(variance!), broadcast(offset!), broadcast(scale!), 0.001);
+      }),
+    ]);
+    await tf.setBackend('wasm');
+    const heap = () => (tf.memory() as { numBytesInWASMHeap?: number }).numBytesInWASMHeap;
+    const [x, mean, variance, offset, scale] = inputs.map(({ values, shape: s }) => tf.tensor(values, s));
+    const before = { tensors: tf.memory().numTensors, bytes: heap() };
+    tf.batchNorm(x!, mean!, variance!, offset!, scale!, 0.001).dispose();
+    expect({ tensors: tf.memory().numTensors, bytes: heap() }).toEqual(before);
+    tf.dispose([x!, mean!, variance!, offset!, scale!]);
+  });
+
   it('sum and mean gradients over any axes match the cpu backend', async () => {
     const x = random([3, 4, 5, 6]);
     for (const [axis, keepDims] of [[[0, 1, 2], false], [[0, 2], true], [-1, false], [1, true]] as const) {
