@@ -67,6 +67,11 @@ const convCases: Array<[number[], number[], number | [number, number], Padding]>
   [[2, 9, 9, 1], [3, 3, 1, 6], 2, 'same'],
   [[1, 11, 11, 1], [3, 3, 1, 16], 3, 'valid'],
   [[2, 6, 6, 1], [3, 3, 1, 8], 1, [[0, 0], [1, 2], [0, 1], [0, 0]]],
+  // MiniVGGNet's first layer at full batch, uneven filters, explicit padding at unit stride.
+  [[32, 28, 28, 1], [3, 3, 1, 32], 1, 'same'],
+  [[2, 7, 9, 1], [2, 4, 1, 3], 1, 'valid'],
+  [[3, 5, 6, 2], [2, 2, 2, 5], 1, 'same'],
+  [[2, 4, 4, 3], [1, 3, 3, 2], 1, [[0, 0], [0, 1], [2, 0], [0, 0]]],
 ];
 
 describe('registerWasmTrainingKernels', () => {
