@@ -70,6 +70,7 @@ describe('loadPretrainedModel (Node entry, package files)', () => {
 
   it('rejects bad options with the argument named', async () => {
     await expect(loadPretrainedModel(null as never)).rejects.toThrow(new InvalidArgumentError('options', 'an object', null));
+    await expect(loadPretrainedModel({ timeoutMs: -1 })).rejects.toThrow('Argument `options.timeoutMs` must be a positive integer, but received -1.');
     await expect(loadPretrainedModel({ weightsUrl: 'http://localhost/w.bin' })).rejects.toThrow(
       'Argument `options.modelUrl` must be a URL when `options.weightsUrl` is given, but received undefined.',
     );

@@ -9,6 +9,7 @@ import {
   pretrainedModelFromBytes,
   type LoadPretrainedModelOptions,
 } from '../pretrained/load.js';
+import { resolveTransferSettings } from '../datasets/fashion-mnist.js';
 import { describeFsError } from './atomic.js';
 
 /**
@@ -45,6 +46,8 @@ export async function loadPretrainedModel(options: LoadPretrainedModelOptions = 
     if (options.modelUrl === undefined) throw new InvalidArgumentError('options.modelUrl', 'a URL when `options.weightsUrl` is given', options.modelUrl);
     return fetchPretrainedModel(options);
   }
+  // Checked although no download follows, so that a mistake fails the same way with or without a URL.
+  resolveTransferSettings(options);
   options.signal?.throwIfAborted();
   const modelJsonName = shippedFile('model.json');
   const weightsName = shippedFile('weights.bin');
