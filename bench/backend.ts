@@ -11,6 +11,8 @@ const { values } = parseArgs({
     'train-batches': { type: 'string', default: '32,128' },
     'train-steps': { type: 'string', default: '20' },
     'infer-batch': { type: 'string', default: '128' },
+    // Keep every kernel on XNNPACK (useWasmBackend's simdKernels: false), to measure what ours gain.
+    'xnnpack-only': { type: 'boolean', default: false },
   },
 });
 
@@ -24,8 +26,8 @@ async function setup(config: string): Promise<string> {
   } else if (config.startsWith('wasm-kernels-')) {
     await import('@tensorflow/tfjs-backend-wasm');
     const threads = Number(config.slice('wasm-kernels-'.length));
-    const info = await useWasmBackend({ threads });
-    return `${info.threads} thread(s)`;
+    const info = await useWasmBackend({ threads, simdKernels: !values['xnnpack-only'] });
+    return `${info.threads} thread(s)${info.simdKernelThreads ? `, SIMD kernels on ${info.simdKernelThreads}` : ', XNNPACK only'}`;
   } else if (config === 'tfjs-node') {
     await import('@tensorflow/tfjs-node' as string);
     await tf.setBackend('tensorflow');

@@ -124,11 +124,14 @@ describe('the installed package in Node', () => {
 
 describe('process lifetime with the threaded wasm backend', () => {
   const script = (body: string) => `import '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-layers'; // registers tfjs-core's gradients
 import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
-const { threads } = await useWasmBackend();
+const { threads, simdKernelThreads } = await useWasmBackend();
 const y = tf.conv2d(tf.ones([1, 8, 8, 1]), tf.ones([3, 3, 1, 2]), 1, 'same');
-console.log('threads', threads, 'sum', (await tf.sum(y).data())[0]);
+// The filter gradient runs in the library's SIMD kernel, on its worker threads.
+const dw = tf.grad((f) => tf.sum(tf.conv2d(tf.ones([1, 8, 8, 1]), f, 1, 'same')))(tf.ones([3, 3, 1, 2]));
+console.log('threads', threads, simdKernelThreads, 'sum', (await tf.sum(y).data())[0], (await tf.sum(dw).data())[0]);
 ${body}
 `;
 
@@ -138,8 +141,9 @@ ${body}
       const result = attempt('node', args('lifetime.mjs'), 30_000);
       expect(result.signal).toBeNull();
       expect(result.status).toBe(0);
-      // 2 filters of 3x3 ones over an 8x8 image of ones, zero-padded: 2 * (2 + 6 * 3 + 2) ** 2.
-      expect(result.stdout).toBe(`threads ${cpus().length} sum 968\nend\n`);
+      // 2 filters of 3x3 ones over an 8x8 image of ones, zero-padded: 2 * (2 + 6 * 3 + 2) ** 2. The
+      // filter gradient of the sum: each tap sees (8 - |di|) * (8 - |dj|) pixels, 2 * (7 + 8 + 7) ** 2.
+      expect(result.stdout).toBe(`threads ${cpus().length} ${cpus().length} sum 968 968\nend\n`);
     });
 
     it(`reports an uncaught error as Node does, exit code 1 (${runner})`, () => {

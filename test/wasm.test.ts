@@ -3,9 +3,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { cpus } from 'node:os';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KerasSGD } from '../src/index.js';
 import { registerWasmTrainingKernels, useWasmBackend, WASM_TRAINING_KERNELS } from '../src/wasm/node.js';
+import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
+import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../src/wasm/simd-kernels.js';
 
 let threads = 0;
 beforeAll(async () => {
@@ -89,12 +91,40 @@ describe('registerWasmTrainingKernels', () => {
     expect(threads).toBe(Math.min(2, cpus().length));
   });
 
-  it.each(convCases)('convolution gradients for x %j, filter %j, strides %j, pad %j match the cpu backend', async (xShape, fShape, strides, pad) => {
-    const loss = (x: tf.Tensor, f: tf.Tensor) => {
-      const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad))))([x, f]);
-      return [dx!, df!];
-    };
-    await expectParity([random(xShape), random(fShape)], loss);
+  // The filter gradient of stride-1 convolutions runs in the library's SIMD kernel (on worker
+  // threads or the calling thread); every case is also checked with XNNPACK's formulation.
+  describe.each([
+    ['SIMD kernels on 2 threads', () => enableSimdKernels(2, startNodeKernelWorkers)],
+    ['SIMD kernels on the calling thread', () => enableSimdKernels(1, undefined)],
+    ['XNNPACK only', () => disableSimdKernels()],
+  ] as const)('with %s', (_, select) => {
+    beforeAll(async () => {
+      await select();
+    });
+    afterAll(async () => {
+      await enableSimdKernels(threads, startNodeKernelWorkers);
+    });
+
+    it.each(convCases)('convolution gradients for x %j, filter %j, strides %j, pad %j match the cpu backend', async (xShape, fShape, strides, pad) => {
+      const loss = (x: tf.Tensor, f: tf.Tensor) => {
+        const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad))))([x, f]);
+        return [dx!, df!];
+      };
+      await expectParity([random(xShape), random(fShape)], loss);
+    });
+  });
+
+  it('uses its SIMD kernels on the backend threads by default, and XNNPACK only when asked', async () => {
+    expect(activeSimdKernels()?.threads).toBe(threads);
+    await expect(useWasmBackend({ threads: 2, simdKernels: false })).resolves.toEqual({ threads, trainingKernels: true, simdKernelThreads: 0 });
+    expect(activeSimdKernels()).toBeUndefined();
+    await expect(useWasmBackend({ threads: 2 })).resolves.toEqual({ threads, trainingKernels: true, simdKernelThreads: threads });
+    expect(activeSimdKernels()?.threads).toBe(threads);
+  });
+
+  it('rejects options that are not booleans', async () => {
+    await expect(useWasmBackend({ simdKernels: 'no' as unknown as boolean })).rejects.toThrow('Argument `options.simdKernels` must be a boolean, but received "no".');
+    await expect(useWasmBackend({ trainingKernels: 1 as unknown as boolean })).rejects.toThrow('Argument `options.trainingKernels` must be a boolean, but received 1.');
   });
 
   it.each([
@@ -246,7 +276,7 @@ describe('registerWasmTrainingKernels', () => {
     });
   });
 
-  it('leaves no tensors behind in its kernels', async () => {
+  it.each([1, 2])('leaves no tensors behind in its kernels (convolution stride %i)', async (stride) => {
     await tf.setBackend('wasm');
     const x = tf.tensor(random([2, 6, 6, 3]).values, [2, 6, 6, 3]) as tf.Tensor4D;
     const f = tf.tensor(random([3, 3, 3, 4]).values, [3, 3, 3, 4]) as tf.Tensor4D;
@@ -254,7 +284,7 @@ describe('registerWasmTrainingKernels', () => {
     const beforeBytes = (tf.memory() as { numBytesInWASMHeap?: number }).numBytesInWASMHeap;
     const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => {
       // A convolution, batch norm with batch statistics, max pooling and a copy-free cast.
-      const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same');
+      const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, 'same');
       const { mean, variance } = tf.moments(y, [0, 1, 2]);
       const normed = tf.batchNorm(y, mean, variance, tf.zeros([4]), tf.ones([4]), 0.001);
       return tf.sum(tf.cast(tf.maxPool(normed as tf.Tensor4D, 2, 1, 'same'), 'float32'));

@@ -3,6 +3,7 @@
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { startWasmBackend, type UseWasmBackendOptions, type WasmBackendInfo, type WasmRegistration } from './backend.js';
+import { startNodeKernelWorkers } from './node-simd-threads.js';
 import { withNodeWasmThreads, withoutBackendProcessHandlers } from './node-threads.js';
 
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './training-kernels.js';
@@ -31,7 +32,7 @@ export { WasmBackendError } from '../errors.js';
  * ```
  */
 export function useWasmBackend(options: UseWasmBackendOptions = {}): Promise<WasmBackendInfo> {
-  return startWasmBackend(options, startThreadedInNode);
+  return startWasmBackend(options, startThreadedInNode, startNodeKernelWorkers);
 }
 
 async function startThreadedInNode(requested: number | 'auto', registration: WasmRegistration): Promise<boolean> {

@@ -14,6 +14,7 @@ import {
 import { WasmBackendError } from '../errors.js';
 import { registerBatchNormGradient, registerReductionGradients } from './gradients.js';
 import { KernelRunner } from './kernel-runner.js';
+import { activeSimdKernels, SimdKernels } from './simd-kernels.js';
 
 const BACKEND = 'wasm';
 type StockKernel = (args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }) => TensorInfo | TensorInfo[];
@@ -66,8 +67,30 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: NamedTensorI
     const xh = dataFormat === 'NCHW' ? r.transpose(x, toNHWC) : x;
     const dyh = dataFormat === 'NCHW' ? r.transpose(dy, toNHWC) : dy;
     const info = backend_util.computeConv2DInfo(xh.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-    return filterGradient(r, xh, dyh, info, filterShape);
+    return simdFilterGradient(backend as unknown as WasmBackendData, xh, dyh, info, filterShape) ?? filterGradient(r, xh, dyh, info, filterShape);
   });
+}
+
+/**
+ * dW through the library's own SIMD kernel (src/wasm/simd-kernels.ts) when {@link useWasmBackend}
+ * has loaded it and the case is one it handles (stride 1, float32, output channels in fours);
+ * undefined otherwise, for the XNNPACK formulation below.
+ */
+function simdFilterGradient(backend: WasmBackendData, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, filterShape: [number, number, number, number]): TensorInfo | undefined {
+  const kernels = activeSimdKernels();
+  if (!kernels || x.dtype !== 'float32' || dy.dtype !== 'float32') return undefined;
+  const [n, h, w, ci] = x.shape as [number, number, number, number];
+  const [kh, kw, , co] = filterShape;
+  const shape = { n, h, w, ci, oh: info.outHeight, ow: info.outWidth, co, kh, kw, top: info.padInfo.top, left: info.padInfo.left };
+  if (!SimdKernels.supports(shape, [info.strideHeight, info.strideWidth])) return undefined;
+  const out = backend.makeOutput(filterShape, 'float32');
+  try {
+    kernels.filterGradient(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(dy), shape, backend.typedArrayFromHeap(out));
+  } catch (error) {
+    (backend as unknown as KernelBackend).disposeData(out.dataId);
+    throw error;
+  }
+  return out;
 }
 
 function filterGradient(r: KernelRunner, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, filterShape: [number, number, number, number]): TensorInfo {

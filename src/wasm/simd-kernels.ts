@@ -1,0 +1,205 @@
+// The library's own WebAssembly SIMD kernels (native/*.c, built by native/build.sh), for the work
+// XNNPACK does badly through the stock backend's kernels: today the filter gradient of stride-1
+// convolutions. They run in a WebAssembly memory of their own; inputs are copied in from the
+// backend's heap and results copied out (a few MB per call, about a millisecond). With a shared
+// memory, worker threads (Node) take blocks of output channels beside the calling thread.
+import { WasmBackendError } from '../errors.js';
+import { FILTER_GRADIENT_SHARED_WASM, FILTER_GRADIENT_WASM } from './simd-kernels-wasm.js';
+
+const PAGE = 65536;
+/** The first page holds the control block shared with worker threads; the kernels use no stack. */
+const CONTROL_BYTES = 256;
+const DATA_START = PAGE;
+/** Output channels per block of work: the kernel's widest register block. */
+const CHANNELS_PER_BLOCK = 16;
+
+/**
+ * Control block layout (Int32 indices). A task is published by writing its parameters, resetting
+ * DONE, storing CLAIM = generation << 16 and bumping GENERATION. Blocks are claimed by
+ * compare-exchange on CLAIM, whose high bits name the generation, so a thread that wakes late for an
+ * older task can never claim a block of a newer one. A worker whose kernel throws sets ERROR.
+ */
+export const CONTROL = { GENERATION: 0, CLAIM: 1, DONE: 2, TOTAL: 3, PARAMS: 4, BLOCK: 16, STOP: 17, ERROR: 18 } as const;
+
+type FilterGradientExport = (...args: number[]) => void;
+
+/**
+ * Claims and runs blocks of the current task until none is left. Self-contained (it uses only its
+ * arguments and globals) because the Node worker runs its source text.
+ */
+export function runClaimedBlocks(control: Int32Array, generation: number, filterGradient: FilterGradientExport, layout: typeof CONTROL): void {
+  for (;;) {
+    const claim = Atomics.load(control, layout.CLAIM);
+    const index = claim & 0xffff;
+    if (claim >>> 16 !== generation || index >= control[layout.TOTAL]!) return;
+    if (Atomics.compareExchange(control, layout.CLAIM, claim, claim + 1) !== claim) continue;
+    const p = control.subarray(layout.PARAMS, layout.PARAMS + 12);
+    const co = p[11]!;
+    const begin = index * control[layout.BLOCK]!;
+    filterGradient(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, p[9]!, p[10]!, co, begin, Math.min(begin + control[layout.BLOCK]!, co));
+    if (Atomics.add(control, layout.DONE, 1) + 1 === control[layout.TOTAL]) Atomics.notify(control, layout.DONE);
+  }
+}
+
+/** Starts `count` worker threads running the shared kernel on `memory`; resolves when they are ready to take work. */
+export type StartKernelWorkers = (module: WebAssembly.Module, memory: WebAssembly.Memory, count: number) => Promise<{ terminate(): Promise<void> }>;
+
+/** Shapes of one filter-gradient call: x [n, h, w, ci] with the padding, dy [n, oh, ow, co], dW [kh, kw, ci, co]. */
+export interface FilterGradientShape {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  oh: number;
+  ow: number;
+  co: number;
+  kh: number;
+  kw: number;
+  top: number;
+  left: number;
+}
+
+/** The kernels, instantiated, with the worker threads that share them (none outside Node). */
+export class SimdKernels {
+  private generation = 0;
+
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly filterGradientExport: FilterGradientExport,
+    /** Threads that run kernels: the caller plus the workers. */
+    readonly threads: number,
+    private readonly workers: { terminate(): Promise<void> } | undefined,
+  ) {}
+
+  /**
+   * Whether {@link filterGradient} handles this case: stride 1, output channels in fours, and inputs
+   * that fit the kernels' memory comfortably (below 1 GiB); the rest stays with XNNPACK.
+   */
+  static supports(shape: FilterGradientShape, strides: [number, number]): boolean {
+    const { n, ci, oh, ow, co, kh, kw, top, left } = shape;
+    const bytes = 4 * (n * (oh + kh - 1) * (ow + kw - 1) * ci + n * oh * ow * co + kh * kw * ci * co);
+    return strides[0] === 1 && strides[1] === 1 && co % 4 === 0 && top >= 0 && left >= 0 && bytes < 2 ** 30;
+  }
+
+  /**
+   * dW of a stride-1 convolution: x ([n, h, w, ci]) and dy ([n, oh, ow, co]) are copied in, x with
+   * `top`/`left` zeros before and as many after as the output needs; the result is written to `out`.
+   */
+  filterGradient(x: Float32Array, dy: Float32Array, shape: FilterGradientShape, out: Float32Array): void {
+    const { n, h, w, ci, oh, ow, co, kh, kw, top, left } = shape;
+    const ph = oh + kh - 1;
+    const pw = ow + kw - 1;
+    const xpBytes = n * ph * pw * ci * 4;
+    const dyBytes = n * oh * ow * co * 4;
+    const xp = DATA_START;
+    const dyAt = xp + xpBytes;
+    const dw = dyAt + dyBytes;
+    this.reserve(dw + kh * kw * ci * co * 4);
+    const heap = new Float32Array(this.memory.buffer);
+    heap.fill(0, xp / 4, dyAt / 4);
+    const rows = Math.min(h, ph - top);
+    const columns = Math.min(w, pw - left) * ci;
+    for (let b = 0; b < n; b++) {
+      for (let y = 0; y < rows; y++) {
+        const from = (b * h + y) * w * ci;
+        heap.set(x.subarray(from, from + columns), xp / 4 + ((b * ph + y + top) * pw + left) * ci);
+      }
+    }
+    heap.set(dy, dyAt / 4);
+    this.run([xp, dyAt, dw, n, ph, pw, oh, ow, kh, kw, ci, co]);
+    out.set(heap.subarray(dw / 4, dw / 4 + kh * kw * ci * co));
+  }
+
+  /** Stops the worker threads. */
+  async dispose(): Promise<void> {
+    await this.workers?.terminate();
+  }
+
+  private reserve(bytes: number): void {
+    const missing = bytes - this.memory.buffer.byteLength;
+    if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE));
+  }
+
+  /** Runs the filter gradient over blocks of output channels, on the workers and this thread. */
+  private run(params: number[]): void {
+    const co = params[11]!;
+    // A fresh view: growing an unshared memory detaches the old buffer.
+    const control = new Int32Array(this.memory.buffer, 0, CONTROL_BYTES / 4);
+    this.generation = (this.generation + 1) & 0x7fff;
+    control.set(params, CONTROL.PARAMS);
+    control[CONTROL.BLOCK] = CHANNELS_PER_BLOCK;
+    control[CONTROL.TOTAL] = Math.ceil(co / CHANNELS_PER_BLOCK);
+    Atomics.store(control, CONTROL.DONE, 0);
+    Atomics.store(control, CONTROL.CLAIM, this.generation << 16);
+    if (this.workers) {
+      Atomics.store(control, CONTROL.GENERATION, this.generation);
+      Atomics.notify(control, CONTROL.GENERATION);
+    }
+    runClaimedBlocks(control, this.generation, this.filterGradientExport, CONTROL);
+    // Blocks a worker claimed are finished by that worker; wait for them (only Node has workers, and
+    // Node's main thread may wait). No timeout: a suspended process (Ctrl-Z) must not fail on resume.
+    for (;;) {
+      const done = Atomics.load(control, CONTROL.DONE);
+      if (done >= control[CONTROL.TOTAL]!) break;
+      Atomics.wait(control, CONTROL.DONE, done);
+    }
+    if (Atomics.exchange(control, CONTROL.ERROR, 0) !== 0) {
+      throw new WasmBackendError('A worker thread of the filter-gradient kernel failed; see the error it printed.');
+    }
+  }
+}
+
+function decode(base64: string): Uint8Array {
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(base64, 'base64'));
+  const text = atob(base64);
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+function sharedMemoryWorks(): boolean {
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Compiles and instantiates the kernels, with `threads - 1` workers when `startWorkers` is given and
+ * the runtime has shared memory; otherwise they run on the calling thread only.
+ */
+export async function createSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined): Promise<SimdKernels> {
+  const shared = startWorkers !== undefined && threads > 1 && sharedMemoryWorks();
+  const module = await WebAssembly.compile(decode(shared ? FILTER_GRADIENT_SHARED_WASM : FILTER_GRADIENT_WASM) as BufferSource);
+  const memory = new WebAssembly.Memory(shared ? { initial: 2, maximum: 32768, shared: true } : { initial: 2 });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const filterGradient = instance.exports['filter_gradient'] as FilterGradientExport;
+  const workers = shared ? await startWorkers(module, memory, threads - 1) : undefined;
+  return new SimdKernels(memory, filterGradient, workers ? threads : 1, workers);
+}
+
+let active: SimdKernels | undefined;
+
+/** The kernels the training kernels use, if {@link enableSimdKernels} has run. */
+export function activeSimdKernels(): SimdKernels | undefined {
+  return active;
+}
+
+/**
+ * Makes the training kernels use the library's SIMD kernels, on `threads` threads when
+ * `startWorkers` is given (and shared memory works), else on the calling thread. Calling it again
+ * with the same arguments keeps the running kernels.
+ */
+export async function enableSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined): Promise<SimdKernels> {
+  if (active && active.threads === (startWorkers ? threads : 1)) return active;
+  const previous = active;
+  active = await createSimdKernels(threads, startWorkers);
+  await previous?.dispose();
+  return active;
+}
+
+/** Goes back to the XNNPACK formulations (for benchmarks and tests) and stops the workers. */
+export async function disableSimdKernels(): Promise<void> {
+  const previous = active;
+  active = undefined;
+  await previous?.dispose();
+}
