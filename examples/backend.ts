@@ -2,5 +2,5 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
 
-const { threads } = await useWasmBackend();   // or { threads: 1 }, or { trainingKernels: false }
+const { threads } = await useWasmBackend();   // or { threads: 1 }, { simdKernels: false }, { trainingKernels: false }
 console.log(`wasm backend with this library's training kernels on ${threads} threads`);
