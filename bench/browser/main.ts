@@ -8,19 +8,47 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { useWasmBackend } from '../../src/wasm/index.js';
+import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../../src/wasm/simd-kernels.js';
+import { startBrowserKernelWorkers } from '../../src/wasm/browser-simd-threads.js';
 import { inferThroughput, trainThroughput } from '../throughput.js';
 
 async function main(): Promise<Record<string, unknown>> {
   const parameters = new URLSearchParams(location.search);
   setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd });
-  const { threads } = await useWasmBackend();
+  // ?simd=0 keeps every kernel on XNNPACK, to measure what the library's SIMD kernel gains.
+  const { threads, simdKernelThreads } = await useWasmBackend({ simdKernels: parameters.get('simd') !== '0' });
+  const filterGradientCheck = simdKernelThreads ? await compareFilterGradients(threads) : undefined;
   const steps = Number(parameters.get('steps') ?? 20);
   const train: Record<string, unknown> = {};
   for (const batch of (parameters.get('batches') ?? '32,128').split(',').map(Number)) {
     train[batch] = await trainThroughput(batch, batch > 32 ? 5 : steps, batch > 32 ? 1 : 3);
   }
   const infer = await inferThroughput(128, 5);
-  return { config: 'chromium-wasm-kernels', backend: tf.getBackend(), threads: `${threads} thread(s)`, browser: navigator.userAgent, train, infer: { batch: 128, ...infer } };
+  const simd = simdKernelThreads ? `, SIMD kernels on ${simdKernelThreads}` : ', XNNPACK only';
+  return { config: 'chromium-wasm-kernels', backend: tf.getBackend(), threads: `${threads} thread(s)${simd}`, browser: navigator.userAgent, filterGradientCheck, train, infer: { batch: 128, ...infer } };
+}
+
+/**
+ * The filter gradients of MiniVGGNet's four convolutions at batch 32 with the SIMD kernel (on the
+ * page's workers) and with XNNPACK: the largest difference relative to the largest value.
+ */
+async function compareFilterGradients(threads: number): Promise<number> {
+  let worst = 0;
+  for (const [h, ci, co] of [[28, 1, 32], [28, 32, 32], [14, 32, 64], [14, 64, 64]] as const) {
+    const x = tf.randomUniform([32, h, h, ci], -1, 1);
+    const dy = tf.randomUniform([32, h, h, co], -1, 1);
+    const dw = () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, ci, co] } as never) as tf.Tensor;
+    const simd = dw();
+    await disableSimdKernels();
+    const xnnpack = dw();
+    await enableSimdKernels(threads, startBrowserKernelWorkers);
+    const [a, b] = [await simd.data(), await xnnpack.data()];
+    const scale = Math.max(...Array.from(b, Math.abs));
+    worst = Math.max(worst, ...Array.from(a, (v, i) => Math.abs(v - b[i]!) / scale));
+    tf.dispose([x, dy, simd, xnnpack]);
+  }
+  if (activeSimdKernels()?.threads !== threads) throw new Error('The SIMD kernels did not restart on every thread.');
+  return worst;
 }
 
 main().then(

@@ -101,8 +101,9 @@ async function startBackend(name: BackendName): Promise<string> {
 async function initialiseBackend(name: BackendName): Promise<string> {
   if (name === 'wasm') {
     // All cores; threads need a cross-origin isolated page (vite.config.ts sends the headers).
-    const { threads } = await useWasmBackend();
-    return `wasm, ${threads} thread${threads === 1 ? '' : 's'}, training kernels`;
+    const { threads, simdKernelThreads } = await useWasmBackend();
+    const plural = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
+    return `wasm, ${plural(threads)}, training kernels, SIMD filter gradient on ${plural(simdKernelThreads)}`;
   }
   if (!(await tf.setBackend(name))) throw new Error(`The ${name} backend could not start in this browser (see the console).`);
   return name;

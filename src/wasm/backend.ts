@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, WasmBackendError } from '../errors.js';
+import { startBrowserKernelWorkers } from './browser-simd-threads.js';
 import { disableSimdKernels, enableSimdKernels, type StartKernelWorkers } from './simd-kernels.js';
 import { registerWasmTrainingKernels } from './training-kernels.js';
 
@@ -22,9 +23,10 @@ export interface UseWasmBackendOptions {
   trainingKernels?: boolean;
   /**
    * Use the library's own WebAssembly SIMD kernels where they beat the stock backend's (today the
-   * filter gradient of stride-1 convolutions; see docs/benchmarks.md), on `threads` threads in Node
-   * (worker threads sharing the kernels' memory) and on the calling thread in browsers. Only with
-   * `trainingKernels`. `false` keeps every kernel on XNNPACK.
+   * filter gradient of stride-1 convolutions; see docs/benchmarks.md), on as many threads as the
+   * backend got: worker threads sharing the kernels' memory in Node and in cross-origin isolated
+   * pages, the calling thread alone elsewhere. Only with `trainingKernels`. `false` keeps every
+   * kernel on XNNPACK.
    * @defaultValue true
    */
   simdKernels?: boolean;
@@ -64,7 +66,8 @@ export interface WasmBackendInfo {
  * ```
  */
 export function useWasmBackend(options: UseWasmBackendOptions = {}): Promise<WasmBackendInfo> {
-  return startWasmBackend(options, undefined, undefined);
+  // Workers for the SIMD kernels need shared memory, which browsers give cross-origin isolated pages.
+  return startWasmBackend(options, undefined, globalThis.crossOriginIsolated === true && typeof Worker !== 'undefined' ? startBrowserKernelWorkers : undefined);
 }
 
 /** The factory tfjs-backend-wasm registered, to start it again single-threaded after a failed start. */

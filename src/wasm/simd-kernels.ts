@@ -62,6 +62,8 @@ export interface FilterGradientShape {
 /** The kernels, instantiated, with the worker threads that share them (none outside Node). */
 export class SimdKernels {
   private generation = 0;
+  /** Whether this thread may Atomics.wait (false once it threw: a page's main thread). */
+  private mayBlock = true;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -136,12 +138,18 @@ export class SimdKernels {
       Atomics.notify(control, CONTROL.GENERATION);
     }
     runClaimedBlocks(control, this.generation, this.filterGradientExport, CONTROL);
-    // Blocks a worker claimed are finished by that worker; wait for them (only Node has workers, and
-    // Node's main thread may wait). No timeout: a suspended process (Ctrl-Z) must not fail on resume.
+    // Blocks a worker claimed are finished by that worker; wait for them. No timeout: a suspended
+    // process (Ctrl-Z) must not fail on resume. A browser page's main thread may not block: it spins.
     for (;;) {
       const done = Atomics.load(control, CONTROL.DONE);
       if (done >= control[CONTROL.TOTAL]!) break;
-      Atomics.wait(control, CONTROL.DONE, done);
+      if (this.mayBlock) {
+        try {
+          Atomics.wait(control, CONTROL.DONE, done);
+        } catch {
+          this.mayBlock = false;
+        }
+      }
     }
     if (Atomics.exchange(control, CONTROL.ERROR, 0) !== 0) {
       throw new WasmBackendError('A worker thread of the filter-gradient kernel failed; see the error it printed.');
