@@ -3,31 +3,13 @@
 // kernels on the same memory and claims blocks of output channels beside the page's thread; the page's
 // main thread may not block, so it spins on the count of finished blocks instead (see SimdKernels).
 import { WasmBackendError } from '../errors.js';
-import { CONTROL, runClaimedBlocks, type StartKernelWorkers } from './simd-kernels.js';
+import { CONTROL, stopWorkers, workerProgram, type StartKernelWorkers } from './simd-kernels.js';
 
-// The worker's whole program, started from a blob: URL as the wasm backend's own workers are. It runs
-// runClaimedBlocks from its source text, so that function uses nothing but its arguments.
-const WORKER_SOURCE = `
-const runClaimedBlocks = ${runClaimedBlocks.toString()};
-self.onmessage = ({ data: { module, memory, layout } }) => {
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const control = new Int32Array(memory.buffer, 0, 64);
-  self.postMessage('ready');
-  let seen = Atomics.load(control, layout.GENERATION);
-  for (;;) {
-    Atomics.wait(control, layout.GENERATION, seen);
-    if (Atomics.load(control, layout.STOP)) break;
-    seen = Atomics.load(control, layout.GENERATION);
-    try {
-      runClaimedBlocks(control, seen, instance.exports.filter_gradient, layout);
-    } catch (error) {
-      console.error('tfjs-fashion-mnist: a worker thread of the filter-gradient kernel failed:', error);
-      Atomics.store(control, layout.ERROR, 1);
-      Atomics.add(control, layout.DONE, 1 << 20);
-      Atomics.notify(control, layout.DONE);
-      break;
-    }
-  }
+// The worker's whole program (see workerProgram and serveTasks), started from a blob: URL as the
+// wasm backend's own workers are.
+const WORKER_SOURCE = `${workerProgram("self.postMessage('ready')")}
+self.onmessage = ({ data }) => {
+  start(data.module, data.memory, data.layout);
   self.close();
 };
 `;
@@ -54,12 +36,9 @@ export const startBrowserKernelWorkers: StartKernelWorkers = async (module, memo
   } finally {
     URL.revokeObjectURL(url);
   }
-  const control = new Int32Array(memory.buffer, 0, 64);
   return {
     async terminate() {
-      Atomics.store(control, CONTROL.STOP, 1);
-      Atomics.add(control, CONTROL.GENERATION, 1);
-      Atomics.notify(control, CONTROL.GENERATION);
+      stopWorkers(memory);
       for (const worker of workers) worker.terminate();
     },
   };

@@ -41,6 +41,50 @@ export function runClaimedBlocks(control: Int32Array, generation: number, filter
   }
 }
 
+/**
+ * A worker thread's loop: waits for a task, claims blocks of it, until STOP. A kernel that throws is
+ * reported through ERROR (and DONE, so the caller stops waiting) and printed; the worker then stops.
+ * Self-contained, like {@link runClaimedBlocks}: the workers (Node and browser) run its source text.
+ */
+export function serveTasks(control: Int32Array, filterGradient: FilterGradientExport, layout: typeof CONTROL, run: typeof runClaimedBlocks): void {
+  let seen = Atomics.load(control, layout.GENERATION);
+  for (;;) {
+    Atomics.wait(control, layout.GENERATION, seen);
+    if (Atomics.load(control, layout.STOP)) return;
+    seen = Atomics.load(control, layout.GENERATION);
+    try {
+      run(control, seen, filterGradient, layout);
+    } catch (error) {
+      console.error('tfjs-fashion-mnist: a worker thread of the filter-gradient kernel failed:', error);
+      Atomics.store(control, layout.ERROR, 1);
+      Atomics.add(control, layout.DONE, 1 << 20);
+      Atomics.notify(control, layout.DONE);
+      return;
+    }
+  }
+}
+
+/** The worker program's common part: instantiates the kernels on `memory`, then reports ready and serves. */
+export function workerProgram(ready: string): string {
+  return `const runClaimedBlocks = ${runClaimedBlocks.toString()};
+const serveTasks = ${serveTasks.toString()};
+function start(module, memory, layout) {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const control = new Int32Array(memory.buffer, 0, 64);
+  ${ready};
+  serveTasks(control, instance.exports.filter_gradient, layout, runClaimedBlocks);
+}
+`;
+}
+
+/** Wakes the workers serving `memory` with STOP set, so they leave their loop. */
+export function stopWorkers(memory: WebAssembly.Memory): void {
+  const control = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
+  Atomics.store(control, CONTROL.STOP, 1);
+  Atomics.add(control, CONTROL.GENERATION, 1);
+  Atomics.notify(control, CONTROL.GENERATION);
+}
+
 /** Starts `count` worker threads running the shared kernel on `memory`; resolves when they are ready to take work. */
 export type StartKernelWorkers = (module: WebAssembly.Module, memory: WebAssembly.Memory, count: number) => Promise<{ terminate(): Promise<void> }>;
 
