@@ -124,4 +124,12 @@ describe('runClaimedBlocks', () => {
     expect(calls).toEqual([]);
     expect(control[CONTROL.CLAIM]).toBe(6 << 16);
   });
+
+  it('claims nothing while a task is being written (claiming closed)', () => {
+    const control = task(6, 3);
+    control[CONTROL.CLAIM] = (6 << 16) | 0xffff;
+    const calls: number[][] = [];
+    runClaimedBlocks(control, 6, (...args) => calls.push(args), CONTROL);
+    expect(calls).toEqual([]);
+  });
 });

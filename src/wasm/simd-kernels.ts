@@ -14,8 +14,8 @@ const DATA_START = PAGE;
 const CHANNELS_PER_BLOCK = 16;
 
 /**
- * Control block layout (Int32 indices). A task is published by writing its parameters, resetting
- * DONE, storing CLAIM = generation << 16 and bumping GENERATION. Blocks are claimed by
+ * Control block layout (Int32 indices). A task is published by closing CLAIM (index 0xffff), writing
+ * its parameters, resetting DONE, opening CLAIM = generation << 16 and bumping GENERATION. Blocks are claimed by
  * compare-exchange on CLAIM, whose high bits name the generation, so a thread that wakes late for an
  * older task can never claim a block of a newer one. A worker whose kernel throws sets ERROR.
  */
@@ -29,15 +29,19 @@ type FilterGradientExport = (...args: number[]) => void;
  */
 export function runClaimedBlocks(control: Int32Array, generation: number, filterGradient: FilterGradientExport, layout: typeof CONTROL): void {
   for (;;) {
+    // Control words are read and written atomically (sequentially consistent), so a claim that
+    // succeeds saw the task that was open when it was made.
     const claim = Atomics.load(control, layout.CLAIM);
     const index = claim & 0xffff;
-    if (claim >>> 16 !== generation || index >= control[layout.TOTAL]!) return;
+    const total = Atomics.load(control, layout.TOTAL);
+    if (claim >>> 16 !== generation || index >= total) return;
     if (Atomics.compareExchange(control, layout.CLAIM, claim, claim + 1) !== claim) continue;
     const p = control.subarray(layout.PARAMS, layout.PARAMS + 12);
     const co = p[11]!;
-    const begin = index * control[layout.BLOCK]!;
-    filterGradient(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, p[9]!, p[10]!, co, begin, Math.min(begin + control[layout.BLOCK]!, co));
-    if (Atomics.add(control, layout.DONE, 1) + 1 === control[layout.TOTAL]) Atomics.notify(control, layout.DONE);
+    const block = Atomics.load(control, layout.BLOCK);
+    const begin = index * block;
+    filterGradient(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, p[9]!, p[10]!, co, begin, Math.min(begin + block, co));
+    if (Atomics.add(control, layout.DONE, 1) + 1 === total) Atomics.notify(control, layout.DONE);
   }
 }
 
@@ -172,9 +176,13 @@ export class SimdKernels {
     // A fresh view: growing an unshared memory detaches the old buffer.
     const control = new Int32Array(this.memory.buffer, 0, CONTROL_BYTES / 4);
     this.generation = (this.generation + 1) & 0x7fff;
+    // Close claiming first (a worker still looping over the previous task, or about to, must not take
+    // a block while the new task is written: its claim would fail or name the wrong generation), then
+    // write the task, then open it.
+    Atomics.store(control, CONTROL.CLAIM, (this.generation << 16) | 0xffff);
     control.set(params, CONTROL.PARAMS);
-    control[CONTROL.BLOCK] = CHANNELS_PER_BLOCK;
-    control[CONTROL.TOTAL] = Math.ceil(co / CHANNELS_PER_BLOCK);
+    Atomics.store(control, CONTROL.BLOCK, CHANNELS_PER_BLOCK);
+    Atomics.store(control, CONTROL.TOTAL, Math.ceil(co / CHANNELS_PER_BLOCK));
     Atomics.store(control, CONTROL.DONE, 0);
     Atomics.store(control, CONTROL.CLAIM, this.generation << 16);
     if (this.workers) {
@@ -186,7 +194,7 @@ export class SimdKernels {
     // process (Ctrl-Z) must not fail on resume. A browser page's main thread may not block: it spins.
     for (;;) {
       const done = Atomics.load(control, CONTROL.DONE);
-      if (done >= control[CONTROL.TOTAL]!) break;
+      if (done >= Atomics.load(control, CONTROL.TOTAL)) break;
       if (this.mayBlock) {
         try {
           Atomics.wait(control, CONTROL.DONE, done);
