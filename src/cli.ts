@@ -141,7 +141,8 @@ async function selectBackend(flags: Flags): Promise<string> {
     if (!(await canImport('@tensorflow/tfjs-backend-wasm'))) throw missing('@tensorflow/tfjs-backend-wasm');
     const threads = flags.threads === undefined ? 'auto' : integerFlag(flags, 'threads', 1);
     const info = await useWasmBackend({ threads });
-    return `wasm (${info.threads} thread${info.threads === 1 ? '' : 's'}, tfjs-fashion-mnist training kernels)`;
+    const plural = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
+    return `wasm (${plural(info.threads)}, tfjs-fashion-mnist training kernels, SIMD filter gradient on ${plural(info.simdKernelThreads)})`;
   }
   if (requested === 'cpu') {
     if (!(await canImport('@tensorflow/tfjs-backend-cpu'))) throw missing('@tensorflow/tfjs-backend-cpu');

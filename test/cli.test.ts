@@ -43,6 +43,14 @@ describe('the command-line program (src/cli.ts)', () => {
     expect(unknown.stderr).toContain("Unknown option '--epoch'");
   });
 
+  it('trains on the wasm backend by default, with the SIMD filter gradient on the same threads', async () => {
+    const dir = mkdtempSync(join(out, 'wasm-'));
+    const { code, stdout } = await cli('train', '--threads', '2', '--limit', '64', '--epochs', '1', '--out', dir);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\[INFO\] backend: wasm \((\d) threads?, tfjs-fashion-mnist training kernels, SIMD filter gradient on \1 threads?\)$/m);
+    expect(stdout).toContain('2/2 [==============================]');
+  });
+
   it('trains on a subset and writes every output', async () => {
     const { code, stdout, stderr } = await cli('train', '--backend', 'cpu', '--limit', '8', '--batch-size', '8', '--epochs', '1', '--out', out);
     expect(stderr).not.toContain('error');
