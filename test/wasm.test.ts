@@ -3,9 +3,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { cpus } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KerasSGD } from '../src/index.js';
 import { registerWasmTrainingKernels, useWasmBackend, WASM_TRAINING_KERNELS } from '../src/wasm/node.js';
+import { startWasmBackend } from '../src/wasm/backend.js';
 import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
 import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../src/wasm/simd-kernels.js';
 
@@ -120,6 +121,20 @@ describe('registerWasmTrainingKernels', () => {
     expect(activeSimdKernels()).toBeUndefined();
     await expect(useWasmBackend({ threads: 2 })).resolves.toEqual({ threads, trainingKernels: true, simdKernelThreads: threads });
     expect(activeSimdKernels()?.threads).toBe(threads);
+  });
+
+  it('runs its SIMD kernels on the calling thread when their workers fail to start, and says so', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await disableSimdKernels();
+    try {
+      const info = await startWasmBackend({ threads: 2 }, undefined, () => Promise.reject(new Error('no workers here')));
+      expect(info.simdKernelThreads).toBe(1);
+      expect(activeSimdKernels()?.threads).toBe(1);
+      expect(warn).toHaveBeenCalledWith("tfjs-fashion-mnist: the SIMD kernels' worker threads did not start (Error: no workers here); they run on the calling thread.");
+    } finally {
+      warn.mockRestore();
+      await enableSimdKernels(threads, startNodeKernelWorkers);
+    }
   });
 
   it('rejects options that are not booleans', async () => {

@@ -115,9 +115,20 @@ export async function startWasmBackend(
   if (!started) throw new WasmBackendError('The WebAssembly backend failed to start; see the warnings above.');
   const threads = threadCount();
   let simdKernelThreads = 0;
-  if (simdKernels) simdKernelThreads = (await enableSimdKernels(threads, startKernelWorkers)).threads;
+  if (simdKernels) simdKernelThreads = (await enableSimdKernelsOrFallBack(threads, startKernelWorkers)).threads;
   else await disableSimdKernels();
   return { threads, trainingKernels, simdKernelThreads };
+}
+
+/** The SIMD kernels on `threads` threads or, if their workers fail to start, on the calling thread. */
+async function enableSimdKernelsOrFallBack(threads: number, startKernelWorkers: StartKernelWorkers | undefined) {
+  try {
+    return await enableSimdKernels(threads, startKernelWorkers);
+  } catch (error) {
+    if (!startKernelWorkers) throw error;
+    console.warn(`tfjs-fashion-mnist: the SIMD kernels' worker threads did not start (${String(error)}); they run on the calling thread.`);
+    return enableSimdKernels(1, undefined);
+  }
 }
 
 /**
