@@ -74,7 +74,7 @@ export function workerProgram(ready: string): string {
 const serveTasks = ${serveTasks.toString()};
 function start(module, memory, layout) {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const control = new Int32Array(memory.buffer, 0, 64);
+  const control = new Int32Array(memory.buffer, 0, ${CONTROL_BYTES / 4});
   ${ready};
   serveTasks(control, instance.exports.filter_gradient, layout, runClaimedBlocks);
 }
