@@ -24,6 +24,7 @@ import {
 import { imagesToTensor, labelsToTensor } from '../src/datasets/tensors.js';
 import { shuffledIndices } from '../src/random.js';
 import { useWasmBackend } from '../src/wasm/node.js';
+import { fuseBatchNormTraining } from '../src/architectures/batch-norm-training.js';
 import { bandSplit, smallModel, weightsOf } from './helpers/models.js';
 
 const work = mkdtempSync(join(tmpdir(), 'fmnist-schedules-'));
@@ -110,6 +111,8 @@ describe('schedules', () => {
  */
 async function referenceRun(model: tfl.LayersModel, train: FashionMnistSplit, settings: { epochs: number; batchSize: number; learningRate: number; seed: number }, schedule?: LearningRateSchedule) {
   const optimizer = new KerasSGD({ learningRate: settings.learningRate, decay: schedule ? 0 : settings.learningRate / settings.epochs });
+  // As trainFashionMnist does to every model: batch norm trains through the fused kernel on wasm.
+  fuseBatchNormTraining(model);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const stepsPerEpoch = Math.ceil(train.count / settings.batchSize);
   for (let epoch = 0; epoch < settings.epochs; epoch++) {

@@ -22,11 +22,11 @@ export interface UseWasmBackendOptions {
    */
   trainingKernels?: boolean;
   /**
-   * Use the library's own WebAssembly SIMD kernels where they beat the stock backend's (today the
-   * filter gradient of stride-1 convolutions; see docs/benchmarks.md), on as many threads as the
-   * backend got: worker threads sharing the kernels' memory in Node and in cross-origin isolated
-   * pages, the calling thread alone elsewhere. Only with `trainingKernels`. `false` keeps every
-   * kernel on XNNPACK.
+   * Use the library's own WebAssembly SIMD kernels where they beat the stock backend's (the filter
+   * gradient of stride-1 convolutions, on as many threads as the backend got: worker threads sharing
+   * the kernels' memory in Node and in cross-origin isolated pages, the calling thread alone
+   * elsewhere; and batch normalisation's training pass and its gradient, on the calling thread; see
+   * docs/benchmarks.md). Only with `trainingKernels`. `false` keeps every kernel on XNNPACK.
    * @defaultValue true
    */
   simdKernels?: boolean;

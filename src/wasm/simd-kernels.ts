@@ -4,7 +4,7 @@
 // backend's heap and results copied out (a few MB per call, about a millisecond). With a shared
 // memory, worker threads (Node) take blocks of output channels beside the calling thread.
 import { WasmBackendError } from '../errors.js';
-import { FILTER_GRADIENT_SHARED_WASM, FILTER_GRADIENT_WASM } from './simd-kernels-wasm.js';
+import { SIMD_KERNELS_SHARED_WASM, SIMD_KERNELS_WASM } from './simd-kernels-wasm.js';
 
 const PAGE = 65536;
 /** The first page holds the control block shared with worker threads; the kernels use no stack. */
@@ -22,6 +22,26 @@ const CHANNELS_PER_BLOCK = 16;
 export const CONTROL = { GENERATION: 0, CLAIM: 1, DONE: 2, TOTAL: 3, PARAMS: 4, BLOCK: 16, STOP: 17, ERROR: 18 } as const;
 
 type FilterGradientExport = (...args: number[]) => void;
+/** The batch-norm exports of native/batch-norm.c (pointers are byte offsets into the kernels' memory). */
+interface BatchNormExports {
+  batch_norm_moments(x: number, rows: number, c: number, acc: number, mean: number, variance: number): void;
+  batch_norm_apply(x: number, rows: number, c: number, mean: number, factor: number, offset: number, y: number): void;
+  batch_norm_gradient_sums(g: number, x: number, rows: number, c: number, mean: number, sums: number): void;
+  batch_norm_gradient_apply(g: number, x: number, rows: number, c: number, mean: number, a: number, b: number, k: number, dx: number): void;
+}
+
+/** Batch norm's per-channel values, as the training kernel passes them in and takes them out. */
+export interface BatchNormGradientInputs {
+  /** Gradient of the normalised output, [rows, channels]. */
+  dy: Float32Array;
+  x: Float32Array;
+  scale: Float32Array;
+  mean: Float32Array;
+  variance: Float32Array;
+  /** Gradients of the batch mean and variance outputs (zero when only the output is used). */
+  dyMean: Float32Array;
+  dyVariance: Float32Array;
+}
 
 /**
  * Claims and runs blocks of the current task until none is left. Self-contained (it uses only its
@@ -116,6 +136,7 @@ export class SimdKernels {
   constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly filterGradientExport: FilterGradientExport,
+    private readonly batchNorm: BatchNormExports,
     /** Threads that run kernels: the caller plus the workers. */
     readonly threads: number,
     private readonly workers: { terminate(): Promise<void> } | undefined,
@@ -158,6 +179,68 @@ export class SimdKernels {
     heap.set(dy, dyAt / 4);
     this.run([xp, dyAt, dw, n, ph, pw, oh, ow, kh, kw, ci, co]);
     out.set(heap.subarray(dw / 4, dw / 4 + kh * kw * ci * co));
+  }
+
+  /**
+   * Batch norm's training forward pass on the calling thread: per-channel batch mean and biased
+   * variance of x ([rows, channels], channels in sixteens), then (x − mean)·scale/√(variance + ε) + offset.
+   */
+  batchNormForward(x: Float32Array, channels: number, scale: Float32Array, offset: Float32Array, epsilon: number, out: { y: Float32Array; mean: Float32Array; variance: Float32Array }): void {
+    const at = this.batchNormLayout(channels, x.length);
+    const heap = new Float32Array(this.memory.buffer);
+    heap.set(x, at.big[0] / 4);
+    this.batchNorm.batch_norm_moments(at.big[0], x.length / channels, channels, at.sums, at.mean, at.variance);
+    const mean = heap.subarray(at.mean / 4, at.mean / 4 + channels);
+    const variance = heap.subarray(at.variance / 4, at.variance / 4 + channels);
+    // As the cpu backend's batchNorm: scale divided by the square root (not multiplied by Rsqrt).
+    heap.set(scale.map((s, j) => s / Math.sqrt(variance[j]! + epsilon)), at.factors[0] / 4);
+    heap.set(offset, at.factors[1] / 4);
+    this.batchNorm.batch_norm_apply(at.big[0], x.length / channels, channels, at.mean, at.factors[0], at.factors[1], at.big[1]);
+    out.y.set(heap.subarray(at.big[1] / 4, at.big[1] / 4 + x.length));
+    out.mean.set(mean);
+    out.variance.set(variance);
+  }
+
+  /**
+   * The gradient of {@link batchNormForward} (see src/wasm/batch-norm-training.ts for the formula),
+   * on the calling thread. Writes ∂x, ∂scale and ∂offset.
+   */
+  batchNormGradient(inputs: BatchNormGradientInputs, epsilon: number, out: { dx: Float32Array; dScale: Float32Array; dOffset: Float32Array }): void {
+    const { dy, x, scale, mean, variance, dyMean, dyVariance } = inputs;
+    const channels = mean.length;
+    const rows = x.length / channels;
+    const at = this.batchNormLayout(channels, x.length);
+    const heap = new Float32Array(this.memory.buffer);
+    heap.set(dy, at.big[0] / 4);
+    heap.set(x, at.big[1] / 4);
+    heap.set(mean, at.mean / 4);
+    this.batchNorm.batch_norm_gradient_sums(at.big[0], at.big[1], rows, channels, at.mean, at.sums);
+    const sums = new Float64Array(this.memory.buffer, at.sums, 2 * channels);
+    const [a, b, k] = at.factors.map((offset) => heap.subarray(offset / 4, offset / 4 + channels)) as [Float32Array, Float32Array, Float32Array];
+    for (let j = 0; j < channels; j++) {
+      const invStd = 1 / Math.sqrt(variance[j]! + epsilon);
+      const sumDy = sums[j]!;
+      const sumDyCentered = sums[channels + j]!;
+      a[j] = scale[j]! * invStd;
+      b[j] = (-scale[j]! * invStd ** 3 * sumDyCentered + 2 * dyVariance[j]!) / rows;
+      k[j] = (-a[j]! * sumDy + dyMean[j]!) / rows;
+      out.dScale[j] = invStd * sumDyCentered;
+      out.dOffset[j] = sumDy;
+    }
+    this.batchNorm.batch_norm_gradient_apply(at.big[0], at.big[1], rows, channels, at.mean, at.factors[0], at.factors[1], at.factors[2], at.big[2]);
+    out.dx.set(heap.subarray(at.big[2] / 4, at.big[2] / 4 + x.length));
+  }
+
+  /** Byte offsets for batch norm: double sums, per-channel floats, then three full-size arrays. */
+  private batchNormLayout(channels: number, size: number) {
+    const sums = DATA_START;
+    const mean = sums + 16 * channels;
+    const variance = mean + 4 * channels;
+    const factors = [variance + 4 * channels, variance + 8 * channels, variance + 12 * channels] as const;
+    const first = Math.ceil((factors[2] + 4 * channels) / 16) * 16;
+    const big = [first, first + 4 * size, first + 8 * size] as const;
+    this.reserve(big[2] + 4 * size);
+    return { sums, mean, variance, factors, big };
   }
 
   /** Stops the worker threads. */
@@ -229,12 +312,12 @@ function sharedMemoryWorks(): boolean {
  */
 export async function createSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined): Promise<SimdKernels> {
   const shared = startWorkers !== undefined && threads > 1 && sharedMemoryWorks();
-  const module = await WebAssembly.compile(decode(shared ? FILTER_GRADIENT_SHARED_WASM : FILTER_GRADIENT_WASM) as BufferSource);
+  const module = await WebAssembly.compile(decode(shared ? SIMD_KERNELS_SHARED_WASM : SIMD_KERNELS_WASM) as BufferSource);
   const memory = new WebAssembly.Memory(shared ? { initial: 2, maximum: 32768, shared: true } : { initial: 2 });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const filterGradient = instance.exports['filter_gradient'] as FilterGradientExport;
   const workers = shared ? await startWorkers(module, memory, threads - 1) : undefined;
-  return new SimdKernels(memory, filterGradient, workers ? threads : 1, workers);
+  return new SimdKernels(memory, filterGradient, instance.exports as unknown as BatchNormExports, workers ? threads : 1, workers);
 }
 
 let active: SimdKernels | undefined;

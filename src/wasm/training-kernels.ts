@@ -12,6 +12,8 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { WasmBackendError } from '../errors.js';
+import { BATCH_NORM_TRAINING_KERNEL } from '../architectures/batch-norm-training.js';
+import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, batchNormTraining, batchNormTrainingGradient, registerBatchNormTrainingGradient } from './batch-norm-training.js';
 import { registerBatchNormGradient, registerReductionGradients } from './gradients.js';
 import { KernelRunner } from './kernel-runner.js';
 import { activeSimdKernels, SimdKernels } from './simd-kernels.js';
@@ -428,6 +430,8 @@ const REPLACEMENTS: ReadonlyArray<{ name: string; kernelFunc: KernelFunc; replac
   { name: 'Cast', kernelFunc: cast as unknown as KernelFunc, replacesStock: true },
   { name: 'MaxPoolGrad', kernelFunc: maxPoolGrad as unknown as KernelFunc, replacesStock: true },
   { name: 'FusedBatchNorm', kernelFunc: fusedBatchNorm as unknown as KernelFunc, replacesStock: true },
+  { name: BATCH_NORM_TRAINING_KERNEL, kernelFunc: batchNormTraining as unknown as KernelFunc, replacesStock: false },
+  { name: BATCH_NORM_TRAINING_GRADIENT_KERNEL, kernelFunc: batchNormTrainingGradient as unknown as KernelFunc, replacesStock: false },
 ];
 
 /** The kernels {@link registerWasmTrainingKernels} adds to or replaces in the wasm backend. */
@@ -439,8 +443,10 @@ export const WASM_TRAINING_KERNELS: readonly string[] = REPLACEMENTS.map((k) => 
  * faster `Conv2DBackpropInput` and transposed `BatchMatMul`, all built from the backend's own
  * XNNPACK convolution and matrix product, plus faster `Tile` (broadcasts), leading-axis `Sum` and
  * `Mean`, copy-free `Identity` and same-type `Cast`, a `MaxPoolGrad` that reads memory sequentially,
- * and a per-channel `FusedBatchNorm` made of XNNPACK passes (see docs/benchmarks.md for what each
- * gained). Supports strides, 'same', 'valid' and explicit padding,
+ * a per-channel `FusedBatchNorm` made of XNNPACK passes, and batch normalisation's whole training
+ * pass as one kernel with a closed-form gradient, which the batch-norm layers of models built by
+ * `buildMiniVGGNet` or trained by `trainFashionMnist` use (see docs/benchmarks.md for
+ * what each gained). Supports strides, 'same', 'valid' and explicit padding,
  * NHWC and NCHW (through transposes); tfjs itself does not take gradients of dilated convolutions.
  *
  * Call it once, after importing the wasm backend and before training; calling it again does nothing.
@@ -484,6 +490,7 @@ export function registerWasmTrainingKernels(): readonly string[] {
   }
   registerBatchNormGradient(BACKEND);
   registerReductionGradients(BACKEND);
+  registerBatchNormTrainingGradient();
   registered = true;
   return WASM_TRAINING_KERNELS;
 }

@@ -1,0 +1,69 @@
+// Batch normalisation's training pass through one kernel, where the active backend registers one.
+// tfjs-layers builds it from tf.moments and batchNorm: about 12 kernels forward and 30 backward per
+// layer (means, differences, squares, broadcasts, their gradients, and the sums of three gradient
+// paths into x), for a closed form that needs two statistics forward and two sums backward. The
+// wasm training kernels register BATCH_NORM_TRAINING_KERNEL and its gradient; elsewhere, and for
+// layers whose statistics are not per channel on the last axis, the layer's own code runs.
+import { engine, getKernel, mul, sub, tidy, type Tensor } from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+
+/**
+ * Kernel name: inputs `x` (float32, channels last), `scale` and `offset` (one value per channel),
+ * attribute `varianceEpsilon`; outputs the normalised x, the batch mean and (biased) variance per
+ * channel, and x minus the mean (kept for the gradient).
+ */
+export const BATCH_NORM_TRAINING_KERNEL = 'FashionMnistBatchNormTraining';
+
+/** The parts of tfjs-layers' BatchNormalization this reads (private in its typings). */
+interface BatchNormLayer {
+  getClassName(): string;
+  call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[];
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  center: boolean;
+  scale: boolean;
+  gamma: { read(): Tensor };
+  beta: { read(): Tensor };
+  movingMean: { read(): Tensor; write(value: Tensor): void };
+  movingVariance: { read(): Tensor; write(value: Tensor): void };
+  fusedTraining?: true;
+}
+
+/**
+ * Lets the batch-norm layers of `model` train through {@link BATCH_NORM_TRAINING_KERNEL} when the
+ * active backend has it. The arithmetic is the layer's own (batch statistics, biased variance, the
+ * same moving-average update); inference, other backends and other axes run the layer's code.
+ * Patching an instance, not subclassing, keeps the saved class name 'BatchNormalization', so saved
+ * models load anywhere. Idempotent.
+ */
+export function fuseBatchNormTraining(model: LayersModel): void {
+  for (const layer of model.layers as unknown as BatchNormLayer[]) {
+    if (layer.getClassName() !== 'BatchNormalization' || layer.fusedTraining) continue;
+    const inherited = layer.call.bind(layer);
+    layer.call = (inputs, kwargs) => trainFused(layer, inputs, kwargs) ?? inherited(inputs, kwargs);
+    layer.fusedTraining = true;
+  }
+}
+
+function trainFused(layer: BatchNormLayer, inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | undefined {
+  const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0]! : undefined) : inputs;
+  if (kwargs['training'] !== true || !input || input.dtype !== 'float32' || input.rank < 2) return undefined;
+  if (!layer.center || !layer.scale || (layer.axis !== -1 && layer.axis !== input.rank - 1)) return undefined;
+  if (!getKernel(BATCH_NORM_TRAINING_KERNEL, engine().backendName)) return undefined;
+  return tidy(() => {
+    const [normed, mean, variance] = engine().runKernel(
+      BATCH_NORM_TRAINING_KERNEL,
+      { x: input, scale: layer.gamma.read(), offset: layer.beta.read() },
+      { varianceEpsilon: layer.epsilon },
+    ) as Tensor[];
+    // tfjs-layers' update, term for term: moving -= (moving - batch) * (1 - momentum).
+    for (const [moving, batch] of [[layer.movingMean, mean!], [layer.movingVariance, variance!]] as const) {
+      tidy(() => {
+        const current = moving.read();
+        moving.write(sub(current, mul(sub(current, batch), 1 - layer.momentum)));
+      });
+    }
+    return normed!;
+  });
+}
