@@ -1,6 +1,7 @@
 // The library's own WebAssembly SIMD kernels (native/filter-gradient.c) directly, against a plain
 // JavaScript filter gradient, with and without worker threads. Their use inside the wasm backend's
-// training kernels is checked against tfjs-backend-cpu in test/wasm.test.ts.
+// training kernels is checked against tfjs-backend-cpu in test/wasm.test.ts; the batch-norm kernels
+// (native/batch-norm.c) in test/batch-norm-training.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
 import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
 import { CONTROL, createSimdKernels, runClaimedBlocks, SimdKernels, type FilterGradientShape } from '../src/wasm/simd-kernels.js';

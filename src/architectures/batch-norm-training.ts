@@ -9,8 +9,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 
 /**
  * Kernel name: inputs `x` (float32, channels last), `scale` and `offset` (one value per channel),
- * attribute `varianceEpsilon`; outputs the normalised x, the batch mean and (biased) variance per
- * channel, and x minus the mean (kept for the gradient).
+ * attribute `varianceEpsilon`; outputs the normalised x and the batch mean and (biased) variance per
+ * channel.
  */
 export const BATCH_NORM_TRAINING_KERNEL = 'FashionMnistBatchNormTraining';
 
