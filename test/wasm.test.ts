@@ -172,6 +172,12 @@ describe('registerWasmTrainingKernels', () => {
     [[2, 7, 7, 3], 3, 2, 'same'],
     [[1, 9, 9, 2], [2, 3], [1, 2], 'valid'],
     [[3, 6, 5, 4], 2, 1, 'same'],
+    // MiniVGGNet's pooling (2x2, stride 2) with channels in fours: the SIMD kernel; odd sizes leave
+    // a row and a column no window covers. With 'same' padding an odd size pads below and right.
+    [[2, 8, 8, 8], 2, 2, 'valid'],
+    [[3, 7, 9, 4], 2, 2, 'valid'],
+    [[2, 7, 7, 4], 2, 2, 'same'],
+    [[2, 7, 7, 3], 2, 2, 'same'],
   ] as const)('max-pool gradients for x %j, pool %j, strides %j, pad %s match the cpu backend, ties included', async (xShape, pool, strides, pad) => {
     const maxPool = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, pool as number | [number, number], strides as number | [number, number], pad);
     const weights = random(tf.tidy(() => maxPool(tf.zeros([...xShape])).shape));

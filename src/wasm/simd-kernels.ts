@@ -24,12 +24,13 @@ const CHANNELS_PER_BLOCK = 16;
 export const CONTROL = { GENERATION: 0, CLAIM: 1, DONE: 2, TOTAL: 3, PARAMS: 4, BLOCK: 16, STOP: 17, ERROR: 18 } as const;
 
 type FilterGradientExport = (...args: number[]) => void;
-/** The batch-norm exports of native/batch-norm.c (pointers are byte offsets into the kernels' memory). */
+/** The exports of native/batch-norm.c and native/max-pool-gradient.c (pointers are byte offsets into the kernels' memory). */
 interface BatchNormExports {
   batch_norm_moments(x: number, rows: number, c: number, acc: number, mean: number, variance: number): void;
   batch_norm_apply(x: number, rows: number, c: number, mean: number, factor: number, offset: number, y: number): void;
   batch_norm_gradient_sums(g: number, x: number, rows: number, c: number, mean: number, sums: number): void;
   batch_norm_gradient_apply(g: number, x: number, rows: number, c: number, mean: number, a: number, b: number, k: number, dx: number): void;
+  max_pool_gradient_2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number): void;
 }
 
 /** Batch norm's per-channel values, as the training kernel passes them in and takes them out. */
@@ -231,6 +232,23 @@ export class SimdKernels {
     }
     this.batchNorm.batch_norm_gradient_apply(at.big[0], at.big[1], rows, channels, at.mean, at.factors[0], at.factors[1], at.factors[2], at.big[2]);
     out.dx.set(heap.subarray(at.big[2] / 4, at.big[2] / 4 + x.length));
+  }
+
+  /**
+   * The gradient of 2x2 max pooling with stride 2 and no padding, x [n, h, w, c] (c in fours), on the
+   * calling thread: dy ([n, h/2, w/2, c], rounded down) goes to the first maximum of each window.
+   */
+  maxPoolGradient2x2(x: Float32Array, dy: Float32Array, shape: { n: number; h: number; w: number; c: number }, out: Float32Array): void {
+    const { n, h, w, c } = shape;
+    const xAt = DATA_START;
+    const dyAt = xAt + 4 * x.length;
+    const dxAt = dyAt + 4 * dy.length;
+    this.reserve(dxAt + 4 * x.length);
+    const heap = new Float32Array(this.memory.buffer);
+    heap.set(x, xAt / 4);
+    heap.set(dy, dyAt / 4);
+    this.batchNorm.max_pool_gradient_2x2(xAt, dyAt, dxAt, n, h, w, c);
+    out.set(heap.subarray(dxAt / 4, dxAt / 4 + x.length));
   }
 
   /** Byte offsets for batch norm: double sums, per-channel floats, then three full-size arrays. */

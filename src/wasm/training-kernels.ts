@@ -345,16 +345,36 @@ function maxPoolGrad(args: { inputs: NamedTensorInfoMap; backend: KernelBackend;
   const backend = args.backend as unknown as WasmBackendData;
   const dx = backend.makeOutput(input.shape, 'float32');
   // Views are taken after the allocation above, which may grow (and so replace) the heap.
-  routeMaxGradients(backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(dx), info);
+  const [xs, dys, dxs] = [backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(dx)];
+  const kernels = activeSimdKernels();
+  if (kernels && isDisjointPairs(info) && info.inChannels % 4 === 0) {
+    try {
+      kernels.maxPoolGradient2x2(xs, dys, { n: info.batchSize, h: info.inHeight, w: info.inWidth, c: info.inChannels }, dxs);
+    } catch (error) {
+      (backend as unknown as KernelBackend).disposeData(dx.dataId);
+      throw error;
+    }
+  } else {
+    routeMaxGradients(xs, dys, dxs, info);
+  }
   return dx;
+}
+
+/**
+ * 2x2 windows with stride 2 and no padding on any side: MiniVGGNet's pooling, where windows do not
+ * overlap and all lie inside x. ('same' padding of an odd size pads below or right: not this case.)
+ */
+function isDisjointPairs(info: backend_util.Conv2DInfo): boolean {
+  const { effectiveFilterHeight: fh, effectiveFilterWidth: fw, strideHeight, strideWidth, padInfo } = info;
+  const unpadded = padInfo.top === 0 && padInfo.left === 0 && padInfo.bottom === 0 && padInfo.right === 0;
+  return fh === 2 && fw === 2 && strideHeight === 2 && strideWidth === 2 && unpadded;
 }
 
 function routeMaxGradients(x: Float32Array, dy: Float32Array, dx: Float32Array, info: backend_util.Conv2DInfo): void {
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const { effectiveFilterHeight, effectiveFilterWidth, padInfo } = info;
   dx.fill(0);
-  const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
-  if (fh === 2 && fw === 2 && strideHeight === 2 && strideWidth === 2 && padInfo.top === 0 && padInfo.left === 0) {
+  if (isDisjointPairs(info)) {
     routeDisjointPairs(x, dy, dx, info);
     return;
   }
