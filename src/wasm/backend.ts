@@ -25,8 +25,8 @@ export interface UseWasmBackendOptions {
    * Use the library's own WebAssembly SIMD kernels where they beat the stock backend's (the filter
    * gradient of stride-1 convolutions, on as many threads as the backend got: worker threads sharing
    * the kernels' memory in Node and in cross-origin isolated pages, the calling thread alone
-   * elsewhere; and batch normalisation's training pass and its gradient, on the calling thread; see
-   * docs/benchmarks.md). Only with `trainingKernels`. `false` keeps every kernel on XNNPACK.
+   * elsewhere; batch normalisation's training pass and its gradient, and the gradient of 2x2 max
+   * pooling, on the calling thread; see docs/benchmarks.md). Only with `trainingKernels`. `false` keeps every kernel on XNNPACK.
    * @defaultValue true
    */
   simdKernels?: boolean;
