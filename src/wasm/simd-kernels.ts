@@ -24,8 +24,8 @@ const CHANNELS_PER_BLOCK = 16;
 export const CONTROL = { GENERATION: 0, CLAIM: 1, DONE: 2, TOTAL: 3, PARAMS: 4, BLOCK: 16, STOP: 17, ERROR: 18 } as const;
 
 type FilterGradientExport = (...args: number[]) => void;
-/** The exports of native/batch-norm.c and native/max-pool-gradient.c (pointers are byte offsets into the kernels' memory). */
-interface BatchNormExports {
+/** The kernels that run on the calling thread only: native/batch-norm.c and native/max-pool-gradient.c (pointers are byte offsets into the kernels' memory). */
+interface CallingThreadExports {
   batch_norm_moments(x: number, rows: number, c: number, acc: number, mean: number, variance: number): void;
   batch_norm_apply(x: number, rows: number, c: number, mean: number, factor: number, offset: number, y: number): void;
   batch_norm_gradient_sums(g: number, x: number, rows: number, c: number, mean: number, sums: number): void;
@@ -139,7 +139,7 @@ export class SimdKernels {
   constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly filterGradientExport: FilterGradientExport,
-    private readonly batchNorm: BatchNormExports,
+    private readonly callingThread: CallingThreadExports,
     /** Threads that run kernels: the caller plus the workers. */
     readonly threads: number,
     private readonly workers: { terminate(): Promise<void> } | undefined,
@@ -192,13 +192,13 @@ export class SimdKernels {
     const at = this.batchNormLayout(channels, x.length);
     const heap = new Float32Array(this.memory.buffer);
     heap.set(x, at.big[0] / 4);
-    this.batchNorm.batch_norm_moments(at.big[0], x.length / channels, channels, at.sums, at.mean, at.variance);
+    this.callingThread.batch_norm_moments(at.big[0], x.length / channels, channels, at.sums, at.mean, at.variance);
     const mean = heap.subarray(at.mean / 4, at.mean / 4 + channels);
     const variance = heap.subarray(at.variance / 4, at.variance / 4 + channels);
     // As the cpu backend's batchNorm: scale divided by the square root (not multiplied by Rsqrt).
     heap.set(scale.map((s, j) => s / Math.sqrt(variance[j]! + epsilon)), at.factors[0] / 4);
     heap.set(offset, at.factors[1] / 4);
-    this.batchNorm.batch_norm_apply(at.big[0], x.length / channels, channels, at.mean, at.factors[0], at.factors[1], at.big[1]);
+    this.callingThread.batch_norm_apply(at.big[0], x.length / channels, channels, at.mean, at.factors[0], at.factors[1], at.big[1]);
     out.y.set(heap.subarray(at.big[1] / 4, at.big[1] / 4 + x.length));
     out.mean.set(mean);
     out.variance.set(variance);
@@ -217,7 +217,7 @@ export class SimdKernels {
     heap.set(dy, at.big[0] / 4);
     heap.set(x, at.big[1] / 4);
     heap.set(mean, at.mean / 4);
-    this.batchNorm.batch_norm_gradient_sums(at.big[0], at.big[1], rows, channels, at.mean, at.sums);
+    this.callingThread.batch_norm_gradient_sums(at.big[0], at.big[1], rows, channels, at.mean, at.sums);
     const sums = new Float64Array(this.memory.buffer, at.sums, 2 * channels);
     const [a, b, k] = at.factors.map((offset) => heap.subarray(offset / 4, offset / 4 + channels)) as [Float32Array, Float32Array, Float32Array];
     for (let j = 0; j < channels; j++) {
@@ -230,7 +230,7 @@ export class SimdKernels {
       out.dScale[j] = invStd * sumDyCentered;
       out.dOffset[j] = sumDy;
     }
-    this.batchNorm.batch_norm_gradient_apply(at.big[0], at.big[1], rows, channels, at.mean, at.factors[0], at.factors[1], at.factors[2], at.big[2]);
+    this.callingThread.batch_norm_gradient_apply(at.big[0], at.big[1], rows, channels, at.mean, at.factors[0], at.factors[1], at.factors[2], at.big[2]);
     out.dx.set(heap.subarray(at.big[2] / 4, at.big[2] / 4 + x.length));
   }
 
@@ -247,7 +247,7 @@ export class SimdKernels {
     const heap = new Float32Array(this.memory.buffer);
     heap.set(x, xAt / 4);
     heap.set(dy, dyAt / 4);
-    this.batchNorm.max_pool_gradient_2x2(xAt, dyAt, dxAt, n, h, w, c);
+    this.callingThread.max_pool_gradient_2x2(xAt, dyAt, dxAt, n, h, w, c);
     out.set(heap.subarray(dxAt / 4, dxAt / 4 + x.length));
   }
 
@@ -337,7 +337,7 @@ export async function createSimdKernels(threads: number, startWorkers: StartKern
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const filterGradient = instance.exports['filter_gradient'] as FilterGradientExport;
   const workers = shared ? await startWorkers(module, memory, threads - 1) : undefined;
-  return new SimdKernels(memory, filterGradient, instance.exports as unknown as BatchNormExports, workers ? threads : 1, workers);
+  return new SimdKernels(memory, filterGradient, instance.exports as unknown as CallingThreadExports, workers ? threads : 1, workers);
 }
 
 let active: SimdKernels | undefined;
