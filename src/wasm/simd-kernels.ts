@@ -1,10 +1,10 @@
 // The library's own WebAssembly SIMD kernels (native/*.c, built by native/build.sh), for the work
 // XNNPACK does badly through the stock backend's kernels: the filter gradient of stride-1
-// convolutions, and batch normalisation's training pass (native/batch-norm.c). They run in a
-// WebAssembly memory of their own; inputs are copied in from the backend's heap and results copied
-// out (a few MB per call, about a millisecond). With a shared memory, worker threads (Node) take
-// blocks of the filter gradient's output channels beside the calling thread; batch norm runs on the
-// calling thread.
+// convolutions, batch normalisation's training pass (native/batch-norm.c) and the gradient of 2x2
+// max pooling (native/max-pool-gradient.c). They run in a WebAssembly memory of their own; inputs
+// are copied in from the backend's heap and results copied out (a few MB per call, about a
+// millisecond). With a shared memory, worker threads (Node) take blocks of the filter gradient's
+// output channels beside the calling thread; the other kernels run on the calling thread.
 import { WasmBackendError } from '../errors.js';
 import { SIMD_KERNELS_SHARED_WASM, SIMD_KERNELS_WASM } from './simd-kernels-wasm.js';
 
