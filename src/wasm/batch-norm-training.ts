@@ -17,7 +17,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { BATCH_NORM_TRAINING_KERNEL } from '../architectures/batch-norm-training.js';
 import { WasmBackendError } from '../errors.js';
-import { KernelRunner } from './kernel-runner.js';
+import { KernelRunner, withOutputs, type WasmBackendData } from './kernel-runner.js';
 import { activeSimdKernels, type SimdKernels } from './simd-kernels.js';
 
 /**
@@ -26,29 +26,10 @@ import { activeSimdKernels, type SimdKernels } from './simd-kernels.js';
  */
 export const BATCH_NORM_TRAINING_GRADIENT_KERNEL = 'FashionMnistBatchNormTrainingGradient';
 
-/** The parts of the wasm backend's data bookkeeping used here. */
-interface WasmBackendData {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-  disposeData(dataId: object): void;
-}
-
 /** The SIMD kernels when they are loaded and take this case (float32, channels in sixteens). */
 function simdKernelsFor(x: { dtype: string; shape: readonly number[] }): SimdKernels | undefined {
   const channels = x.shape[x.shape.length - 1]!;
   return x.dtype === 'float32' && channels % 16 === 0 ? activeSimdKernels() : undefined;
-}
-
-/** Allocates outputs, runs `fill` on heap views taken after every allocation, frees them if it throws. */
-function withOutputs(backend: WasmBackendData, shapes: number[][], fill: (views: Float32Array[]) => void): TensorInfo[] {
-  const outputs = shapes.map((shape) => backend.makeOutput(shape, 'float32'));
-  try {
-    fill(outputs.map((o) => backend.typedArrayFromHeap(o)));
-  } catch (error) {
-    for (const o of outputs) backend.disposeData(o.dataId);
-    throw error;
-  }
-  return outputs;
 }
 
 /** Axes of everything but the channels (the last axis). */

@@ -43,3 +43,26 @@ export class KernelRunner {
     return this.run('Transpose', { x }, { perm });
   }
 }
+
+/** The parts of the wasm backend's data bookkeeping the library's kernels use. */
+export interface WasmBackendData {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+  disposeData(dataId: object): void;
+}
+
+/**
+ * Allocates float32 outputs, runs `fill` on their heap views (taken after every allocation, which may
+ * grow and so replace the heap; inputs' views should be taken inside `fill` for the same reason), and
+ * frees the outputs if it throws.
+ */
+export function withOutputs(backend: WasmBackendData, shapes: number[][], fill: (views: Float32Array[]) => void): TensorInfo[] {
+  const outputs = shapes.map((shape) => backend.makeOutput(shape, 'float32'));
+  try {
+    fill(outputs.map((o) => backend.typedArrayFromHeap(o)));
+  } catch (error) {
+    for (const o of outputs) backend.disposeData(o.dataId);
+    throw error;
+  }
+  return outputs;
+}

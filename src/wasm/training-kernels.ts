@@ -15,7 +15,7 @@ import { WasmBackendError } from '../errors.js';
 import { BATCH_NORM_TRAINING_KERNEL } from '../architectures/batch-norm-training.js';
 import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, batchNormTraining, batchNormTrainingGradient, registerBatchNormTrainingGradient } from './batch-norm-training.js';
 import { registerBatchNormGradient, registerReductionGradients } from './gradients.js';
-import { KernelRunner } from './kernel-runner.js';
+import { KernelRunner, withOutputs, type WasmBackendData } from './kernel-runner.js';
 import { activeSimdKernels, SimdKernels } from './simd-kernels.js';
 
 const BACKEND = 'wasm';
@@ -44,11 +44,6 @@ type Conv2DBackpropAttrs = {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
-/** The parts of the wasm backend's data bookkeeping the kernels below use. */
-interface WasmBackendData {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
 
 const toNHWC = [0, 2, 3, 1];
 const toNCHW = [0, 3, 1, 2];
@@ -85,14 +80,8 @@ function simdFilterGradient(backend: WasmBackendData, x: TensorInfo, dy: TensorI
   const [kh, kw, , co] = filterShape;
   const shape = { n, h, w, ci, oh: info.outHeight, ow: info.outWidth, co, kh, kw, top: info.padInfo.top, left: info.padInfo.left };
   if (!SimdKernels.supports(shape, [info.strideHeight, info.strideWidth])) return undefined;
-  const out = backend.makeOutput(filterShape, 'float32');
-  try {
-    kernels.filterGradient(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(dy), shape, backend.typedArrayFromHeap(out));
-  } catch (error) {
-    (backend as unknown as KernelBackend).disposeData(out.dataId);
-    throw error;
-  }
-  return out;
+  const [dw] = withOutputs(backend, [filterShape], ([out]) => kernels.filterGradient(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(dy), shape, out!));
+  return dw!;
 }
 
 function filterGradient(r: KernelRunner, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, filterShape: [number, number, number, number]): TensorInfo {
@@ -343,21 +332,16 @@ function maxPoolGrad(args: { inputs: NamedTensorInfoMap; backend: KernelBackend;
   };
   const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
   const backend = args.backend as unknown as WasmBackendData;
-  const dx = backend.makeOutput(input.shape, 'float32');
-  // Views are taken after the allocation above, which may grow (and so replace) the heap.
-  const [xs, dys, dxs] = [backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(dx)];
   const kernels = activeSimdKernels();
-  if (kernels && isDisjointPairs(info) && info.inChannels % 4 === 0) {
-    try {
-      kernels.maxPoolGradient2x2(xs, dys, { n: info.batchSize, h: info.inHeight, w: info.inWidth, c: info.inChannels }, dxs);
-    } catch (error) {
-      (backend as unknown as KernelBackend).disposeData(dx.dataId);
-      throw error;
+  const [dx] = withOutputs(backend, [input.shape], ([dxs]) => {
+    const [xs, dys] = [backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy)];
+    if (kernels && isDisjointPairs(info) && info.inChannels % 4 === 0) {
+      kernels.maxPoolGradient2x2(xs, dys, { n: info.batchSize, h: info.inHeight, w: info.inWidth, c: info.inChannels }, dxs!);
+    } else {
+      routeMaxGradients(xs, dys, dxs!, info);
     }
-  } else {
-    routeMaxGradients(xs, dys, dxs, info);
-  }
-  return dx;
+  });
+  return dx!;
 }
 
 /**
