@@ -9,10 +9,13 @@
 // dw is [kh, kw, ci, co]. A call computes the output channels [o_begin, o_end) only (multiples of 4),
 // so threads can share one dW without reductions. Built by native/build.sh with a pinned clang.
 //
-// Register blocks: 4 input channels x 16 output channels (16 vector accumulators), over every
-// position of one image, so that image's dy stays in cache across taps and blocks. Every block
-// shape is a separate constant-size instance of one inlined function, so the accumulators stay in
-// wasm locals and the code uses no linear-memory stack (threads share the memory).
+// Register blocks: 4 input channels x 8 output channels (8 vector accumulators, as XNNPACK's 4x8
+// wasm GEMM kernels; 1-2 input channels x 16 output channels for a first layer's few channels), over every position of one image, so that image's dy stays in cache across
+// taps and blocks. Eight accumulators, two dy vectors, a splat and a product fit the 16 SIMD
+// registers V8 gives x86-64 code; the 4x16 blocks used before spilled, and measured 25-30% slower on
+// MiniVGGNet's large layers (bench/filter-gradient.ts). Every block shape is a separate
+// constant-size instance of one inlined function, so the accumulators stay in wasm locals and the
+// code uses no linear-memory stack (threads share the memory).
 #include <wasm_simd128.h>
 
 static inline __attribute__((always_inline)) void accumulate(const float *x, const float *dy, float *out, int oh, int ow, int pw,
@@ -40,20 +43,24 @@ static inline __attribute__((always_inline)) void accumulate(const float *x, con
   static void block_##LANES##_##VECTORS(const float *x, const float *dy, float *out, int oh, int ow, int pw, int ci, int co) { \
     accumulate(x, dy, out, oh, ow, pw, ci, co, LANES, VECTORS); \
   }
-BLOCK(1, 4) BLOCK(2, 4) BLOCK(3, 4) BLOCK(4, 4)
+BLOCK(1, 4) BLOCK(2, 4) BLOCK(3, 2) BLOCK(4, 2)
 BLOCK(1, 1) BLOCK(2, 1) BLOCK(3, 1) BLOCK(4, 1)
 
+/** Output channels a full block covers for this many input channels (lanes): 8 accumulators. */
+static int block_width(int lanes) { return lanes <= 2 ? 16 : 8; }
+
 // A switch, not a table of function pointers: a table would be a data segment in the shared memory.
-static void block(const float *x, const float *dy, float *out, int oh, int ow, int pw, int ci, int co, int lanes, int wide) {
-  switch (lanes * 2 + wide) {
+// `full`: a block of block_width(lanes) output channels, else of four.
+static void block(const float *x, const float *dy, float *out, int oh, int ow, int pw, int ci, int co, int lanes, int full) {
+  switch (lanes * 2 + full) {
     case 2: block_1_1(x, dy, out, oh, ow, pw, ci, co); break;
     case 3: block_1_4(x, dy, out, oh, ow, pw, ci, co); break;
     case 4: block_2_1(x, dy, out, oh, ow, pw, ci, co); break;
     case 5: block_2_4(x, dy, out, oh, ow, pw, ci, co); break;
     case 6: block_3_1(x, dy, out, oh, ow, pw, ci, co); break;
-    case 7: block_3_4(x, dy, out, oh, ow, pw, ci, co); break;
+    case 7: block_3_2(x, dy, out, oh, ow, pw, ci, co); break;
     case 8: block_4_1(x, dy, out, oh, ow, pw, ci, co); break;
-    default: block_4_4(x, dy, out, oh, ow, pw, ci, co); break;
+    default: block_4_2(x, dy, out, oh, ow, pw, ci, co); break;
   }
 }
 
@@ -71,8 +78,9 @@ void filter_gradient(const float *xp, const float *dy, float *dw, int n, int ph,
         for (int c0 = 0; c0 < ci; c0 += 4) {
           const int lanes = ci - c0 < 4 ? ci - c0 : 4;
           const float *x = xImage + (ti * pw + tj) * ci + c0;
+          const int width = block_width(lanes);
           int o0 = o_begin;
-          for (; o0 + 16 <= o_end; o0 += 16) block(x, dyImage + o0, dw + (t * ci + c0) * co + o0, oh, ow, pw, ci, co, lanes, 1);
+          for (; o0 + width <= o_end; o0 += width) block(x, dyImage + o0, dw + (t * ci + c0) * co + o0, oh, ow, pw, ci, co, lanes, 1);
           for (; o0 < o_end; o0 += 4) block(x, dyImage + o0, dw + (t * ci + c0) * co + o0, oh, ow, pw, ci, co, lanes, 0);
         }
       }
