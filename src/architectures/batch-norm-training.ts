@@ -15,9 +15,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 export const BATCH_NORM_TRAINING_KERNEL = 'FashionMnistBatchNormTraining';
 
 /** The parts of tfjs-layers' BatchNormalization this reads (private in its typings). */
-interface BatchNormLayer {
-  getClassName(): string;
-  call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[];
+interface BatchNormLayer extends PatchableLayer {
   axis: number;
   momentum: number;
   epsilon: number;
@@ -27,7 +25,6 @@ interface BatchNormLayer {
   beta: { read(): Tensor };
   movingMean: { read(): Tensor; write(value: Tensor): void };
   movingVariance: { read(): Tensor; write(value: Tensor): void };
-  fusedTraining?: true;
 }
 
 /**
@@ -38,17 +35,35 @@ interface BatchNormLayer {
  * models load anywhere. Idempotent.
  */
 export function fuseBatchNormTraining(model: LayersModel): void {
-  for (const layer of model.layers as unknown as BatchNormLayer[]) {
-    if (layer.getClassName() !== 'BatchNormalization' || layer.fusedTraining) continue;
+  patchTrainingCall<BatchNormLayer>(model, 'BatchNormalization', trainFused);
+}
+
+/** A layer whose `call` {@link patchTrainingCall} can replace. */
+export interface PatchableLayer {
+  getClassName(): string;
+  call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[];
+  fusedTraining?: true;
+}
+
+/**
+ * Replaces `call` of every `className` layer of `model` with one that returns `fused(...)` when
+ * that gives a tensor, else runs the layer's own `call`. Idempotent.
+ */
+export function patchTrainingCall<L extends PatchableLayer>(model: LayersModel, className: string, fused: (layer: L, input: Tensor) => Tensor | undefined): void {
+  for (const layer of model.layers as unknown as L[]) {
+    if (layer.getClassName() !== className || layer.fusedTraining) continue;
     const inherited = layer.call.bind(layer);
-    layer.call = (inputs, kwargs) => trainFused(layer, inputs, kwargs) ?? inherited(inputs, kwargs);
+    layer.call = (inputs, kwargs) => {
+      const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
+      const training = kwargs['training'] === true && input !== undefined && input.dtype === 'float32';
+      return (training ? fused(layer, input) : undefined) ?? inherited(inputs, kwargs);
+    };
     layer.fusedTraining = true;
   }
 }
 
-function trainFused(layer: BatchNormLayer, inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | undefined {
-  const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0]! : undefined) : inputs;
-  if (kwargs['training'] !== true || !input || input.dtype !== 'float32' || input.rank < 2) return undefined;
+function trainFused(layer: BatchNormLayer, input: Tensor): Tensor | undefined {
+  if (input.rank < 2) return undefined;
   if (!layer.center || !layer.scale || (layer.axis !== -1 && layer.axis !== input.rank - 1)) return undefined;
   if (!getKernel(BATCH_NORM_TRAINING_KERNEL, engine().backendName)) return undefined;
   return tidy(() => {

@@ -1,6 +1,7 @@
 import { initializers as initializers_, layers, sequential, type Sequential } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
 import { fuseBatchNormTraining } from './batch-norm-training.js';
+import { fuseDropoutTraining } from './dropout-training.js';
 import { assertInteger, assertOneOf, withDefaults } from '../validate.js';
 import { DATA_FORMATS, type DataFormat } from '../types.js';
 
@@ -120,6 +121,7 @@ export function buildMiniVGGNet(options: MiniVGGNetOptions = {}): Sequential {
   model.add(layers.dense({ units: classes, ...kernelInitializer() }));
   model.add(layers.activation({ activation: 'softmax' }));
   fuseBatchNormTraining(model);
+  fuseDropoutTraining(model);
   return model;
 }
 

@@ -1,7 +1,7 @@
 // The library's own WebAssembly SIMD kernels (native/*.c, built by native/build.sh), for the work
 // XNNPACK does badly through the stock backend's kernels: the filter gradient of stride-1
-// convolutions, batch normalisation's training pass (native/batch-norm.c) and the gradient of 2x2
-// max pooling (native/max-pool-gradient.c). They run in a WebAssembly memory of their own; inputs
+// convolutions, batch normalisation's training pass (native/batch-norm.c), the gradient of 2x2
+// max pooling (native/max-pool-gradient.c) and dropout's multiplier (native/dropout-mask.c). They run in a WebAssembly memory of their own; inputs
 // are copied in from the backend's heap and results copied out (a few MB per call, about a
 // millisecond). With a shared memory, worker threads (Node) take blocks of the filter gradient's
 // output channels beside the calling thread; the other kernels run on the calling thread.
@@ -31,6 +31,7 @@ interface CallingThreadExports {
   batch_norm_gradient_sums(g: number, x: number, rows: number, c: number, mean: number, sums: number): void;
   batch_norm_gradient_apply(g: number, x: number, rows: number, c: number, mean: number, a: number, b: number, k: number, dx: number): void;
   max_pool_gradient_2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number): void;
+  dropout_mask(out: number, n: number, s0: number, s1: number, s2: number, s3: number, threshold: number, scale: number): void;
 }
 
 /** Batch norm's per-channel values, as the training kernel passes them in and takes them out. */
@@ -249,6 +250,16 @@ export class SimdKernels {
     heap.set(dy, dyAt / 4);
     this.callingThread.max_pool_gradient_2x2(xAt, dyAt, dxAt, n, h, w, c);
     out.set(heap.subarray(dxAt / 4, dxAt / 4 + x.length));
+  }
+
+  /**
+   * Dropout's multiplier on the calling thread (native/dropout-mask.c): `scale` where the value
+   * drawn from lane i % 4's xorshift32 generator (seeded by `seeds`) has top 24 bits >= `threshold`, else 0.
+   */
+  dropoutMask(seeds: Uint32Array, threshold: number, scale: number, out: Float32Array): void {
+    this.reserve(DATA_START + 4 * out.length);
+    this.callingThread.dropout_mask(DATA_START, out.length, seeds[0]!, seeds[1]!, seeds[2]!, seeds[3]!, threshold, scale);
+    out.set(new Float32Array(this.memory.buffer, DATA_START, out.length));
   }
 
   /** Byte offsets for batch norm: double sums, per-channel floats, then three full-size arrays. */
