@@ -2,6 +2,7 @@ import { initializers as initializers_, layers, sequential, type Sequential } fr
 import { InvalidArgumentError } from '../errors.js';
 import { fuseBatchNormTraining } from './batch-norm-training.js';
 import { fuseDropoutTraining } from './dropout-training.js';
+import { fuseInputConvTraining } from './input-conv-training.js';
 import { assertInteger, assertOneOf, withDefaults } from '../validate.js';
 import { DATA_FORMATS, type DataFormat } from '../types.js';
 
@@ -122,6 +123,7 @@ export function buildMiniVGGNet(options: MiniVGGNetOptions = {}): Sequential {
   model.add(layers.activation({ activation: 'softmax' }));
   fuseBatchNormTraining(model);
   fuseDropoutTraining(model);
+  fuseInputConvTraining(model);
   return model;
 }
 

@@ -9,6 +9,7 @@ import { assertAugmentFits, augmentBatch, batchSeed, resolveAugment, type Augmen
 import { registerBroadcastBatchNormGradient } from './batch-norm-gradient.js';
 import { fuseBatchNormTraining } from '../architectures/batch-norm-training.js';
 import { fuseDropoutTraining } from '../architectures/dropout-training.js';
+import { fuseInputConvTraining } from '../architectures/input-conv-training.js';
 import { EVALUATION_BATCH_SIZE, predictProbabilities, scorePredictions } from './evaluate.js';
 import { assertSchedule, scheduledRate, type LearningRateSchedule } from './schedules.js';
 import { KerasSGD, KERAS_SGD_DEFAULTS } from './sgd.js';
@@ -273,6 +274,7 @@ export async function trainFashionMnist(model: LayersModel, data: TrainingData, 
   // Models loaded from files (a resumed run) have tfjs-layers' batch norm and dropout; this makes them train as fast as a built one.
   fuseBatchNormTraining(model);
   fuseDropoutTraining(model);
+  fuseInputConvTraining(model);
   compileIfNeeded(model, options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate, settings.epochs, settings.learningRateSchedule !== undefined);
   plan.accuracyAt = accuracyIndex(model);
   const history = copyHistory(options.history);

@@ -19,6 +19,8 @@ import { KernelRunner, withOutputs, type WasmBackendData } from './kernel-runner
 import { activeSimdKernels, SimdKernels } from './simd-kernels.js';
 import { dropoutMask } from './dropout-mask.js';
 import { DROPOUT_MASK_KERNEL } from '../architectures/dropout-training.js';
+import { inputConv, registerInputConvGradient } from './input-conv.js';
+import { INPUT_CONV_KERNEL } from '../architectures/input-conv-training.js';
 
 const BACKEND = 'wasm';
 type StockKernel = (args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }) => TensorInfo | TensorInfo[];
@@ -439,6 +441,7 @@ const REPLACEMENTS: ReadonlyArray<{ name: string; kernelFunc: KernelFunc; replac
   { name: BATCH_NORM_TRAINING_KERNEL, kernelFunc: batchNormTraining as unknown as KernelFunc, replacesStock: false },
   { name: BATCH_NORM_TRAINING_GRADIENT_KERNEL, kernelFunc: batchNormTrainingGradient as unknown as KernelFunc, replacesStock: false },
   { name: DROPOUT_MASK_KERNEL, kernelFunc: dropoutMask as unknown as KernelFunc, replacesStock: false },
+  { name: INPUT_CONV_KERNEL, kernelFunc: inputConv as unknown as KernelFunc, replacesStock: false },
 ];
 
 /** The kernels {@link registerWasmTrainingKernels} adds to or replaces in the wasm backend. */
@@ -451,9 +454,10 @@ export const WASM_TRAINING_KERNELS: readonly string[] = REPLACEMENTS.map((k) => 
  * XNNPACK convolution and matrix product, plus faster `Tile` (broadcasts), leading-axis `Sum` and
  * `Mean`, copy-free `Identity` and same-type `Cast`, a `MaxPoolGrad` that reads memory sequentially,
  * a per-channel `FusedBatchNorm` made of XNNPACK passes, and batch normalisation's whole training
- * pass as one kernel with a closed-form gradient, and dropout's mask from a fast generator, which the
- * batch-norm and dropout layers of models built by `buildMiniVGGNet` or trained by
- * `trainFashionMnist` use (see docs/benchmarks.md for what each gained). Supports strides, 'same', 'valid' and explicit padding,
+ * pass as one kernel with a closed-form gradient, dropout's mask from a fast generator, and a first
+ * convolution that skips the input gradient nobody needs, which the batch-norm, dropout and first
+ * convolution layers of models built by `buildMiniVGGNet` or trained by `trainFashionMnist` use (see
+ * docs/benchmarks.md for what each gained). Supports strides, 'same', 'valid' and explicit padding,
  * NHWC and NCHW (through transposes); tfjs itself does not take gradients of dilated convolutions.
  *
  * Call it once, after importing the wasm backend and before training; calling it again does nothing.
@@ -498,6 +502,7 @@ export function registerWasmTrainingKernels(): readonly string[] {
   registerBatchNormGradient(BACKEND);
   registerReductionGradients(BACKEND);
   registerBatchNormTrainingGradient();
+  registerInputConvGradient();
   registered = true;
   return WASM_TRAINING_KERNELS;
 }
