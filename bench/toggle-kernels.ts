@@ -1,18 +1,23 @@
 // A/B of library kernels inside one process, so the machine's drift (20-30% within minutes) hits both
 // sides alike: MiniVGGNet training steps at batch 32 (as trainFashionMnist compiles it), alternating
 // rounds with the named kernels registered and unregistered (the layers and gradients that use them
-// fall back to tfjs' own code when they are missing).
+// fall back to tfjs' own code when they are missing), or with --own-memory, the SIMD kernels in
+// the backend's memory (in place) against the same kernels in a memory of their own (copying).
 //   npx tsx bench/toggle-kernels.ts --kernels FashionMnistDropoutMask [--threads 2] [--rounds 6] [--steps 8]
+//   npx tsx bench/toggle-kernels.ts --own-memory
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { buildMiniVGGNet, KerasSGD } from '../src/index.js';
 import { useWasmBackend } from '../src/wasm/node.js';
+import { enableSimdKernels } from '../src/wasm/simd-kernels.js';
+import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
 import { median } from './throughput.js';
 
-const { values } = parseArgs({ options: { kernels: { type: 'string' }, threads: { type: 'string', default: '2' }, rounds: { type: 'string', default: '6' }, steps: { type: 'string', default: '8' } } });
+const { values } = parseArgs({ options: { kernels: { type: 'string' }, 'own-memory': { type: 'boolean', default: false }, threads: { type: 'string', default: '2' }, rounds: { type: 'string', default: '6' }, steps: { type: 'string', default: '8' } } });
 const names = (values.kernels ?? '').split(',').filter(Boolean);
-await useWasmBackend({ threads: Number(values.threads) });
+const { threads, simdKernelThreads } = await useWasmBackend({ threads: Number(values.threads) });
+const ownMemory = (own: boolean) => enableSimdKernels(simdKernelThreads, threads > 1 ? startNodeKernelWorkers : undefined, { ownMemory: own });
 const configs = names.map((name) => {
   const config = tf.getKernel(name, 'wasm');
   if (!config) throw new Error(`No wasm kernel named ${name}`);
@@ -36,10 +41,12 @@ const ratios: number[] = [];
 for (let round = 0; round < Number(values.rounds); round++) {
   const on = await steps();
   for (const config of configs) tf.unregisterKernel(config.kernelName, 'wasm');
+  if (values['own-memory']) await ownMemory(true);
   const off = await steps();
   for (const config of configs) tf.registerKernel(config);
+  if (values['own-memory']) await ownMemory(false);
   ratios.push(off / on);
   console.log(`round ${round + 1}: with ${on.toFixed(1)} ms, without ${off.toFixed(1)} ms per step (without/with ${(off / on).toFixed(3)})`);
 }
-console.log(`${names.join(',')}: median step time without/with ${median(ratios).toFixed(3)} over ${ratios.length} rounds, ${values.threads} thread(s)`);
+console.log(`${values['own-memory'] ? 'SIMD kernels in place' : names.join(',')}: median step time without/with ${median(ratios).toFixed(3)} over ${ratios.length} rounds, ${values.threads} thread(s)`);
 process.exit(0);

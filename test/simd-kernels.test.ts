@@ -1,10 +1,18 @@
 // The library's own WebAssembly SIMD kernels (native/filter-gradient.c) directly, against a plain
 // JavaScript filter gradient, with and without worker threads. Their use inside the wasm backend's
 // training kernels is checked against tfjs-backend-cpu in test/wasm.test.ts; the batch-norm kernels
-// (native/batch-norm.c) in test/batch-norm-training.test.ts.
+// (native/batch-norm.c) in test/batch-norm-training.test.ts. Last, the kernels in the wasm backend's
+// own memory (in place) against the same kernels in a memory of their own.
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+// Registers tfjs-core's gradients, as the library's users get them.
+import '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
+import { useWasmBackend } from '../src/wasm/node.js';
 import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
-import { CONTROL, createSimdKernels, runClaimedBlocks, SimdKernels, type FilterGradientShape } from '../src/wasm/simd-kernels.js';
+import { BATCH_NORM_TRAINING_KERNEL } from '../src/architectures/batch-norm-training.js';
+import { DROPOUT_MASK_KERNEL } from '../src/architectures/dropout-training.js';
+import { activeSimdKernels, CONTROL, createSimdKernels, disableSimdKernels, enableSimdKernels, hostMemory, runClaimedBlocks, SimdKernels, type FilterGradientShape } from '../src/wasm/simd-kernels.js';
 
 let seed = 7;
 function random(length: number): Float32Array {
@@ -133,4 +141,66 @@ describe('runClaimedBlocks', () => {
     runClaimedBlocks(control, 6, (...args) => calls.push(args), CONTROL);
     expect(calls).toEqual([]);
   });
+});
+
+/** How many values differ (toEqual's diff of large typed arrays takes minutes to print). */
+function differingValues(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
+  expect(a.map((v) => v.length)).toEqual(b.map((v) => v.length));
+  return a.reduce((count, values, i) => count + Array.from(values).filter((v, j) => !Object.is(v, b[i]![j])).length, 0);
+}
+
+describe("the kernels in the wasm backend's memory", () => {
+  /** Every SIMD kernel through the backend's kernels, on the same inputs every time: their outputs' values. */
+  const outputs = async () => {
+    seed = 7;
+    const [x, dy] = [tf.tensor(random(8 * 14 * 14 * 32), [8, 14, 14, 32]), tf.tensor(random(8 * 14 * 14 * 32), [8, 14, 14, 32])];
+    const [scale, offset] = [tf.tensor(random(32)), tf.tensor(random(32))];
+    const pooled = tf.tensor(random(8 * 7 * 7 * 32), [8, 7, 7, 32]);
+    const maxima = tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid');
+    const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) => tf.engine().runKernel(name, inputs, attrs as never) as tf.Tensor | tf.Tensor[];
+    const results = [
+      run('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 32, 32] }),
+      run('MaxPoolGrad', { dy: pooled, input: x, output: maxima }, { filterSize: 2, strides: 2, pad: 'valid' }),
+      run(DROPOUT_MASK_KERNEL, {}, { shape: [3, 1001], rate: 0.25, seed: 42 }),
+      ...(run(BATCH_NORM_TRAINING_KERNEL, { x, scale, offset }, { varianceEpsilon: 0.001 }) as tf.Tensor[]),
+      ...tf.grads((a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul((run(BATCH_NORM_TRAINING_KERNEL, { x: a, scale: s, offset: o }, { varianceEpsilon: 0.001 }) as tf.Tensor[])[0]!, dy)))([x, scale, offset]),
+    ].flat();
+    const values = await Promise.all(results.map((t) => t.data()));
+    tf.dispose([...results, x, dy, scale, offset, pooled, maxima]);
+    return values;
+  };
+
+  it('run in place once useWasmBackend has started the backend, on 2 threads, and give the values of the copying kernels', async () => {
+    await useWasmBackend({ threads: 2 });
+    expect(hostMemory()).toBeDefined();
+    const before = tf.memory().numTensors;
+    const inPlace = await outputs();
+    expect(activeSimdKernels()!.inPlace).toBe(true);
+    expect(activeSimdKernels()!.threads).toBe(2);
+    await enableSimdKernels(2, startNodeKernelWorkers, { ownMemory: true });
+    expect(activeSimdKernels()!.inPlace).toBe(false);
+    const copied = await outputs();
+    expect(differingValues(inPlace, copied)).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("keep working when the backend's memory grows between calls, and their scratch space with it", async () => {
+    await enableSimdKernels(2, startNodeKernelWorkers);
+    const first = await outputs();
+    const grown = hostMemory()!.memory.buffer.byteLength;
+    // 256 MB of tensors: the backend's memory grows (and, unshared, would replace its buffer).
+    const big = tf.zeros([64, 1024, 1024]);
+    await big.data();
+    expect(hostMemory()!.memory.buffer.byteLength).toBeGreaterThan(grown);
+    const x = tf.tensor(random(32 * 28 * 28 * 32), [32, 28, 28, 32]);
+    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: x }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 32, 32] } as never) as tf.Tensor;
+    const direct = reference(x.dataSync() as Float32Array, x.dataSync() as Float32Array, { n: 32, h: 28, w: 28, ci: 32, oh: 28, ow: 28, co: 32, kh: 3, kw: 3, top: 1, left: 1 });
+    const values = dw.dataSync();
+    const scale = Math.max(...Array.from(direct, Math.abs));
+    expect(Math.max(...Array.from(values, (v, i) => Math.abs(v - direct[i]!))) / scale).toBeLessThan(1e-5);
+    tf.dispose([big, x, dw]);
+    expect(differingValues(await outputs(), first)).toBe(0);
+  });
+
+  afterAll(() => disableSimdKernels());
 });

@@ -9,13 +9,13 @@ import { CONTROL, stopWorkers, workerProgram, type StartKernelWorkers } from './
 // wasm backend's own workers are.
 const WORKER_SOURCE = `${workerProgram("self.postMessage('ready')")}
 self.onmessage = ({ data }) => {
-  start(data.module, data.memory, data.layout);
+  start(data.module, data.memory, data.controlAt, data.layout);
   self.close();
 };
 `;
 
 /** Starts the workers and resolves once each has instantiated the kernels. */
-export const startBrowserKernelWorkers: StartKernelWorkers = async (module, memory, count) => {
+export const startBrowserKernelWorkers: StartKernelWorkers = async (module, memory, controlAt, count) => {
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
   const workers: Worker[] = [];
   try {
@@ -26,7 +26,7 @@ export const startBrowserKernelWorkers: StartKernelWorkers = async (module, memo
           new Promise<void>((resolve, reject) => {
             worker.onmessage = () => resolve();
             worker.onerror = (event) => reject(new WasmBackendError(`A worker thread of the filter-gradient kernel failed to start: ${event.message}`));
-            worker.postMessage({ module, memory, layout: CONTROL });
+            worker.postMessage({ module, memory, controlAt, layout: CONTROL });
           }),
       ),
     );
@@ -38,7 +38,7 @@ export const startBrowserKernelWorkers: StartKernelWorkers = async (module, memo
   }
   return {
     async terminate() {
-      stopWorkers(memory);
+      stopWorkers(memory, controlAt);
       for (const worker of workers) worker.terminate();
     },
   };

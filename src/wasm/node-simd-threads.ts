@@ -8,15 +8,15 @@ import { CONTROL, stopWorkers, workerProgram, type StartKernelWorkers } from './
 // The worker's whole program (see workerProgram and serveTasks).
 const WORKER_SOURCE = `${workerProgram("parentPort.postMessage('ready')")}
 const { workerData, parentPort } = require('node:worker_threads');
-start(workerData.module, workerData.memory, workerData.layout);
+start(workerData.module, workerData.memory, workerData.controlAt, workerData.layout);
 `;
 
 /** Starts the workers and resolves once each has instantiated the kernels. */
-export const startNodeKernelWorkers: StartKernelWorkers = async (module, memory, count) => {
+export const startNodeKernelWorkers: StartKernelWorkers = async (module, memory, controlAt, count) => {
   const workers = Array.from(
     { length: count },
     // execArgv: [] so the workers do not load the parent's loaders (tsx), see node-threads.ts.
-    () => new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, layout: CONTROL }, execArgv: [] }),
+    () => new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, controlAt, layout: CONTROL }, execArgv: [] }),
   );
   try {
     await Promise.all(
@@ -42,7 +42,7 @@ export const startNodeKernelWorkers: StartKernelWorkers = async (module, memory,
   }
   return {
     async terminate() {
-      stopWorkers(memory);
+      stopWorkers(memory, controlAt);
       await Promise.all(workers.map((worker) => worker.terminate()));
     },
   };

@@ -1,16 +1,20 @@
 // The library's own WebAssembly SIMD kernels (native/*.c, built by native/build.sh), for the work
 // XNNPACK does badly through the stock backend's kernels: the filter gradient of stride-1
 // convolutions, batch normalisation's training pass (native/batch-norm.c), the gradient of 2x2
-// max pooling (native/max-pool-gradient.c) and dropout's multiplier (native/dropout-mask.c). They run in a WebAssembly memory of their own; inputs
-// are copied in from the backend's heap and results copied out (a few MB per call, about a
-// millisecond). With a shared memory, worker threads (Node) take blocks of the filter gradient's
+// max pooling (native/max-pool-gradient.c) and dropout's multiplier (native/dropout-mask.c).
+// They run in the wasm backend's own memory when its emscripten module shows it (see hostMemory:
+// tensors are then read and written where they are, and scratch space comes from the backend's
+// malloc), else in a memory of their own, with inputs copied in and results copied out (a few MB per
+// call, 0.3 ms each). With a shared memory, worker threads take blocks of the filter gradient's
 // output channels beside the calling thread; the other kernels run on the calling thread.
+import { engine } from '@tensorflow/tfjs-core';
 import { WasmBackendError } from '../errors.js';
 import { SIMD_KERNELS_SHARED_WASM, SIMD_KERNELS_WASM } from './simd-kernels-wasm.js';
 
 const PAGE = 65536;
-/** The first page holds the control block shared with worker threads; the kernels use no stack. */
+/** The control block shared with worker threads: the first page of an own memory, else malloc'ed. The kernels use no stack. */
 const CONTROL_BYTES = 256;
+/** Where scratch space starts in an own memory. */
 const DATA_START = PAGE;
 /** Output channels per block of work: the kernel's widest register block. */
 const CHANNELS_PER_BLOCK = 16;
@@ -96,25 +100,51 @@ export function serveTasks(control: Int32Array, filterGradient: FilterGradientEx
 export function workerProgram(ready: string): string {
   return `const runClaimedBlocks = ${runClaimedBlocks.toString()};
 const serveTasks = ${serveTasks.toString()};
-function start(module, memory, layout) {
+function start(module, memory, controlAt, layout) {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const control = new Int32Array(memory.buffer, 0, ${CONTROL_BYTES / 4});
+  const control = new Int32Array(memory.buffer, controlAt, ${CONTROL_BYTES / 4});
   ${ready};
   serveTasks(control, instance.exports.filter_gradient, layout, runClaimedBlocks);
 }
 `;
 }
 
-/** Wakes the workers serving `memory` with STOP set, so they leave their loop. */
-export function stopWorkers(memory: WebAssembly.Memory): void {
-  const control = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
+/** Wakes the workers serving the control block at byte `controlAt` of `memory` with STOP set, so they leave their loop. */
+export function stopWorkers(memory: WebAssembly.Memory, controlAt: number): void {
+  const control = new Int32Array(memory.buffer, controlAt, CONTROL_BYTES / 4);
   Atomics.store(control, CONTROL.STOP, 1);
   Atomics.add(control, CONTROL.GENERATION, 1);
   Atomics.notify(control, CONTROL.GENERATION);
 }
 
-/** Starts `count` worker threads running the shared kernel on `memory`; resolves when they are ready to take work. */
-export type StartKernelWorkers = (module: WebAssembly.Module, memory: WebAssembly.Memory, count: number) => Promise<{ terminate(): Promise<void> }>;
+/**
+ * Starts `count` worker threads running the shared kernel on `memory`, with the control block at
+ * byte `controlAt`; resolves when they are ready to take work.
+ */
+export type StartKernelWorkers = (module: WebAssembly.Module, memory: WebAssembly.Memory, controlAt: number, count: number) => Promise<{ terminate(): Promise<void> }>;
+
+/** The wasm backend's memory and allocator, for kernels that work on its tensors in place. */
+export interface HostMemory {
+  memory: WebAssembly.Memory;
+  malloc(bytes: number): number;
+  free(pointer: number): void;
+}
+
+/**
+ * The started wasm backend's own memory and allocator, or undefined. Not an API of
+ * tfjs-backend-wasm: its emscripten module keeps the memory as `wasmMemory` (threaded build) or as
+ * the instance's export `asm.memory`, and the allocator as `_malloc` / `_free`. Used only if that
+ * memory is the one the backend's heap views look at, so a backend built otherwise gets the copies.
+ */
+export function hostMemory(): HostMemory | undefined {
+  type Module = { wasmMemory?: unknown; asm?: { memory?: unknown }; HEAPU8?: Uint8Array; _malloc?: (bytes: number) => number; _free?: (pointer: number) => void };
+  const module = (engine().registry['wasm'] as { wasm?: Module } | undefined)?.wasm;
+  const memory = module?.wasmMemory ?? module?.asm?.memory;
+  if (!module || !(memory instanceof WebAssembly.Memory) || memory.buffer !== module.HEAPU8?.buffer) return undefined;
+  const { _malloc: malloc, _free: free } = module;
+  if (typeof malloc !== 'function' || typeof free !== 'function') return undefined;
+  return { memory, malloc: (bytes) => malloc(bytes), free: (pointer) => free(pointer) };
+}
 
 /** Shapes of one filter-gradient call: x [n, h, w, ci] with the padding, dy [n, oh, ow, co], dW [kh, kw, ci, co]. */
 export interface FilterGradientShape {
@@ -137,6 +167,10 @@ export class SimdKernels {
   /** Whether this thread may Atomics.wait (false once it threw: a page's main thread). */
   private mayBlock = true;
 
+  /** Scratch space: its byte offset and size (in the host's memory: a malloc'ed block, replaced when too small). */
+  private scratchAt = DATA_START;
+  private scratchBytes = 0;
+
   constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly filterGradientExport: FilterGradientExport,
@@ -144,7 +178,16 @@ export class SimdKernels {
     /** Threads that run kernels: the caller plus the workers. */
     readonly threads: number,
     private readonly workers: { terminate(): Promise<void> } | undefined,
+    /** The backend's memory the kernels run in, or undefined for an own memory. */
+    readonly host: HostMemory | undefined,
+    /** Byte offset of the control block. */
+    private readonly controlAt: number,
   ) {}
+
+  /** Whether the kernels read and write the wasm backend's tensors in place (no copies). */
+  get inPlace(): boolean {
+    return this.host !== undefined;
+  }
 
   /**
    * Whether {@link filterGradient} handles this case: stride 1, output channels in fours, and inputs
@@ -157,32 +200,34 @@ export class SimdKernels {
   }
 
   /**
-   * dW of a stride-1 convolution: x ([n, h, w, ci]) and dy ([n, oh, ow, co]) are copied in, x with
-   * `top`/`left` zeros before and as many after as the output needs; the result is written to `out`.
+   * dW of a stride-1 convolution of x ([n, h, w, ci]) with output gradient dy ([n, oh, ow, co]),
+   * written to `out`: x is copied to scratch space with `top`/`left` zeros before and as many after as
+   * the output needs (unless it needs none); dy and dW are used in place when the kernels share the
+   * backend's memory.
    */
   filterGradient(x: Float32Array, dy: Float32Array, shape: FilterGradientShape, out: Float32Array): void {
     const { n, h, w, ci, oh, ow, co, kh, kw, top, left } = shape;
     const ph = oh + kh - 1;
     const pw = ow + kw - 1;
-    const xpBytes = n * ph * pw * ci * 4;
-    const dyBytes = n * oh * ow * co * 4;
-    const xp = DATA_START;
-    const dyAt = xp + xpBytes;
-    const dw = dyAt + dyBytes;
-    this.reserve(dw + kh * kw * ci * co * 4);
-    const heap = new Float32Array(this.memory.buffer);
-    heap.fill(0, xp / 4, dyAt / 4);
-    const rows = Math.min(h, ph - top);
-    const columns = Math.min(w, pw - left) * ci;
-    for (let b = 0; b < n; b++) {
-      for (let y = 0; y < rows; y++) {
-        const from = (b * h + y) * w * ci;
-        heap.set(x.subarray(from, from + columns), xp / 4 + ((b * ph + y + top) * pw + left) * ci);
+    const padded = ph !== h || pw !== w;
+    const xpLength = padded ? n * ph * pw * ci : 0;
+    this.call([x, dy], [out], 4 * xpLength, ([xAt, dyAt], [dwAt], scratch) => {
+      let xp = xAt!;
+      if (padded) {
+        xp = scratch;
+        const heap = new Float32Array(this.memory.buffer);
+        heap.fill(0, xp / 4, xp / 4 + xpLength);
+        const rows = Math.min(h, ph - top);
+        const columns = Math.min(w, pw - left) * ci;
+        for (let b = 0; b < n; b++) {
+          for (let y = 0; y < rows; y++) {
+            const from = xAt! / 4 + (b * h + y) * w * ci;
+            heap.copyWithin(xp / 4 + ((b * ph + y + top) * pw + left) * ci, from, from + columns);
+          }
+        }
       }
-    }
-    heap.set(dy, dyAt / 4);
-    this.run([xp, dyAt, dw, n, ph, pw, oh, ow, kh, kw, ci, co]);
-    out.set(heap.subarray(dw / 4, dw / 4 + kh * kw * ci * co));
+      this.run([xp, dyAt!, dwAt!, n, ph, pw, oh, ow, kh, kw, ci, co]);
+    });
   }
 
   /**
@@ -190,19 +235,18 @@ export class SimdKernels {
    * variance of x ([rows, channels], channels in sixteens), then (x − mean)·scale/√(variance + ε) + offset.
    */
   batchNormForward(x: Float32Array, channels: number, scale: Float32Array, offset: Float32Array, epsilon: number, out: { y: Float32Array; mean: Float32Array; variance: Float32Array }): void {
-    const at = this.batchNormLayout(channels, x.length);
-    const heap = new Float32Array(this.memory.buffer);
-    heap.set(x, at.big[0] / 4);
-    this.callingThread.batch_norm_moments(at.big[0], x.length / channels, channels, at.sums, at.mean, at.variance);
-    const mean = heap.subarray(at.mean / 4, at.mean / 4 + channels);
-    const variance = heap.subarray(at.variance / 4, at.variance / 4 + channels);
-    // As the cpu backend's batchNorm: scale divided by the square root (not multiplied by Rsqrt).
-    heap.set(scale.map((s, j) => s / Math.sqrt(variance[j]! + epsilon)), at.factors[0] / 4);
-    heap.set(offset, at.factors[1] / 4);
-    this.callingThread.batch_norm_apply(at.big[0], x.length / channels, channels, at.mean, at.factors[0], at.factors[1], at.big[1]);
-    out.y.set(heap.subarray(at.big[1] / 4, at.big[1] / 4 + x.length));
-    out.mean.set(mean);
-    out.variance.set(variance);
+    const rows = x.length / channels;
+    // Scratch: the double sums, then the per-channel factor and offset.
+    this.call([x, scale, offset], [out.y, out.mean, out.variance], 24 * channels, ([xAt, scaleAt, offsetAt], [yAt, meanAt, varianceAt], sums) => {
+      this.callingThread.batch_norm_moments(xAt!, rows, channels, sums, meanAt!, varianceAt!);
+      const factorAt = sums + 16 * channels;
+      const heap = new Float32Array(this.memory.buffer);
+      for (let j = 0; j < channels; j++) {
+        // As the cpu backend's batchNorm: scale divided by the square root (not multiplied by Rsqrt).
+        heap[factorAt / 4 + j] = heap[scaleAt! / 4 + j]! / Math.sqrt(heap[varianceAt! / 4 + j]! + epsilon);
+      }
+      this.callingThread.batch_norm_apply(xAt!, rows, channels, meanAt!, factorAt, offsetAt!, yAt!);
+    });
   }
 
   /**
@@ -213,26 +257,26 @@ export class SimdKernels {
     const { dy, x, scale, mean, variance, dyMean, dyVariance } = inputs;
     const channels = mean.length;
     const rows = x.length / channels;
-    const at = this.batchNormLayout(channels, x.length);
-    const heap = new Float32Array(this.memory.buffer);
-    heap.set(dy, at.big[0] / 4);
-    heap.set(x, at.big[1] / 4);
-    heap.set(mean, at.mean / 4);
-    this.callingThread.batch_norm_gradient_sums(at.big[0], at.big[1], rows, channels, at.mean, at.sums);
-    const sums = new Float64Array(this.memory.buffer, at.sums, 2 * channels);
-    const [a, b, k] = at.factors.map((offset) => heap.subarray(offset / 4, offset / 4 + channels)) as [Float32Array, Float32Array, Float32Array];
-    for (let j = 0; j < channels; j++) {
-      const invStd = 1 / Math.sqrt(variance[j]! + epsilon);
-      const sumDy = sums[j]!;
-      const sumDyCentered = sums[channels + j]!;
-      a[j] = scale[j]! * invStd;
-      b[j] = (-scale[j]! * invStd ** 3 * sumDyCentered + 2 * dyVariance[j]!) / rows;
-      k[j] = (-a[j]! * sumDy + dyMean[j]!) / rows;
-      out.dScale[j] = invStd * sumDyCentered;
-      out.dOffset[j] = sumDy;
-    }
-    this.callingThread.batch_norm_gradient_apply(at.big[0], at.big[1], rows, channels, at.mean, at.factors[0], at.factors[1], at.factors[2], at.big[2]);
-    out.dx.set(heap.subarray(at.big[2] / 4, at.big[2] / 4 + x.length));
+    const views = [dy, x, scale, mean, variance, dyMean, dyVariance];
+    // Scratch: the double sums, then the factors a, b and k.
+    this.call(views, [out.dx, out.dScale, out.dOffset], 28 * channels, ([dyAt, xAt, ...small], [dxAt, dScaleAt, dOffsetAt], sumsAt) => {
+      this.callingThread.batch_norm_gradient_sums(dyAt!, xAt!, rows, channels, small[1]!, sumsAt);
+      const sums = new Float64Array(this.memory.buffer, sumsAt, 2 * channels);
+      const heap = new Float32Array(this.memory.buffer);
+      const [scaleAt, , varianceAt, dyMeanAt, dyVarianceAt] = small.map((at) => at! / 4) as [number, number, number, number, number];
+      const [a, b, k] = [0, 1, 2].map((i) => sumsAt / 4 + 4 * channels + i * channels) as [number, number, number];
+      for (let j = 0; j < channels; j++) {
+        const invStd = 1 / Math.sqrt(heap[varianceAt + j]! + epsilon);
+        const sumDy = sums[j]!;
+        const sumDyCentered = sums[channels + j]!;
+        heap[a + j] = heap[scaleAt + j]! * invStd;
+        heap[b + j] = (-heap[scaleAt + j]! * invStd ** 3 * sumDyCentered + 2 * heap[dyVarianceAt + j]!) / rows;
+        heap[k + j] = (-heap[a + j]! * sumDy + heap[dyMeanAt + j]!) / rows;
+        heap[dScaleAt! / 4 + j] = invStd * sumDyCentered;
+        heap[dOffsetAt! / 4 + j] = sumDy;
+      }
+      this.callingThread.batch_norm_gradient_apply(dyAt!, xAt!, rows, channels, small[1]!, 4 * a, 4 * b, 4 * k, dxAt!);
+    });
   }
 
   /**
@@ -241,15 +285,7 @@ export class SimdKernels {
    */
   maxPoolGradient2x2(x: Float32Array, dy: Float32Array, shape: { n: number; h: number; w: number; c: number }, out: Float32Array): void {
     const { n, h, w, c } = shape;
-    const xAt = DATA_START;
-    const dyAt = xAt + 4 * x.length;
-    const dxAt = dyAt + 4 * dy.length;
-    this.reserve(dxAt + 4 * x.length);
-    const heap = new Float32Array(this.memory.buffer);
-    heap.set(x, xAt / 4);
-    heap.set(dy, dyAt / 4);
-    this.callingThread.max_pool_gradient_2x2(xAt, dyAt, dxAt, n, h, w, c);
-    out.set(heap.subarray(dxAt / 4, dxAt / 4 + x.length));
+    this.call([x, dy], [out], 0, ([xAt, dyAt], [dxAt]) => this.callingThread.max_pool_gradient_2x2(xAt!, dyAt!, dxAt!, n, h, w, c));
   }
 
   /**
@@ -257,38 +293,81 @@ export class SimdKernels {
    * drawn from lane i % 4's xorshift32 generator (seeded by `seeds`) has top 24 bits >= `threshold`, else 0.
    */
   dropoutMask(seeds: Uint32Array, threshold: number, scale: number, out: Float32Array): void {
-    this.reserve(DATA_START + 4 * out.length);
-    this.callingThread.dropout_mask(DATA_START, out.length, seeds[0]!, seeds[1]!, seeds[2]!, seeds[3]!, threshold, scale);
-    out.set(new Float32Array(this.memory.buffer, DATA_START, out.length));
+    this.call([], [out], 0, (_, [outAt]) => this.callingThread.dropout_mask(outAt!, out.length, seeds[0]!, seeds[1]!, seeds[2]!, seeds[3]!, threshold, scale));
   }
 
-  /** Byte offsets for batch norm: double sums, per-channel floats, then three full-size arrays. */
-  private batchNormLayout(channels: number, size: number) {
-    const sums = DATA_START;
-    const mean = sums + 16 * channels;
-    const variance = mean + 4 * channels;
-    const factors = [variance + 4 * channels, variance + 8 * channels, variance + 12 * channels] as const;
-    const first = Math.ceil((factors[2] + 4 * channels) / 16) * 16;
-    const big = [first, first + 4 * size, first + 8 * size] as const;
-    this.reserve(big[2] + 4 * size);
-    return { sums, mean, variance, factors, big };
+  /**
+   * Runs `body` with the byte offsets of `inputs` and `outputs` in the kernels' memory and of
+   * `scratchBytes` of scratch space. Arrays that already live in that memory (the backend's tensors,
+   * when the kernels share its memory) are used in place; the others are copied into scratch space,
+   * and outputs copied back afterwards. Offsets are taken before anything is allocated: allocating
+   * may grow the memory, which detaches the views of an unshared one.
+   */
+  private call(inputs: Float32Array[], outputs: Float32Array[], scratchBytes: number, body: (inputs: Array<number | undefined>, outputs: Array<number | undefined>, scratch: number) => void): void {
+    const resident = (array: Float32Array) => (array.buffer === this.memory.buffer ? array.byteOffset : undefined);
+    const [inputsAt, outputsAt] = [inputs.map(resident), outputs.map(resident)];
+    const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
+    let bytes = align(scratchBytes);
+    const place = (arrays: Float32Array[], at: Array<number | undefined>) =>
+      arrays.forEach((array, i) => {
+        if (at[i] !== undefined) return;
+        at[i] = bytes;
+        bytes += align(4 * array.length);
+      });
+    place(inputs, inputsAt);
+    place(outputs, outputsAt);
+    const copied = (arrays: Float32Array[]) => arrays.flatMap((array, i) => (resident(array) === undefined ? [i] : []));
+    const [copiedInputs, copiedOutputs] = [copied(inputs), copied(outputs)];
+    const base = this.scratch(bytes);
+    // Offsets relative to the scratch block become absolute ones.
+    for (const i of copiedInputs) {
+      inputsAt[i] = base + inputsAt[i]!;
+      new Float32Array(this.memory.buffer, inputsAt[i], inputs[i]!.length).set(inputs[i]!);
+    }
+    for (const i of copiedOutputs) outputsAt[i] = base + outputsAt[i]!;
+    body(inputsAt, outputsAt, base);
+    for (const i of copiedOutputs) outputs[i]!.set(new Float32Array(this.memory.buffer, outputsAt[i], outputs[i]!.length));
   }
 
-  /** Stops the worker threads. */
+  /** A scratch block of at least `bytes` (16-byte aligned), kept between calls. */
+  private scratch(bytes: number): number {
+    if (bytes <= this.scratchBytes) return this.scratchAt;
+    if (this.host) {
+      if (this.scratchBytes > 0) this.host.free(this.scratchAt - this.scratchPadding);
+      // Room to align the block to 16 bytes, and to grow by half before the next allocation.
+      const size = Math.ceil(bytes * 1.5) + 16;
+      const pointer = this.host.malloc(size);
+      if (!pointer) throw new WasmBackendError(`The WebAssembly backend could not allocate ${size} bytes of scratch space for the SIMD kernels.`);
+      this.scratchAt = Math.ceil(pointer / 16) * 16;
+      this.scratchPadding = this.scratchAt - pointer;
+      this.scratchBytes = size - 16;
+    } else {
+      const missing = DATA_START + bytes - this.memory.buffer.byteLength;
+      if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE));
+      this.scratchBytes = this.memory.buffer.byteLength - DATA_START;
+    }
+    return this.scratchAt;
+  }
+
+  private scratchPadding = 0;
+
+  /** Stops the worker threads and, in the backend's memory, frees the scratch space and control block. */
   async dispose(): Promise<void> {
     await this.workers?.terminate();
+    if (this.host) {
+      if (this.scratchBytes > 0) this.host.free(this.scratchAt - this.scratchPadding);
+      this.host.free(this.controlAt);
+      this.scratchBytes = 0;
+    }
   }
 
-  private reserve(bytes: number): void {
-    const missing = bytes - this.memory.buffer.byteLength;
-    if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE));
-  }
+
 
   /** Runs the filter gradient over blocks of output channels, on the workers and this thread. */
   private run(params: number[]): void {
     const co = params[11]!;
     // A fresh view: growing an unshared memory detaches the old buffer.
-    const control = new Int32Array(this.memory.buffer, 0, CONTROL_BYTES / 4);
+    const control = new Int32Array(this.memory.buffer, this.controlAt, CONTROL_BYTES / 4);
     this.generation = (this.generation + 1) & 0x7fff;
     // Close claiming first (a worker still looping over the previous task, or about to, must not take
     // a block while the new task is written: its claim would fail or name the wrong generation), then
@@ -338,17 +417,26 @@ function sharedMemoryWorks(): boolean {
 }
 
 /**
- * Compiles and instantiates the kernels, with `threads - 1` workers when `startWorkers` is given and
- * the runtime has shared memory; otherwise they run on the calling thread only.
+ * Compiles and instantiates the kernels on `host`'s memory when given (the wasm backend's: no copies;
+ * the shared build when it is shared), else on a memory of their own; with `threads - 1` workers when
+ * `startWorkers` is given and the memory is shared; otherwise they run on the calling thread only.
  */
-export async function createSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined): Promise<SimdKernels> {
-  const shared = startWorkers !== undefined && threads > 1 && sharedMemoryWorks();
+export async function createSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined, host?: HostMemory): Promise<SimdKernels> {
+  const shared = host ? host.memory.buffer instanceof SharedArrayBuffer : startWorkers !== undefined && threads > 1 && sharedMemoryWorks();
   const module = await WebAssembly.compile(decode(shared ? SIMD_KERNELS_SHARED_WASM : SIMD_KERNELS_WASM) as BufferSource);
-  const memory = new WebAssembly.Memory(shared ? { initial: 2, maximum: 32768, shared: true } : { initial: 2 });
+  const memory = host?.memory ?? new WebAssembly.Memory(shared ? { initial: 2, maximum: 32768, shared: true } : { initial: 2 });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const filterGradient = instance.exports['filter_gradient'] as FilterGradientExport;
-  const workers = shared ? await startWorkers(module, memory, threads - 1) : undefined;
-  return new SimdKernels(memory, filterGradient, instance.exports as unknown as CallingThreadExports, workers ? threads : 1, workers);
+  const controlAt = host ? host.malloc(CONTROL_BYTES) : 0;
+  if (host) new Int32Array(memory.buffer, controlAt, CONTROL_BYTES / 4).fill(0);
+  let workers: { terminate(): Promise<void> } | undefined;
+  try {
+    workers = shared && startWorkers && threads > 1 ? await startWorkers(module, memory, controlAt, threads - 1) : undefined;
+  } catch (error) {
+    if (host) host.free(controlAt);
+    throw error;
+  }
+  return new SimdKernels(memory, filterGradient, instance.exports as unknown as CallingThreadExports, workers ? threads : 1, workers, host, controlAt);
 }
 
 let active: SimdKernels | undefined;
@@ -360,14 +448,17 @@ export function activeSimdKernels(): SimdKernels | undefined {
 
 /**
  * Makes the training kernels use the library's SIMD kernels, on `threads` threads when
- * `startWorkers` is given (and shared memory works), else on the calling thread. Calling it again
- * with the same arguments keeps the running kernels.
+ * `startWorkers` is given (and the memory is shared), else on the calling thread; in the wasm
+ * backend's own memory when {@link hostMemory} finds it, unless `ownMemory` (benchmarks and tests of
+ * the copying mode). Calling it again with the same arguments and backend keeps the running kernels.
  */
-export async function enableSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined): Promise<SimdKernels> {
-  if (active && active.threads === (startWorkers ? threads : 1)) return active;
+export async function enableSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined, options: { ownMemory?: boolean } = {}): Promise<SimdKernels> {
+  const host = options.ownMemory ? undefined : hostMemory();
+  if (active && active.threads === (startWorkers ? threads : 1) && active.host?.memory === host?.memory) return active;
   const previous = active;
-  active = await createSimdKernels(threads, startWorkers);
+  active = undefined;
   await previous?.dispose();
+  active = await createSimdKernels(threads, startWorkers, host);
   return active;
 }
 
