@@ -64,9 +64,11 @@ static void block(const float *x, const float *dy, float *out, int oh, int ow, i
   }
 }
 
+// The output channels [o_begin, o_end) come first, as in every kernel the threads share (see
+// runClaimedBlocks in src/wasm/simd-kernels.ts).
 __attribute__((export_name("filter_gradient")))
-void filter_gradient(const float *xp, const float *dy, float *dw, int n, int ph, int pw, int oh, int ow, int kh, int kw, int ci, int co,
-                     int o_begin, int o_end) {
+void filter_gradient(int o_begin, int o_end, const float *xp, const float *dy, float *dw, int n, int ph, int pw, int oh, int ow, int kh, int kw,
+                     int ci, int co) {
   for (int t = 0; t < kh * kw * ci; t++)
     for (int o = o_begin; o < o_end; o++) dw[t * co + o] = 0.f;
   for (int b = 0; b < n; b++) {

@@ -3,14 +3,16 @@
 // order (strictly greater wins, NaN never does), as tfjs-backend-cpu routes it. x and dx are
 // [n, h, w, c], dy is [n, h / 2, w / 2, c] (rounded down), c a multiple of 4. Windows do not overlap,
 // so every element of dx is written once: the gradient or zero; a last odd row or column, which no
-// window covers, is zeroed. Calling thread only; no linear-memory stack.
+// window covers, is zeroed. A call handles images [begin, end) (src/wasm/simd-kernels.ts gives all). No
+// linear-memory stack.
 #include <wasm_simd128.h>
 
 __attribute__((export_name("max_pool_gradient_2x2")))
-void max_pool_gradient_2x2(const float *x, const float *dy, float *dx, int n, int h, int w, int c) {
+void max_pool_gradient_2x2(int begin, int end, const float *x, const float *dy, float *dx, int n, int h, int w, int c) {
   const int oh = h / 2, ow = w / 2, row = w * c;
   const v128_t zero = wasm_f32x4_splat(0.f);
-  for (int b = 0; b < n; b++) {
+  (void)n;
+  for (int b = begin; b < end; b++) {
     const float *xi = x + b * h * row;
     float *dxi = dx + b * h * row;
     const float *dyi = dy + b * oh * ow * c;

@@ -111,25 +111,30 @@ describe('SimdKernels.supports', () => {
 describe('runClaimedBlocks', () => {
   const task = (generation: number, total: number) => {
     const control = new Int32Array(new SharedArrayBuffer(256));
-    control.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40], CONTROL.PARAMS);
+    control.set([7, 8], CONTROL.PARAMS);
+    control[CONTROL.KERNEL] = 1;
+    control[CONTROL.UNITS] = 40;
     control[CONTROL.BLOCK] = 16;
     control[CONTROL.TOTAL] = total;
     control[CONTROL.CLAIM] = generation << 16;
     return control;
   };
 
-  it('runs every block of the current task once, in order, and counts them done', () => {
+  it("runs every block of the current task once, in order, with the task's kernel and parameters, and counts them done", () => {
     const control = task(5, 3);
-    const ranges: Array<[number, number]> = [];
-    runClaimedBlocks(control, 5, (...args) => ranges.push([args[12]!, args[13]!]), CONTROL);
-    expect(ranges).toEqual([[0, 16], [16, 32], [32, 40]]);
+    const calls: number[][] = [];
+    const other = () => {
+      throw new Error('the wrong kernel');
+    };
+    runClaimedBlocks(control, 5, [other, (...args: number[]) => void calls.push(args.slice(0, 4))], CONTROL);
+    expect(calls).toEqual([[0, 16, 7, 8], [16, 32, 7, 8], [32, 40, 7, 8]]);
     expect(control[CONTROL.DONE]).toBe(3);
   });
 
   it('claims nothing for a thread that woke for an older task', () => {
     const control = task(6, 3);
     const calls: number[][] = [];
-    runClaimedBlocks(control, 5, (...args) => calls.push(args), CONTROL);
+    runClaimedBlocks(control, 5, [() => {}, (...args: number[]) => void calls.push(args)], CONTROL);
     expect(calls).toEqual([]);
     expect(control[CONTROL.CLAIM]).toBe(6 << 16);
   });
@@ -138,7 +143,7 @@ describe('runClaimedBlocks', () => {
     const control = task(6, 3);
     control[CONTROL.CLAIM] = (6 << 16) | 0xffff;
     const calls: number[][] = [];
-    runClaimedBlocks(control, 6, (...args) => calls.push(args), CONTROL);
+    runClaimedBlocks(control, 6, [() => {}, (...args: number[]) => void calls.push(args)], CONTROL);
     expect(calls).toEqual([]);
   });
 });
@@ -164,13 +169,14 @@ describe("the kernels in the wasm backend's memory", () => {
       run(DROPOUT_MASK_KERNEL, {}, { shape: [3, 1001], rate: 0.25, seed: 42 }),
       ...(run(BATCH_NORM_TRAINING_KERNEL, { x, scale, offset }, { varianceEpsilon: 0.001 }) as tf.Tensor[]),
       ...tf.grads((a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul((run(BATCH_NORM_TRAINING_KERNEL, { x: a, scale: s, offset: o }, { varianceEpsilon: 0.001 }) as tf.Tensor[])[0]!, dy)))([x, scale, offset]),
+      tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), dy)))(x),
     ].flat();
     const values = await Promise.all(results.map((t) => t.data()));
     tf.dispose([...results, x, dy, scale, offset, pooled, maxima]);
     return values;
   };
 
-  it('run in place once useWasmBackend has started the backend, on 2 threads, and give the values of the copying kernels', async () => {
+  it('run in place once useWasmBackend has started the backend, on 2 threads, and give the values of the copying kernels and of one thread', async () => {
     await useWasmBackend({ threads: 2 });
     expect(hostMemory()).toBeDefined();
     const before = tf.memory().numTensors;
@@ -181,6 +187,10 @@ describe("the kernels in the wasm backend's memory", () => {
     expect(activeSimdKernels()!.inPlace).toBe(false);
     const copied = await outputs();
     expect(differingValues(inPlace, copied)).toBe(0);
+    // The threads share the work in blocks whose sums are added in a fixed order: one thread gives the same values.
+    await enableSimdKernels(1, undefined);
+    expect(activeSimdKernels()!.threads).toBe(1);
+    expect(differingValues(await outputs(), inPlace)).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
   });
 

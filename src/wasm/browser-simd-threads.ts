@@ -25,7 +25,7 @@ export const startBrowserKernelWorkers: StartKernelWorkers = async (module, memo
         (worker) =>
           new Promise<void>((resolve, reject) => {
             worker.onmessage = () => resolve();
-            worker.onerror = (event) => reject(new WasmBackendError(`A worker thread of the filter-gradient kernel failed to start: ${event.message}`));
+            worker.onerror = (event) => reject(new WasmBackendError(`A worker thread of the SIMD kernels failed to start: ${event.message}`));
             worker.postMessage({ module, memory, controlAt, layout: CONTROL });
           }),
       ),

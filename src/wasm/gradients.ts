@@ -8,7 +8,7 @@ type GradientResult = ReturnType<GradConfig['gradFunc']>;
  * Replaces the gradient of `kernelName` with one that calls `fast` on `backendName` and the original
  * gradient elsewhere, or wherever `fast` returns undefined. Registering twice changes nothing.
  */
-function registerBackendGradient(
+export function registerBackendGradient(
   kernelName: string,
   backendName: string,
   fast: (dy: Tensor, saved: Tensor[], attrs: NamedAttrMap) => GradientResult | undefined,

@@ -25,7 +25,7 @@ export const startNodeKernelWorkers: StartKernelWorkers = async (module, memory,
           new Promise<void>((resolve, reject) => {
             worker.once('message', () => resolve());
             worker.once('error', reject);
-            worker.once('exit', (code) => reject(new WasmBackendError(`A worker thread of the filter-gradient kernel exited with code ${code} while starting.`)));
+            worker.once('exit', (code) => reject(new WasmBackendError(`A worker thread of the SIMD kernels exited with code ${code} while starting.`)));
           }),
       ),
     );

@@ -6,7 +6,8 @@
 // tensors are then read and written where they are, and scratch space comes from the backend's
 // malloc), else in a memory of their own, with inputs copied in and results copied out (a few MB per
 // call, 0.3 ms each). With a shared memory, worker threads take blocks of the filter gradient's
-// output channels beside the calling thread; the other kernels run on the calling thread.
+// output channels beside the calling thread; the other kernels take ranges of work too (see
+// runClaimedBlocks) but are given all of it at once: they run on the calling thread.
 import { engine } from '@tensorflow/tfjs-core';
 import { WasmBackendError } from '../errors.js';
 import { SIMD_KERNELS_SHARED_WASM, SIMD_KERNELS_WASM } from './simd-kernels-wasm.js';
@@ -16,8 +17,17 @@ const PAGE = 65536;
 const CONTROL_BYTES = 256;
 /** Where scratch space starts in an own memory. */
 const DATA_START = PAGE;
-/** Output channels per block of work: the kernel's widest register block. */
+/** Output channels per block of the filter gradient's work: the kernel's widest register block. */
 const CHANNELS_PER_BLOCK = 16;
+/** Rows per block of batch norm's passes (ROW_BLOCK in native/batch-norm.c). */
+const BATCH_NORM_ROWS = 256;
+
+/**
+ * The exports threads share, by index: each takes the range [begin, end) of its units first, then
+ * its parameters (see {@link runClaimedBlocks}).
+ */
+export const PARALLEL_KERNELS = ['filter_gradient', 'batch_norm_block_sums', 'batch_norm_apply', 'batch_norm_gradient_block_sums', 'batch_norm_gradient_apply', 'max_pool_gradient_2x2', 'relu_gradient'] as const;
+type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 
 /**
  * Control block layout (Int32 indices). A task is published by closing CLAIM (index 0xffff), writing
@@ -25,16 +35,11 @@ const CHANNELS_PER_BLOCK = 16;
  * compare-exchange on CLAIM, whose high bits name the generation, so a thread that wakes late for an
  * older task can never claim a block of a newer one. A worker whose kernel throws sets ERROR.
  */
-export const CONTROL = { GENERATION: 0, CLAIM: 1, DONE: 2, TOTAL: 3, PARAMS: 4, BLOCK: 16, STOP: 17, ERROR: 18 } as const;
+export const CONTROL = { GENERATION: 0, CLAIM: 1, DONE: 2, TOTAL: 3, PARAMS: 4, BLOCK: 16, STOP: 17, ERROR: 18, KERNEL: 19, UNITS: 20 } as const;
 
-type FilterGradientExport = (...args: number[]) => void;
-/** The kernels that run on the calling thread only: native/batch-norm.c and native/max-pool-gradient.c (pointers are byte offsets into the kernels' memory). */
+type ParallelExport = (...args: number[]) => void;
+/** The kernels that run on the calling thread only (pointers are byte offsets into the kernels' memory). */
 interface CallingThreadExports {
-  batch_norm_moments(x: number, rows: number, c: number, acc: number, mean: number, variance: number): void;
-  batch_norm_apply(x: number, rows: number, c: number, mean: number, factor: number, offset: number, y: number): void;
-  batch_norm_gradient_sums(g: number, x: number, rows: number, c: number, mean: number, sums: number): void;
-  batch_norm_gradient_apply(g: number, x: number, rows: number, c: number, mean: number, a: number, b: number, k: number, dx: number): void;
-  max_pool_gradient_2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number): void;
   dropout_mask(out: number, n: number, s0: number, s1: number, s2: number, s3: number, threshold: number, scale: number): void;
 }
 
@@ -55,7 +60,7 @@ export interface BatchNormGradientInputs {
  * Claims and runs blocks of the current task until none is left. Self-contained (it uses only its
  * arguments and globals) because the Node worker runs its source text.
  */
-export function runClaimedBlocks(control: Int32Array, generation: number, filterGradient: FilterGradientExport, layout: typeof CONTROL): void {
+export function runClaimedBlocks(control: Int32Array, generation: number, kernels: ParallelExport[], layout: typeof CONTROL): void {
   for (;;) {
     // Control words are read and written atomically (sequentially consistent), so a claim that
     // succeeds saw the task that was open when it was made.
@@ -65,10 +70,10 @@ export function runClaimedBlocks(control: Int32Array, generation: number, filter
     if (claim >>> 16 !== generation || index >= total) return;
     if (Atomics.compareExchange(control, layout.CLAIM, claim, claim + 1) !== claim) continue;
     const p = control.subarray(layout.PARAMS, layout.PARAMS + 12);
-    const co = p[11]!;
     const block = Atomics.load(control, layout.BLOCK);
     const begin = index * block;
-    filterGradient(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, p[9]!, p[10]!, co, begin, Math.min(begin + block, co));
+    const end = Math.min(begin + block, Atomics.load(control, layout.UNITS));
+    kernels[Atomics.load(control, layout.KERNEL)]!(begin, end, p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, p[9]!, p[10]!, p[11]!);
     if (Atomics.add(control, layout.DONE, 1) + 1 === total) Atomics.notify(control, layout.DONE);
   }
 }
@@ -78,16 +83,16 @@ export function runClaimedBlocks(control: Int32Array, generation: number, filter
  * reported through ERROR (and DONE, so the caller stops waiting) and printed; the worker then stops.
  * Self-contained, like {@link runClaimedBlocks}: the workers (Node and browser) run its source text.
  */
-export function serveTasks(control: Int32Array, filterGradient: FilterGradientExport, layout: typeof CONTROL, run: typeof runClaimedBlocks): void {
+export function serveTasks(control: Int32Array, kernels: ParallelExport[], layout: typeof CONTROL, run: typeof runClaimedBlocks): void {
   let seen = Atomics.load(control, layout.GENERATION);
   for (;;) {
     Atomics.wait(control, layout.GENERATION, seen);
     if (Atomics.load(control, layout.STOP)) return;
     seen = Atomics.load(control, layout.GENERATION);
     try {
-      run(control, seen, filterGradient, layout);
+      run(control, seen, kernels, layout);
     } catch (error) {
-      console.error('tfjs-fashion-mnist: a worker thread of the filter-gradient kernel failed:', error);
+      console.error('tfjs-fashion-mnist: a worker thread of the SIMD kernels failed:', error);
       Atomics.store(control, layout.ERROR, 1);
       Atomics.add(control, layout.DONE, 1 << 20);
       Atomics.notify(control, layout.DONE);
@@ -104,7 +109,7 @@ function start(module, memory, controlAt, layout) {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const control = new Int32Array(memory.buffer, controlAt, ${CONTROL_BYTES / 4});
   ${ready};
-  serveTasks(control, instance.exports.filter_gradient, layout, runClaimedBlocks);
+  serveTasks(control, ${JSON.stringify(PARALLEL_KERNELS)}.map((name) => instance.exports[name]), layout, runClaimedBlocks);
 }
 `;
 }
@@ -173,7 +178,7 @@ export class SimdKernels {
 
   constructor(
     private readonly memory: WebAssembly.Memory,
-    private readonly filterGradientExport: FilterGradientExport,
+    private readonly parallel: ParallelExport[],
     private readonly callingThread: CallingThreadExports,
     /** Threads that run kernels: the caller plus the workers. */
     readonly threads: number,
@@ -226,7 +231,7 @@ export class SimdKernels {
           }
         }
       }
-      this.run([xp, dyAt!, dwAt!, n, ph, pw, oh, ow, kh, kw, ci, co]);
+      this.run('filter_gradient', [xp, dyAt!, dwAt!, n, ph, pw, oh, ow, kh, kw, ci, co], co, CHANNELS_PER_BLOCK);
     });
   }
 
@@ -236,17 +241,41 @@ export class SimdKernels {
    */
   batchNormForward(x: Float32Array, channels: number, scale: Float32Array, offset: Float32Array, epsilon: number, out: { y: Float32Array; mean: Float32Array; variance: Float32Array }): void {
     const rows = x.length / channels;
-    // Scratch: the double sums, then the per-channel factor and offset.
-    this.call([x, scale, offset], [out.y, out.mean, out.variance], 24 * channels, ([xAt, scaleAt, offsetAt], [yAt, meanAt, varianceAt], sums) => {
-      this.callingThread.batch_norm_moments(xAt!, rows, channels, sums, meanAt!, varianceAt!);
-      const factorAt = sums + 16 * channels;
+    const blocks = Math.ceil(rows / BATCH_NORM_ROWS);
+    // Scratch: the per-block sums, then the per-channel factor.
+    this.call([x, scale, offset], [out.y, out.mean, out.variance], 4 * (blocks + 1) * channels, ([xAt, scaleAt, offsetAt], [yAt, meanAt, varianceAt], partials) => {
+      this.run('batch_norm_block_sums', [xAt!, rows, channels, 0, partials], blocks, this.rowBlocksPerClaim(blocks));
+      this.averageBlocks(partials, blocks, channels, rows, meanAt!);
+      this.run('batch_norm_block_sums', [xAt!, rows, channels, meanAt!, partials], blocks, this.rowBlocksPerClaim(blocks));
+      this.averageBlocks(partials, blocks, channels, rows, varianceAt!);
+      const factorAt = partials + 4 * blocks * channels;
       const heap = new Float32Array(this.memory.buffer);
       for (let j = 0; j < channels; j++) {
         // As the cpu backend's batchNorm: scale divided by the square root (not multiplied by Rsqrt).
         heap[factorAt / 4 + j] = heap[scaleAt! / 4 + j]! / Math.sqrt(heap[varianceAt! / 4 + j]! + epsilon);
       }
-      this.callingThread.batch_norm_apply(xAt!, rows, channels, meanAt!, factorAt, offsetAt!, yAt!);
+      this.run('batch_norm_apply', [xAt!, rows, channels, meanAt!, factorAt, offsetAt!, yAt!], blocks, this.rowBlocksPerClaim(blocks));
     });
+  }
+
+  /** Per channel, the float32 sums of `blocks` blocks at `partialsAt` added in order in double precision, over `count`, to `outAt`. */
+  private averageBlocks(partialsAt: number, blocks: number, channels: number, count: number, outAt: number): void {
+    const heap = new Float32Array(this.memory.buffer);
+    for (let j = 0; j < channels; j++) {
+      let sum = 0;
+      for (let b = 0; b < blocks; b++) sum += heap[partialsAt / 4 + b * channels + j]!;
+      heap[outAt / 4 + j] = sum / count;
+    }
+  }
+
+  /**
+   * Blocks of rows per claim: all of them, so batch norm runs on the calling thread. Shared by two
+   * threads (four claims each) its passes measured no faster: a MiniVGGNet step took the same time
+   * within 0.3% (median of 8 alternating rounds, 2-core AMD EPYC); waking a worker for each of the
+   * 25 passes of a step costs what the second core gains on passes of 1-3 MB.
+   */
+  private rowBlocksPerClaim(blocks: number): number {
+    return blocks;
   }
 
   /**
@@ -259,23 +288,30 @@ export class SimdKernels {
     const rows = x.length / channels;
     const views = [dy, x, scale, mean, variance, dyMean, dyVariance];
     // Scratch: the double sums, then the factors a, b and k.
-    this.call(views, [out.dx, out.dScale, out.dOffset], 28 * channels, ([dyAt, xAt, ...small], [dxAt, dScaleAt, dOffsetAt], sumsAt) => {
-      this.callingThread.batch_norm_gradient_sums(dyAt!, xAt!, rows, channels, small[1]!, sumsAt);
-      const sums = new Float64Array(this.memory.buffer, sumsAt, 2 * channels);
+    const blocks = Math.ceil(rows / BATCH_NORM_ROWS);
+    // Scratch: the per-block sums (two per channel), then the factors a, b and k.
+    this.call(views, [out.dx, out.dScale, out.dOffset], 4 * (2 * blocks + 3) * channels, ([dyAt, xAt, ...small], [dxAt, dScaleAt, dOffsetAt], partialsAt) => {
+      const per = this.rowBlocksPerClaim(blocks);
+      this.run('batch_norm_gradient_block_sums', [dyAt!, xAt!, rows, channels, small[1]!, partialsAt], blocks, per);
       const heap = new Float32Array(this.memory.buffer);
       const [scaleAt, , varianceAt, dyMeanAt, dyVarianceAt] = small.map((at) => at! / 4) as [number, number, number, number, number];
-      const [a, b, k] = [0, 1, 2].map((i) => sumsAt / 4 + 4 * channels + i * channels) as [number, number, number];
+      const [a, b, k] = [0, 1, 2].map((i) => partialsAt / 4 + (2 * blocks + i) * channels) as [number, number, number];
       for (let j = 0; j < channels; j++) {
+        // The blocks' float32 sums, added in order in double precision.
+        let sumDy = 0;
+        let sumDyCentered = 0;
+        for (let block = 0; block < blocks; block++) {
+          sumDy += heap[partialsAt / 4 + 2 * block * channels + j]!;
+          sumDyCentered += heap[partialsAt / 4 + (2 * block + 1) * channels + j]!;
+        }
         const invStd = 1 / Math.sqrt(heap[varianceAt + j]! + epsilon);
-        const sumDy = sums[j]!;
-        const sumDyCentered = sums[channels + j]!;
         heap[a + j] = heap[scaleAt + j]! * invStd;
         heap[b + j] = (-heap[scaleAt + j]! * invStd ** 3 * sumDyCentered + 2 * heap[dyVarianceAt + j]!) / rows;
         heap[k + j] = (-heap[a + j]! * sumDy + heap[dyMeanAt + j]!) / rows;
         heap[dScaleAt! / 4 + j] = invStd * sumDyCentered;
         heap[dOffsetAt! / 4 + j] = sumDy;
       }
-      this.callingThread.batch_norm_gradient_apply(dyAt!, xAt!, rows, channels, small[1]!, 4 * a, 4 * b, 4 * k, dxAt!);
+      this.run('batch_norm_gradient_apply', [dyAt!, xAt!, rows, channels, small[1]!, 4 * a, 4 * b, 4 * k, dxAt!], blocks, per);
     });
   }
 
@@ -285,7 +321,8 @@ export class SimdKernels {
    */
   maxPoolGradient2x2(x: Float32Array, dy: Float32Array, shape: { n: number; h: number; w: number; c: number }, out: Float32Array): void {
     const { n, h, w, c } = shape;
-    this.call([x, dy], [out], 0, ([xAt, dyAt], [dxAt]) => this.callingThread.max_pool_gradient_2x2(xAt!, dyAt!, dxAt!, n, h, w, c));
+    // On the calling thread (one block), as batch norm (see rowBlocksPerClaim).
+    this.call([x, dy], [out], 0, ([xAt, dyAt], [dxAt]) => this.run('max_pool_gradient_2x2', [xAt!, dyAt!, dxAt!, n, h, w, c], n, n));
   }
 
   /**
@@ -294,6 +331,13 @@ export class SimdKernels {
    */
   dropoutMask(seeds: Uint32Array, threshold: number, scale: number, out: Float32Array): void {
     this.call([], [out], 0, (_, [outAt]) => this.callingThread.dropout_mask(outAt!, out.length, seeds[0]!, seeds[1]!, seeds[2]!, seeds[3]!, threshold, scale));
+  }
+
+  /** ReLU's gradient (native/relu-gradient.c): dy · step(x), as tfjs-core computes it. */
+  reluGradient(dy: Float32Array, x: Float32Array, out: Float32Array): void {
+    const n = out.length;
+    // On the calling thread (one block), as batch norm (see rowBlocksPerClaim).
+    this.call([dy, x], [out], 0, ([dyAt, xAt], [dxAt]) => this.run('relu_gradient', [dyAt!, xAt!, dxAt!], n, n));
   }
 
   /**
@@ -363,9 +407,18 @@ export class SimdKernels {
 
 
 
-  /** Runs the filter gradient over blocks of output channels, on the workers and this thread. */
-  private run(params: number[]): void {
-    const co = params[11]!;
+  /**
+   * Runs `kernel` over `units` (output channels, blocks of rows, images or elements) in blocks of
+   * `block`, on the workers and this thread.
+   */
+  private run(kernel: ParallelKernel, params: number[], units: number, block: number): void {
+    const index = PARALLEL_KERNELS.indexOf(kernel);
+    const total = Math.ceil(units / block);
+    // One block: no need to wake anyone.
+    if (!this.workers || total <= 1) {
+      for (let begin = 0; begin < units; begin += block) this.parallel[index]!(begin, Math.min(begin + block, units), ...params);
+      return;
+    }
     // A fresh view: growing an unshared memory detaches the old buffer.
     const control = new Int32Array(this.memory.buffer, this.controlAt, CONTROL_BYTES / 4);
     this.generation = (this.generation + 1) & 0x7fff;
@@ -373,16 +426,17 @@ export class SimdKernels {
     // a block while the new task is written: its claim would fail or name the wrong generation), then
     // write the task, then open it.
     Atomics.store(control, CONTROL.CLAIM, (this.generation << 16) | 0xffff);
+    control.fill(0, CONTROL.PARAMS, CONTROL.PARAMS + 12);
     control.set(params, CONTROL.PARAMS);
-    Atomics.store(control, CONTROL.BLOCK, CHANNELS_PER_BLOCK);
-    Atomics.store(control, CONTROL.TOTAL, Math.ceil(co / CHANNELS_PER_BLOCK));
+    Atomics.store(control, CONTROL.KERNEL, index);
+    Atomics.store(control, CONTROL.UNITS, units);
+    Atomics.store(control, CONTROL.BLOCK, block);
+    Atomics.store(control, CONTROL.TOTAL, total);
     Atomics.store(control, CONTROL.DONE, 0);
     Atomics.store(control, CONTROL.CLAIM, this.generation << 16);
-    if (this.workers) {
-      Atomics.store(control, CONTROL.GENERATION, this.generation);
-      Atomics.notify(control, CONTROL.GENERATION);
-    }
-    runClaimedBlocks(control, this.generation, this.filterGradientExport, CONTROL);
+    Atomics.store(control, CONTROL.GENERATION, this.generation);
+    Atomics.notify(control, CONTROL.GENERATION);
+    runClaimedBlocks(control, this.generation, this.parallel, CONTROL);
     // Blocks a worker claimed are finished by that worker; wait for them. No timeout: a suspended
     // process (Ctrl-Z) must not fail on resume. A browser page's main thread may not block: it spins.
     for (;;) {
@@ -397,7 +451,7 @@ export class SimdKernels {
       }
     }
     if (Atomics.exchange(control, CONTROL.ERROR, 0) !== 0) {
-      throw new WasmBackendError('A worker thread of the filter-gradient kernel failed; see the error it printed.');
+      throw new WasmBackendError('A worker thread of the SIMD kernels failed; see the error it printed.');
     }
   }
 }
@@ -426,7 +480,7 @@ export async function createSimdKernels(threads: number, startWorkers: StartKern
   const module = await WebAssembly.compile(decode(shared ? SIMD_KERNELS_SHARED_WASM : SIMD_KERNELS_WASM) as BufferSource);
   const memory = host?.memory ?? new WebAssembly.Memory(shared ? { initial: 2, maximum: 32768, shared: true } : { initial: 2 });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const filterGradient = instance.exports['filter_gradient'] as FilterGradientExport;
+  const parallel = PARALLEL_KERNELS.map((name) => instance.exports[name] as ParallelExport);
   const controlAt = host ? host.malloc(CONTROL_BYTES) : 0;
   if (host) new Int32Array(memory.buffer, controlAt, CONTROL_BYTES / 4).fill(0);
   let workers: { terminate(): Promise<void> } | undefined;
@@ -436,7 +490,7 @@ export async function createSimdKernels(threads: number, startWorkers: StartKern
     if (host) host.free(controlAt);
     throw error;
   }
-  return new SimdKernels(memory, filterGradient, instance.exports as unknown as CallingThreadExports, workers ? threads : 1, workers, host, controlAt);
+  return new SimdKernels(memory, parallel, instance.exports as unknown as CallingThreadExports, workers ? threads : 1, workers, host, controlAt);
 }
 
 let active: SimdKernels | undefined;

@@ -20,6 +20,7 @@ import { activeSimdKernels, SimdKernels } from './simd-kernels.js';
 import { dropoutMask } from './dropout-mask.js';
 import { DROPOUT_MASK_KERNEL } from '../architectures/dropout-training.js';
 import { inputConv, registerInputConvGradient } from './input-conv.js';
+import { registerReluGradient, reluGradient, RELU_GRADIENT_KERNEL } from './relu-gradient.js';
 import { INPUT_CONV_KERNEL } from '../architectures/input-conv-training.js';
 
 const BACKEND = 'wasm';
@@ -442,6 +443,7 @@ const REPLACEMENTS: ReadonlyArray<{ name: string; kernelFunc: KernelFunc; replac
   { name: BATCH_NORM_TRAINING_GRADIENT_KERNEL, kernelFunc: batchNormTrainingGradient as unknown as KernelFunc, replacesStock: false },
   { name: DROPOUT_MASK_KERNEL, kernelFunc: dropoutMask as unknown as KernelFunc, replacesStock: false },
   { name: INPUT_CONV_KERNEL, kernelFunc: inputConv as unknown as KernelFunc, replacesStock: false },
+  { name: RELU_GRADIENT_KERNEL, kernelFunc: reluGradient as unknown as KernelFunc, replacesStock: false },
 ];
 
 /** The kernels {@link registerWasmTrainingKernels} adds to or replaces in the wasm backend. */
@@ -457,7 +459,8 @@ export const WASM_TRAINING_KERNELS: readonly string[] = REPLACEMENTS.map((k) => 
  * pass as one kernel with a closed-form gradient, dropout's mask from a fast generator, and a first
  * convolution that skips the input gradient nobody needs, which the batch-norm, dropout and first
  * convolution layers of models built by `buildMiniVGGNet` or trained by `trainFashionMnist` use (see
- * docs/benchmarks.md for what each gained). Supports strides, 'same', 'valid' and explicit padding,
+ * docs/benchmarks.md for what each gained). With the library's SIMD kernels loaded (useWasmBackend),
+ * ReLU's gradient is one pass too. Supports strides, 'same', 'valid' and explicit padding,
  * NHWC and NCHW (through transposes); tfjs itself does not take gradients of dilated convolutions.
  *
  * Call it once, after importing the wasm backend and before training; calling it again does nothing.
@@ -503,6 +506,7 @@ export function registerWasmTrainingKernels(): readonly string[] {
   registerReductionGradients(BACKEND);
   registerBatchNormTrainingGradient();
   registerInputConvGradient();
+  registerReluGradient(BACKEND);
   registered = true;
   return WASM_TRAINING_KERNELS;
 }

@@ -1,0 +1,50 @@
+// The issue's measure, robust to this kind of machine's drift (20-30% within minutes): rounds that
+// alternate the PyTorch reference (bench/torch_reference.py, Debian's python3-torch) and the library
+// on 2 threads in Node (bench/backend.ts --config wasm-kernels-2: raw trainOnBatch steps and
+// trainFashionMnist), in the order ABBA so a drift during the run hits both sides alike. Each round
+// reports both throughputs at batch 32 and their ratios; then the medians over rounds.
+//   npx tsx bench/ratio.ts [--rounds 6] [--threads 2]     (npm run bench:ratio)
+import { execFile } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { median } from './throughput.js';
+import { TORCH_ENV, torchProcessEnv } from './torch-env.js';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '6' }, threads: { type: 'string', default: '2' } } });
+const root = join(fileURLToPath(import.meta.url), '../..');
+const PYTHON = '/usr/bin/python3';
+
+async function json(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, any>> {
+  const { stdout } = await promisify(execFile)(command, args, { cwd: root, env, maxBuffer: 1 << 24, timeout: 10 * 60_000 });
+  return JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)!) as Record<string, any>;
+}
+
+const pytorch = async () => (await json(PYTHON, [join(root, 'bench/torch_reference.py'), '--train-batches', '32', '--infer-batch', '32'], torchProcessEnv(TORCH_ENV))).train['32'].imagesPerSecond as number;
+const library = async () => {
+  const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
+  const result = await json(process.execPath, [tsx, join(root, 'bench/backend.ts'), '--config', `wasm-kernels-${values.threads}`, '--train-batches', '32', '--infer-batch', '32'], process.env);
+  return { step: result.train['32'].imagesPerSecond as number, fit: result.fit.imagesPerSecond as number };
+};
+
+const rows: Array<{ torch: number; step: number; fit: number }> = [];
+for (let round = 0; round < Number(values.rounds); round++) {
+  let torch: number;
+  let lib: { step: number; fit: number };
+  if (round % 2 === 0) {
+    torch = await pytorch();
+    lib = await library();
+  } else {
+    lib = await library();
+    torch = await pytorch();
+  }
+  rows.push({ torch, ...lib });
+  console.log(`round ${round + 1} (${new Date().toISOString().slice(11, 19)} UTC): PyTorch ${torch.toFixed(1)} images/s; library raw step ${lib.step.toFixed(1)} (${(lib.step / torch).toFixed(2)}), trainFashionMnist ${lib.fit.toFixed(1)} (${(lib.fit / torch).toFixed(2)})`);
+}
+const ratios = (key: 'step' | 'fit') => rows.map((r) => r[key] / r.torch);
+console.log(
+  `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${values.threads} threads, batch 32, ${rows.length} alternating rounds: ` +
+    `median ratio to PyTorch ${median(ratios('fit')).toFixed(2)} through trainFashionMnist (range ${Math.min(...ratios('fit')).toFixed(2)}-${Math.max(...ratios('fit')).toFixed(2)}), ` +
+    `${median(ratios('step')).toFixed(2)} per raw step (range ${Math.min(...ratios('step')).toFixed(2)}-${Math.max(...ratios('step')).toFixed(2)}); PyTorch median ${median(rows.map((r) => r.torch)).toFixed(1)} images/s.`,
+);
