@@ -31,6 +31,14 @@ export type NamedTensor = {
   tensor: tf.Tensor;
 };
 
+/**
+ * Kernel name of one momentum update: inputs `variable`, `velocity` and `gradient` (float32, one
+ * shape), attributes `rate` and `momentum`; outputs the new variable and the new velocity, as
+ * {@link KerasSGD.applyGradients}' ops compute them. The wasm training kernels register it (one
+ * pass instead of four kernels and two scalar tensors per variable); other backends run the ops.
+ */
+export const SGD_MOMENTUM_KERNEL = 'FashionMnistSgdMomentum';
+
 interface Velocity {
   originalName: string;
   variable: tf.Variable;
@@ -137,9 +145,9 @@ export class KerasSGD extends tf.Optimizer {
       this.velocities[i] ??= { originalName: `${name}/momentum`, variable: tf.tidy(() => tf.zerosLike(variable).variable(false)) };
       const velocity = this.velocities[i]!.variable;
       tf.tidy(() => {
-        const next = tf.sub(tf.mul(velocity, this.momentum), tf.mul(gradient, rate));
-        velocity.assign(next);
-        variable.assign(tf.add(variable, next));
+        const [nextVariable, nextVelocity] = momentumUpdate(variable, velocity, gradient, rate, this.momentum);
+        velocity.assign(nextVelocity!);
+        variable.assign(nextVariable!);
       });
     });
     this.incrementIterations();
@@ -180,6 +188,16 @@ export class KerasSGD extends tf.Optimizer {
   static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
     return new cls(config as KerasSGDOptions);
   }
+}
+
+/** [w + v', v'] with v' = momentum·v − rate·g, through {@link SGD_MOMENTUM_KERNEL} where the backend has it. */
+function momentumUpdate(variable: tf.Tensor, velocity: tf.Tensor, gradient: tf.Tensor, rate: number, momentum: number): tf.Tensor[] {
+  const sameFloats = [variable, velocity, gradient].every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, variable.shape));
+  if (sameFloats && tf.getKernel(SGD_MOMENTUM_KERNEL, tf.engine().backendName)) {
+    return tf.engine().runKernel(SGD_MOMENTUM_KERNEL, { variable, velocity, gradient }, { rate, momentum }) as tf.Tensor[];
+  }
+  const next = tf.sub(tf.mul(velocity, momentum), tf.mul(gradient, rate));
+  return [tf.add(variable, next), next];
 }
 
 /**

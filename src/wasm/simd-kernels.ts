@@ -1,7 +1,8 @@
 // The library's own WebAssembly SIMD kernels (native/*.c, built by native/build.sh), for the work
 // XNNPACK does badly through the stock backend's kernels: the filter gradient of stride-1
 // convolutions, batch normalisation's training pass (native/batch-norm.c), the gradient of 2x2
-// max pooling (native/max-pool-gradient.c) and dropout's multiplier (native/dropout-mask.c).
+// max pooling (native/max-pool-gradient.c), dropout's multiplier (native/dropout-mask.c), ReLU's
+// gradient (native/relu-gradient.c) and the optimizer's momentum update (native/sgd-momentum.c).
 // They run in the wasm backend's own memory when its emscripten module shows it (see hostMemory:
 // tensors are then read and written where they are, and scratch space comes from the backend's
 // malloc), else in a memory of their own, with inputs copied in and results copied out (a few MB per
@@ -41,6 +42,7 @@ type ParallelExport = (...args: number[]) => void;
 /** The kernels that run on the calling thread only (pointers are byte offsets into the kernels' memory). */
 interface CallingThreadExports {
   dropout_mask(out: number, n: number, s0: number, s1: number, s2: number, s3: number, threshold: number, scale: number): void;
+  sgd_momentum(begin: number, end: number, w: number, v: number, g: number, rate: number, momentum: number, nextW: number, nextV: number): void;
 }
 
 /** Batch norm's per-channel values, as the training kernel passes them in and takes them out. */
@@ -331,6 +333,15 @@ export class SimdKernels {
    */
   dropoutMask(seeds: Uint32Array, threshold: number, scale: number, out: Float32Array): void {
     this.call([], [out], 0, (_, [outAt]) => this.callingThread.dropout_mask(outAt!, out.length, seeds[0]!, seeds[1]!, seeds[2]!, seeds[3]!, threshold, scale));
+  }
+
+  /**
+   * KerasSGD's momentum update on the calling thread (native/sgd-momentum.c): v' = momentum·v − rate·g
+   * and w' = w + v', in float32 as tfjs' kernels compute them.
+   */
+  sgdMomentum(w: Float32Array, v: Float32Array, g: Float32Array, rate: number, momentum: number, out: { w: Float32Array; v: Float32Array }): void {
+    const n = w.length;
+    this.call([w, v, g], [out.w, out.v], 0, ([wAt, vAt, gAt], [nextW, nextV]) => this.callingThread.sgd_momentum(0, n, wAt!, vAt!, gAt!, rate, momentum, nextW!, nextV!));
   }
 
   /** ReLU's gradient (native/relu-gradient.c): dy · step(x), as tfjs-core computes it. */

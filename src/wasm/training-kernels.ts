@@ -21,6 +21,8 @@ import { dropoutMask } from './dropout-mask.js';
 import { DROPOUT_MASK_KERNEL } from '../architectures/dropout-training.js';
 import { inputConv, registerInputConvGradient } from './input-conv.js';
 import { registerReluGradient, reluGradient, RELU_GRADIENT_KERNEL } from './relu-gradient.js';
+import { sgdMomentum } from './sgd-momentum.js';
+import { SGD_MOMENTUM_KERNEL } from '../training/sgd.js';
 import { INPUT_CONV_KERNEL } from '../architectures/input-conv-training.js';
 
 const BACKEND = 'wasm';
@@ -444,6 +446,7 @@ const REPLACEMENTS: ReadonlyArray<{ name: string; kernelFunc: KernelFunc; replac
   { name: DROPOUT_MASK_KERNEL, kernelFunc: dropoutMask as unknown as KernelFunc, replacesStock: false },
   { name: INPUT_CONV_KERNEL, kernelFunc: inputConv as unknown as KernelFunc, replacesStock: false },
   { name: RELU_GRADIENT_KERNEL, kernelFunc: reluGradient as unknown as KernelFunc, replacesStock: false },
+  { name: SGD_MOMENTUM_KERNEL, kernelFunc: sgdMomentum as unknown as KernelFunc, replacesStock: false },
 ];
 
 /** The kernels {@link registerWasmTrainingKernels} adds to or replaces in the wasm backend. */
@@ -460,7 +463,7 @@ export const WASM_TRAINING_KERNELS: readonly string[] = REPLACEMENTS.map((k) => 
  * convolution that skips the input gradient nobody needs, which the batch-norm, dropout and first
  * convolution layers of models built by `buildMiniVGGNet` or trained by `trainFashionMnist` use (see
  * docs/benchmarks.md for what each gained). With the library's SIMD kernels loaded (useWasmBackend),
- * ReLU's gradient is one pass too. Supports strides, 'same', 'valid' and explicit padding,
+ * ReLU's gradient and the momentum update of `KerasSGD` are one pass each too. Supports strides, 'same', 'valid' and explicit padding,
  * NHWC and NCHW (through transposes); tfjs itself does not take gradients of dilated convolutions.
  *
  * Call it once, after importing the wasm backend and before training; calling it again does nothing.
