@@ -237,7 +237,19 @@ async function findFile(dir: string, spec: FileSpec, strict = false): Promise<st
 
 /** Each file's path in `dir`, in FILE_SPECS order, undefined where missing. */
 function findPaths(dir: string, strict: boolean): Promise<Array<string | undefined>> {
-  return Promise.all(FILE_SPECS.map((spec) => findFile(dir, spec, strict)));
+  return allInOrder(FILE_SPECS.map((spec) => findFile(dir, spec, strict)));
+}
+
+/**
+ * Promise.all, except that when several fail the error thrown is the first in list order, not the
+ * first to happen: an unreadable folder fails all four files, and the error should name the same one
+ * on every run.
+ */
+async function allInOrder<T>(promises: Array<Promise<T>>): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 function unreadable(path: string, error: unknown): DatasetUnavailableError {
@@ -300,7 +312,7 @@ async function loadFromNode(settings: NodeLoadSettings): Promise<{ files: Decode
       continue;
     }
     const found = paths as string[];
-    const files = candidate.kind === 'cache' ? await readCache(found, settings) : await Promise.all(FILE_SPECS.map((spec, i) => readLocal(spec, found[i]!, settings)));
+    const files = candidate.kind === 'cache' ? await readCache(found, settings) : await allInOrder(FILE_SPECS.map((spec, i) => readLocal(spec, found[i]!, settings)));
     if (files) return { files, source: { kind: candidate.kind, location: candidate.dir } };
   }
   if (!settings.download) {
