@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_NORM_TRAINING_KERNEL, fuseBatchNormTraining } from '../src/architectures/batch-norm-training.js';
-import { buildMiniVGGNet, KerasSGD } from '../src/index.js';
+import { KerasSGD } from '../src/index.js';
 import { registerWasmTrainingKernels } from '../src/wasm/node.js';
+import { expectIdempotentPatchThatSavesUnpatched } from './helpers/layer-patches.js';
 import { BATCH_NORM_TRAINING_GRADIENT_KERNEL } from '../src/wasm/batch-norm-training.js';
 import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd-kernels.js';
 
@@ -148,22 +149,8 @@ describe.each(modes)('fuseBatchNormTraining %s', (mode, setUp) => {
     model.dispose();
   });
 
-  it('is idempotent and keeps the saved class name, so saved models load with plain tfjs-layers', async () => {
-    await tf.setBackend('cpu');
-    const model = buildMiniVGGNet();
-    const isBatchNorm = (l: tfl.layers.Layer) => l.getClassName() === 'BatchNormalization';
-    const layer = model.layers.find(isBatchNorm)!;
-    const patched = layer.call;
-    expect(patched).not.toBe(Object.getPrototypeOf(layer).call);
-    fuseBatchNormTraining(model);
-    expect(layer.call).toBe(patched);
-    const loaded = await tfl.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'] });
-    const loadedLayers = loaded.layers.filter(isBatchNorm);
-    expect(loadedLayers).toHaveLength(5);
-    for (const l of loadedLayers) expect(l.call).toBe(Object.getPrototypeOf(l).call);
-    model.dispose();
-    loaded.dispose();
-  });
+  it('is idempotent and keeps the saved class name, so saved models load with plain tfjs-layers', () =>
+    expectIdempotentPatchThatSavesUnpatched('BatchNormalization', 5, fuseBatchNormTraining));
 
   it('leaves no tensors behind in a training step on wasm', async () => {
     await tf.setBackend('wasm');

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DROPOUT_MASK_KERNEL, fuseDropoutTraining } from '../src/architectures/dropout-training.js';
 import { buildMiniVGGNet, KerasSGD } from '../src/index.js';
 import { registerWasmTrainingKernels } from '../src/wasm/node.js';
+import { expectIdempotentPatchThatSavesUnpatched } from './helpers/layer-patches.js';
 import { dropoutThreshold, laneSeeds } from '../src/wasm/dropout-mask.js';
 import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd-kernels.js';
 
@@ -146,22 +147,8 @@ describe('fuseDropoutTraining', () => {
     model.dispose();
   });
 
-  it('is idempotent and keeps the saved class name, so saved models load with plain tfjs-layers', async () => {
-    await tf.setBackend('cpu');
-    const model = buildMiniVGGNet();
-    const isDropout = (l: tfl.layers.Layer) => l.getClassName() === 'Dropout';
-    const layer = model.layers.find(isDropout)!;
-    const patched = layer.call;
-    expect(patched).not.toBe(Object.getPrototypeOf(layer).call);
-    fuseDropoutTraining(model);
-    expect(layer.call).toBe(patched);
-    const loaded = await tfl.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'] });
-    const loadedLayers = loaded.layers.filter(isDropout);
-    expect(loadedLayers).toHaveLength(3);
-    for (const l of loadedLayers) expect(l.call).toBe(Object.getPrototypeOf(l).call);
-    model.dispose();
-    loaded.dispose();
-  });
+  it('is idempotent and keeps the saved class name, so saved models load with plain tfjs-layers', () =>
+    expectIdempotentPatchThatSavesUnpatched('Dropout', 3, fuseDropoutTraining));
 
   it('leaves no tensors behind in a MiniVGGNet training step on wasm', async () => {
     await tf.setBackend('wasm');

@@ -177,6 +177,8 @@ export class SimdKernels {
   /** Scratch space: its byte offset and size (in the host's memory: a malloc'ed block, replaced when too small). */
   private scratchAt = DATA_START;
   private scratchBytes = 0;
+  /** The host's malloc'ed block holding the scratch space (scratchAt is it rounded up to 16 bytes), or 0. */
+  private scratchBlock = 0;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -216,7 +218,7 @@ export class SimdKernels {
     const { n, h, w, ci, oh, ow, co, kh, kw, top, left } = shape;
     const ph = oh + kh - 1;
     const pw = ow + kw - 1;
-    const padded = ph !== h || pw !== w;
+    const padded = ph !== h || pw !== w || top !== 0 || left !== 0;
     const xpLength = padded ? n * ph * pw * ci : 0;
     this.call([x, dy], [out], 4 * xpLength, ([xAt, dyAt], [dwAt], scratch) => {
       let xp = xAt!;
@@ -361,18 +363,17 @@ export class SimdKernels {
   private call(inputs: Float32Array[], outputs: Float32Array[], scratchBytes: number, body: (inputs: Array<number | undefined>, outputs: Array<number | undefined>, scratch: number) => void): void {
     const resident = (array: Float32Array) => (array.buffer === this.memory.buffer ? array.byteOffset : undefined);
     const [inputsAt, outputsAt] = [inputs.map(resident), outputs.map(resident)];
+    const elsewhere = (at: Array<number | undefined>) => at.flatMap((offset, i) => (offset === undefined ? [i] : []));
+    const [copiedInputs, copiedOutputs] = [elsewhere(inputsAt), elsewhere(outputsAt)];
     const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
     let bytes = align(scratchBytes);
-    const place = (arrays: Float32Array[], at: Array<number | undefined>) =>
-      arrays.forEach((array, i) => {
-        if (at[i] !== undefined) return;
+    const place = (arrays: Float32Array[], at: Array<number | undefined>, copied: number[]) =>
+      copied.forEach((i) => {
         at[i] = bytes;
-        bytes += align(4 * array.length);
+        bytes += align(4 * arrays[i]!.length);
       });
-    place(inputs, inputsAt);
-    place(outputs, outputsAt);
-    const copied = (arrays: Float32Array[]) => arrays.flatMap((array, i) => (resident(array) === undefined ? [i] : []));
-    const [copiedInputs, copiedOutputs] = [copied(inputs), copied(outputs)];
+    place(inputs, inputsAt, copiedInputs);
+    place(outputs, outputsAt, copiedOutputs);
     const base = this.scratch(bytes);
     // Offsets relative to the scratch block become absolute ones.
     for (const i of copiedInputs) {
@@ -388,13 +389,13 @@ export class SimdKernels {
   private scratch(bytes: number): number {
     if (bytes <= this.scratchBytes) return this.scratchAt;
     if (this.host) {
-      if (this.scratchBytes > 0) this.host.free(this.scratchAt - this.scratchPadding);
+      this.freeScratch(this.host);
       // Room to align the block to 16 bytes, and to grow by half before the next allocation.
       const size = Math.ceil(bytes * 1.5) + 16;
       const pointer = this.host.malloc(size);
       if (!pointer) throw new WasmBackendError(`The WebAssembly backend could not allocate ${size} bytes of scratch space for the SIMD kernels.`);
+      this.scratchBlock = pointer;
       this.scratchAt = Math.ceil(pointer / 16) * 16;
-      this.scratchPadding = this.scratchAt - pointer;
       this.scratchBytes = size - 16;
     } else {
       const missing = DATA_START + bytes - this.memory.buffer.byteLength;
@@ -404,15 +405,18 @@ export class SimdKernels {
     return this.scratchAt;
   }
 
-  private scratchPadding = 0;
+  private freeScratch(host: HostMemory): void {
+    if (this.scratchBlock) host.free(this.scratchBlock);
+    this.scratchBlock = 0;
+    this.scratchBytes = 0;
+  }
 
   /** Stops the worker threads and, in the backend's memory, frees the scratch space and control block. */
   async dispose(): Promise<void> {
     await this.workers?.terminate();
     if (this.host) {
-      if (this.scratchBytes > 0) this.host.free(this.scratchAt - this.scratchPadding);
+      this.freeScratch(this.host);
       this.host.free(this.controlAt);
-      this.scratchBytes = 0;
     }
   }
 
