@@ -16,7 +16,7 @@ fi
 out=.
 if [ "${1:-}" = "--check" ]; then out=$(mktemp -d); trap 'rm -rf "$out"' EXIT; fi
 flags="--target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -ffile-prefix-map=$PWD=. -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all"
-sources="filter-gradient.c batch-norm.c max-pool-gradient.c dropout-mask.c relu-gradient.c sgd-momentum.c"
+sources="filter-gradient.c batch-norm.c max-pool-gradient.c dropout-mask.c relu-gradient.c sgd-momentum.c dense.c winograd.c"
 $CLANG $flags -o "$out/kernels.wasm" $sources
 $CLANG $flags -matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 -o "$out/kernels-shared.wasm" $sources
 {

@@ -1,5 +1,6 @@
-// The library's own WebAssembly SIMD kernels (native/filter-gradient.c) directly, against a plain
-// JavaScript filter gradient, with and without worker threads. Their use inside the wasm backend's
+// The library's own WebAssembly SIMD kernels (native/filter-gradient.c, native/dense.c,
+// native/winograd.c) directly,
+// against plain JavaScript definitions, with and without worker threads. Their use inside the wasm backend's
 // training kernels is checked against tfjs-backend-cpu in test/wasm.test.ts; the batch-norm kernels
 // (native/batch-norm.c) in test/batch-norm-training.test.ts. Last, the kernels in the wasm backend's
 // own memory (in place) against the same kernels in a memory of their own.
@@ -12,7 +13,7 @@ import { useWasmBackend } from '../src/wasm/node.js';
 import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
 import { BATCH_NORM_TRAINING_KERNEL } from '../src/architectures/batch-norm-training.js';
 import { DROPOUT_MASK_KERNEL } from '../src/architectures/dropout-training.js';
-import { activeSimdKernels, CONTROL, createSimdKernels, disableSimdKernels, enableSimdKernels, hostMemory, runClaimedBlocks, SimdKernels, type FilterGradientShape } from '../src/wasm/simd-kernels.js';
+import { activeSimdKernels, CONTROL, createSimdKernels, disableSimdKernels, enableSimdKernels, hostMemory, runClaimedBlocks, SimdKernels, type Conv3x3Shape, type DenseShape, type FilterGradientShape } from '../src/wasm/simd-kernels.js';
 
 let seed = 7;
 function random(length: number): Float32Array {
@@ -94,6 +95,125 @@ describe('createSimdKernels', () => {
   });
 });
 
+/** A dense layer's three products by their definitions, in float64. */
+function denseReference(x: Float32Array, w: Float32Array, bias: Float32Array | undefined, dy: Float32Array, { m, k, n }: DenseShape) {
+  const y = new Float64Array(m * n);
+  const dx = new Float64Array(m * k);
+  const dw = new Float64Array(k * n);
+  for (let i = 0; i < m; i++)
+    for (let t = 0; t < k; t++)
+      for (let j = 0; j < n; j++) {
+        y[i * n + j]! += x[i * k + t]! * w[t * n + j]!;
+        dx[i * k + t]! += dy[i * n + j]! * w[t * n + j]!;
+        dw[t * n + j]! += x[i * k + t]! * dy[i * n + j]!;
+      }
+  if (bias) for (let i = 0; i < m * n; i++) y[i]! += bias[i % n]!;
+  return { y, dx, dw };
+}
+
+function relativeError(actual: Float32Array, expected: Float64Array): number {
+  let [scale, error] = [1e-6, 0];
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]!));
+    // NaN (an element never written) fails the comparison below.
+    error = Math.max(error, Number.isNaN(actual[i]!) ? Infinity : Math.abs(actual[i]! - expected[i]!));
+  }
+  return error / scale;
+}
+
+const denseShapes: DenseShape[] = [
+  // MiniVGGNet's 3136x512 layer at batch 32 (and the worker threads' share of it).
+  { m: 32, k: 3136, n: 512 },
+  // Rows not in fours or twos, columns of w not in fours, more than one 128-row chunk of w, output
+  // widths of one 4-column block and of 8 + 4.
+  { m: 7, k: 130, n: 12 },
+  { m: 3, k: 9, n: 4 },
+  { m: 1, k: 1, n: 8 },
+  { m: 5, k: 257, n: 20 },
+];
+
+describe.each(Object.entries(kernels))('dense products on %s', (_, k) => {
+  it.each(denseShapes)('match the definitions for %j, with and without a bias', (shape) => {
+    const { m, k: inner, n } = shape;
+    const [x, w, bias, dy] = [random(m * inner), random(inner * n), random(n), random(m * n)];
+    const expected = denseReference(x, w, bias, dy, shape);
+    const out = (length: number) => new Float32Array(length).fill(Number.NaN);
+    const [y, unbiased, dx, dw] = [out(m * n), out(m * n), out(m * inner), out(inner * n)];
+    k.denseForward(x, w, bias, shape, y);
+    k.denseForward(x, w, undefined, shape, unbiased);
+    k.denseInputGradient(dy, w, shape, dx);
+    k.denseWeightGradient(x, dy, shape, dw);
+    expect(relativeError(y, expected.y)).toBeLessThan(1e-5);
+    expect(relativeError(unbiased, denseReference(x, w, undefined, dy, shape).y)).toBeLessThan(1e-5);
+    expect(relativeError(dx, expected.dx)).toBeLessThan(1e-5);
+    expect(relativeError(dw, expected.dw)).toBeLessThan(1e-5);
+  });
+});
+
+/** A 3x3 stride-1 convolution by its definition, in float64 (x zero-padded by top/left), plus bias, then ReLU. */
+function convReference(x: Float32Array, filter: Float32Array, bias: Float32Array | undefined, s: Conv3x3Shape, relu: boolean): Float64Array {
+  const y = new Float64Array(s.n * s.oh * s.ow * s.co);
+  for (let b = 0; b < s.n; b++)
+    for (let r = 0; r < s.oh; r++)
+      for (let c = 0; c < s.ow; c++)
+        for (let o = 0; o < s.co; o++) {
+          let sum = bias ? bias[o]! : 0;
+          for (let i = 0; i < 3; i++)
+            for (let j = 0; j < 3; j++) {
+              const [row, column] = [r + i - s.top, c + j - s.left];
+              if (row < 0 || row >= s.h || column < 0 || column >= s.w) continue;
+              for (let k = 0; k < s.ci; k++) sum += x[((b * s.h + row) * s.w + column) * s.ci + k]! * filter[((i * 3 + j) * s.ci + k) * s.co + o]!;
+            }
+          y[((b * s.oh + r) * s.ow + c) * s.co + o] = relu ? Math.max(0, sum) : sum;
+        }
+  return y;
+}
+
+const conv3x3Shapes: Conv3x3Shape[] = [
+  // MiniVGGNet's second convolution ('same') at batch 2.
+  { n: 2, h: 28, w: 28, ci: 32, oh: 28, ow: 28, co: 32, top: 1, left: 1 },
+  // Odd sizes (tiles cut by the edge), 'valid', channels of one vector, output channels of 8 + 4.
+  { n: 3, h: 7, w: 9, ci: 8, oh: 7, ow: 9, co: 12, top: 1, left: 1 },
+  { n: 2, h: 6, w: 5, ci: 4, oh: 4, ow: 3, co: 4, top: 0, left: 0 },
+  // An input gradient's shape: zeros before x up to the filter's reach, an output larger than x.
+  { n: 1, h: 5, w: 4, ci: 4, oh: 7, ow: 6, co: 8, top: 2, left: 2 },
+];
+
+describe.each(Object.entries(kernels))('conv3x3 on %s', (_, k) => {
+  it.each(conv3x3Shapes)('matches the definition for %j, with a bias and ReLU and without', (shape) => {
+    const x = random(shape.n * shape.h * shape.w * shape.ci);
+    const [filter, bias] = [random(9 * shape.ci * shape.co), random(shape.co)];
+    const out = () => new Float32Array(shape.n * shape.oh * shape.ow * shape.co).fill(Number.NaN);
+    const [plain, activated] = [out(), out()];
+    k.conv3x3(x, filter, undefined, shape, false, plain);
+    k.conv3x3(x, filter, bias, shape, true, activated);
+    expect(relativeError(plain, convReference(x, filter, undefined, shape, false))).toBeLessThan(1e-5);
+    expect(relativeError(activated, convReference(x, filter, bias, shape, true))).toBeLessThan(1e-5);
+  });
+});
+
+describe('SimdKernels.supportsConv3x3', () => {
+  const shape = conv3x3Shapes[0]!;
+  it('takes channels in fours and outputs the filter reaches, and leaves a gigabyte or more to XNNPACK', () => {
+    expect(SimdKernels.supportsConv3x3(shape)).toBe(true);
+    expect(SimdKernels.supportsConv3x3({ ...shape, ci: 1 })).toBe(false);
+    expect(SimdKernels.supportsConv3x3({ ...shape, co: 10 })).toBe(false);
+    expect(SimdKernels.supportsConv3x3({ ...shape, top: 3 })).toBe(false);
+    expect(SimdKernels.supportsConv3x3({ ...shape, oh: 31 })).toBe(false);
+    expect(SimdKernels.supportsConv3x3({ ...shape, n: 0 })).toBe(false);
+    expect(SimdKernels.supportsConv3x3({ ...shape, n: 11_000 })).toBe(false);
+  });
+});
+
+describe('SimdKernels.supportsDense', () => {
+  it('takes output widths in fours, and leaves a gigabyte or more to XNNPACK', () => {
+    expect(SimdKernels.supportsDense({ m: 32, k: 3136, n: 512 })).toBe(true);
+    expect(SimdKernels.supportsDense({ m: 32, k: 512, n: 10 })).toBe(false);
+    expect(SimdKernels.supportsDense({ m: 0, k: 512, n: 8 })).toBe(false);
+    expect(SimdKernels.supportsDense({ m: 65_536, k: 4096, n: 8 })).toBe(false);
+  });
+});
+
 describe('SimdKernels.supports', () => {
   const shape = shapes[0]!;
   it('takes stride-1 convolutions whose output channels come in fours', () => {
@@ -154,6 +274,14 @@ function differingValues(a: ArrayLike<number>[], b: ArrayLike<number>[]): number
   return a.reduce((count, values, i) => count + Array.from(values).filter((v, j) => !Object.is(v, b[i]![j])).length, 0);
 }
 
+/** A dense layer's three products through the backend's kernels (native/dense.c), 3136x512 at batch 32. */
+function denseProducts(): tf.Tensor[] {
+  const [x, w, bias, dy] = [tf.tensor2d(random(32 * 3136), [32, 3136]), tf.tensor2d(random(3136 * 512), [3136, 512]), tf.tensor1d(random(512)), tf.tensor2d(random(32 * 512), [32, 512])];
+  const products = [tf.fused.matMul({ a: x, b: w, bias }), tf.matMul(dy, w, false, true), tf.matMul(x, dy, true, false)];
+  tf.dispose([x, w, bias, dy]);
+  return products;
+}
+
 describe("the kernels in the wasm backend's memory", () => {
   /** Every SIMD kernel through the backend's kernels, on the same inputs every time: their outputs' values. */
   const outputs = async () => {
@@ -162,6 +290,7 @@ describe("the kernels in the wasm backend's memory", () => {
     const [scale, offset] = [tf.tensor(random(32)), tf.tensor(random(32))];
     const pooled = tf.tensor(random(8 * 7 * 7 * 32), [8, 7, 7, 32]);
     const maxima = tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid');
+    const filter = tf.tensor(random(9 * 32 * 32), [3, 3, 32, 32]);
     const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) => tf.engine().runKernel(name, inputs, attrs as never) as tf.Tensor | tf.Tensor[];
     const results = [
       run('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 32, 32] }),
@@ -170,9 +299,11 @@ describe("the kernels in the wasm backend's memory", () => {
       ...(run(BATCH_NORM_TRAINING_KERNEL, { x, scale, offset }, { varianceEpsilon: 0.001 }) as tf.Tensor[]),
       ...tf.grads((a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul((run(BATCH_NORM_TRAINING_KERNEL, { x: a, scale: s, offset: o }, { varianceEpsilon: 0.001 }) as tf.Tensor[])[0]!, dy)))([x, scale, offset]),
       tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), dy)))(x),
+      ...denseProducts(),
+      tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: 1, pad: 'same', bias: scale, activation: 'relu' }),
     ].flat();
     const values = await Promise.all(results.map((t) => t.data()));
-    tf.dispose([...results, x, dy, scale, offset, pooled, maxima]);
+    tf.dispose([...results, x, dy, scale, offset, pooled, maxima, filter]);
     return values;
   };
 

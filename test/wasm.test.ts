@@ -70,6 +70,11 @@ const convCases: Array<[number[], number[], number | [number, number], Padding]>
   [[2, 9, 9, 1], [3, 3, 1, 6], 2, 'same'],
   [[1, 11, 11, 1], [3, 3, 1, 16], 3, 'valid'],
   [[2, 6, 6, 1], [3, 3, 1, 8], 1, [[0, 0], [1, 2], [0, 1], [0, 0]]],
+  // 3x3 stride-1 with channels in fours: the input gradient by Winograd (native/winograd.c) with
+  // the SIMD kernels loaded; 'same', 'valid', explicit padding, odd sizes.
+  [[2, 7, 9, 8], [3, 3, 8, 12], 1, 'same'],
+  [[3, 6, 5, 4], [3, 3, 4, 4], 1, 'valid'],
+  [[2, 6, 7, 4], [3, 3, 4, 8], 1, [[0, 0], [1, 2], [0, 1], [0, 0]]],
   // MiniVGGNet's first layer at full batch, uneven filters, explicit padding at unit stride.
   [[32, 28, 28, 1], [3, 3, 1, 32], 1, 'same'],
   [[2, 7, 9, 1], [2, 4, 1, 3], 1, 'valid'],
@@ -92,8 +97,8 @@ describe('registerWasmTrainingKernels', () => {
     expect(threads).toBe(Math.min(2, cpus().length));
   });
 
-  // The filter gradient of stride-1 convolutions runs in the library's SIMD kernel (on worker
-  // threads or the calling thread); every case is also checked with XNNPACK's formulation.
+  // The filter gradient of stride-1 convolutions and the dense products run in the library's SIMD
+  // kernels (on worker threads or the calling thread); every case is also checked with XNNPACK's formulations.
   describe.each([
     ['SIMD kernels on 2 threads', () => enableSimdKernels(2, startNodeKernelWorkers)],
     ['SIMD kernels on the calling thread', () => enableSimdKernels(1, undefined)],
@@ -104,6 +109,41 @@ describe('registerWasmTrainingKernels', () => {
     });
     afterAll(async () => {
       await enableSimdKernels(threads, startNodeKernelWorkers);
+    });
+
+    // A dense layer's three products (x·w, dy·wᵀ, xᵀ·dy) run in native/dense.c when the SIMD kernels
+    // are loaded and the output width (inner size for dy·wᵀ) comes in fours: rows and columns that
+    // leave remainders to the kernel's register blocks, more than one 128-row chunk of w, batch-1 rank 3.
+    it.each([
+      [[33, 130], [130, 12], false, false],
+      [[33, 130], [33, 12], true, false],
+      [[33, 12], [130, 12], false, true],
+      [[1, 5, 8], [1, 8, 4], false, false],
+      [[3, 1], [1, 4], false, false],
+      [[6, 4], [6, 4], true, false],
+      [[32, 300], [40, 300], false, true],
+    ])('matMul %j x %j (transposeA %s, transposeB %s) matches the cpu backend', async (aShape, bShape, ta, tb) => {
+      await expectParity([random(aShape), random(bShape)], (a, b) => tf.matMul(a!, b!, ta, tb));
+    });
+
+    it("a dense layer's forward pass with a bias, its gradients, and a broadcast bias match the cpu backend", async () => {
+      await expectParity([random([33, 130]), random([130, 12]), random([12]), random([1])], (x, w, bias, single) => {
+        const forward = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c });
+        const gradients = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.square(forward(a, b, c))))([x!, w!, bias!]);
+        return [forward(x!, w!, bias!), forward(x!, w!, single!), ...gradients];
+      });
+    });
+
+    // FusedConv2D of 3x3 stride-1 convolutions with channels in fours runs native/winograd.c.
+    it.each([
+      [[2, 7, 9, 8], [3, 3, 8, 12], 'same', 'relu'],
+      [[3, 6, 5, 4], [3, 3, 4, 4], 'valid', 'linear'],
+      [[2, 6, 7, 4], [3, 3, 4, 8], [[0, 0], [1, 2], [0, 1], [0, 0]], 'linear'],
+      [[2, 5, 5, 3], [3, 3, 3, 4], 'same', 'relu'],
+    ] as const)('fused convolution of x %j, filter %j, pad %j, activation %s, with a bias, matches the cpu backend', async (xShape, fShape, pad, activation) => {
+      await expectParity([random([...xShape]), random([...fShape]), random([fShape[3]])], (x, filter, bias) =>
+        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: 1, pad: pad as Padding, bias, activation }),
+      );
     });
 
     it.each(convCases)('convolution gradients for x %j, filter %j, strides %j, pad %j match the cpu backend', async (xShape, fShape, strides, pad) => {

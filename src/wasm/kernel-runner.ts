@@ -23,6 +23,12 @@ export class KernelRunner {
     return result;
   }
 
+  /** Makes a result computed elsewhere (another of the library's kernels) an intermediate that {@link release} frees. */
+  track(result: TensorInfo): TensorInfo {
+    this.temporaries.push(result);
+    return result;
+  }
+
   /** Marks a result as the kernel's output, so {@link release} leaves it alone. */
   keep(result: TensorInfo): TensorInfo {
     const index = this.temporaries.lastIndexOf(result);

@@ -27,7 +27,20 @@ const BATCH_NORM_ROWS = 256;
  * The exports threads share, by index: each takes the range [begin, end) of its units first, then
  * its parameters (see {@link runClaimedBlocks}).
  */
-export const PARALLEL_KERNELS = ['filter_gradient', 'batch_norm_block_sums', 'batch_norm_apply', 'batch_norm_gradient_block_sums', 'batch_norm_gradient_apply', 'max_pool_gradient_2x2', 'relu_gradient'] as const;
+export const PARALLEL_KERNELS = [
+  'filter_gradient',
+  'batch_norm_block_sums',
+  'batch_norm_apply',
+  'batch_norm_gradient_block_sums',
+  'batch_norm_gradient_apply',
+  'max_pool_gradient_2x2',
+  'relu_gradient',
+  'dense_forward',
+  'dense_input_gradient',
+  'dense_weight_gradient',
+  'winograd_filter_transform',
+  'winograd_conv3x3',
+] as const;
 type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 
 /**
@@ -153,6 +166,32 @@ export function hostMemory(): HostMemory | undefined {
   return { memory, malloc: (bytes) => malloc(bytes), free: (pointer) => free(pointer) };
 }
 
+/** A dense layer's matrices: x [m, k], w [k, n], dy and y [m, n]. */
+export interface DenseShape {
+  m: number;
+  k: number;
+  n: number;
+}
+
+/** Multiply-adds below which a matrix product runs on the calling thread: waking a worker costs more. */
+const DENSE_THREADING_MACS = 2 ** 18;
+
+/** Tiles per call of the Winograd convolution (TILES_PER_CALL in native/winograd.c). */
+const WINOGRAD_TILES = 16;
+
+/** A 3x3 stride-1 convolution: x [n, h, w, ci] with `top`/`left` zeros before it, y [n, oh, ow, co]. */
+export interface Conv3x3Shape {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  oh: number;
+  ow: number;
+  co: number;
+  top: number;
+  left: number;
+}
+
 /** Shapes of one filter-gradient call: x [n, h, w, ci] with the padding, dy [n, oh, ow, co], dW [kh, kw, ci, co]. */
 export interface FilterGradientShape {
   n: number;
@@ -237,6 +276,79 @@ export class SimdKernels {
       }
       this.run('filter_gradient', [xp, dyAt!, dwAt!, n, ph, pw, oh, ow, kh, kw, ci, co], co, CHANNELS_PER_BLOCK);
     });
+  }
+
+  /**
+   * Whether the dense products handle matrices of these sizes: `n` (the width of the forward output
+   * and of the weight gradient, the inner size of the input gradient) in fours, and all three
+   * matrices below 1 GiB together.
+   */
+  static supportsDense({ m, k, n }: DenseShape): boolean {
+    return n % 4 === 0 && m > 0 && k > 0 && n > 0 && 4 * (m * k + k * n + m * n) < 2 ** 30;
+  }
+
+  /** A dense layer's forward pass, y = x·w (+ bias), into `out` ([m, n]); threads share the columns. */
+  denseForward(x: Float32Array, w: Float32Array, bias: Float32Array | undefined, shape: DenseShape, out: Float32Array): void {
+    const { m, k, n } = shape;
+    const inputs = bias ? [x, w, bias] : [x, w];
+    // 0 stands for "no bias": no array is ever placed at offset 0.
+    this.call(inputs, [out], 0, ([xAt, wAt, biasAt], [yAt]) => this.run('dense_forward', [xAt!, wAt!, biasAt ?? 0, yAt!, m, k, n], n, this.denseBlock(shape, n, 8)));
+  }
+
+  /** The input gradient of a dense layer, dx = dy·wᵀ, into `out` ([m, k]); threads share the columns. */
+  denseInputGradient(dy: Float32Array, w: Float32Array, shape: DenseShape, out: Float32Array): void {
+    const { m, k, n } = shape;
+    this.call([dy, w], [out], 0, ([dyAt, wAt], [dxAt]) => this.run('dense_input_gradient', [dyAt!, wAt!, dxAt!, m, k, n], k, this.denseBlock(shape, k, 4)));
+  }
+
+  /** The weight gradient of a dense layer, dw = xᵀ·dy, into `out` ([k, n]); threads share the rows. */
+  denseWeightGradient(x: Float32Array, dy: Float32Array, shape: DenseShape, out: Float32Array): void {
+    const { m, k, n } = shape;
+    this.call([x, dy], [out], 0, ([xAt, dyAt], [dwAt]) => this.run('dense_weight_gradient', [xAt!, dyAt!, dwAt!, m, k, n], k, this.denseBlock(shape, k, 4)));
+  }
+
+  /**
+   * Whether {@link conv3x3} handles this convolution: channels in fours, zeros before x no more than
+   * the filter reaches (0-2), an output that the filter reaches from x, and tensors below 1 GiB.
+   */
+  static supportsConv3x3({ n, h, w, ci, oh, ow, co, top, left }: Conv3x3Shape): boolean {
+    const sizes = [n, h, w, ci, oh, ow, co].every((d) => Number.isInteger(d) && d > 0);
+    const reach = top >= 0 && left >= 0 && top <= 2 && left <= 2 && oh <= h + 2 - top && ow <= w + 2 - left;
+    return sizes && reach && ci % 4 === 0 && co % 4 === 0 && 4 * (n * h * w * ci + n * oh * ow * co) < 2 ** 30;
+  }
+
+  /**
+   * A 3x3 stride-1 convolution by Winograd's F(2x2, 3x3) (native/winograd.c): y = x ⋆ filter
+   * (+ bias, then ReLU if `relu`), filter [3, 3, ci, co]; threads share the 2x2 output tiles.
+   */
+  conv3x3(x: Float32Array, filter: Float32Array, bias: Float32Array | undefined, shape: Conv3x3Shape, relu: boolean, out: Float32Array): void {
+    const { n, ci, oh, ow, co } = shape;
+    const tiles = n * Math.ceil(oh / 2) * Math.ceil(ow / 2);
+    const slotBytes = 64 * WINOGRAD_TILES * (ci + co);
+    // Scratch: the transformed filter, the parameters (14 integers), a word per slot, the slots.
+    const uBytes = 64 * ci * co;
+    const paramsBytes = 64;
+    const slotsBytes = Math.ceil((4 * this.threads) / 16) * 16;
+    const inputs = bias ? [x, filter, bias] : [x, filter];
+    this.call(inputs, [out], uBytes + paramsBytes + slotsBytes + this.threads * slotBytes, ([xAt, filterAt, biasAt], [yAt], scratch) => {
+      const [uAt, paramsAt] = [scratch, scratch + uBytes];
+      const slotsAt = paramsAt + paramsBytes;
+      const params = [shape.n, shape.h, shape.w, ci, oh, ow, co, shape.top, shape.left, relu ? 1 : 0, slotsAt, this.threads, slotsAt + slotsBytes, slotBytes];
+      new Int32Array(this.memory.buffer, paramsAt, params.length).set(params);
+      new Int32Array(this.memory.buffer, slotsAt, this.threads).fill(0);
+      this.run('winograd_filter_transform', [filterAt!, uAt, ci, co], co, co);
+      // 0 stands for "no bias": no array is ever placed at offset 0.
+      this.run('winograd_conv3x3', [xAt!, uAt, biasAt ?? 0, yAt!, paramsAt], tiles, WINOGRAD_TILES);
+    });
+  }
+
+  /**
+   * Units per claim of a dense product over `units` columns or rows: four claims per thread, in
+   * multiples of the kernel's register block; all of them at once for small products.
+   */
+  private denseBlock({ m, k, n }: DenseShape, units: number, multiple: number): number {
+    if (this.threads === 1 || m * k * n < DENSE_THREADING_MACS) return units;
+    return Math.ceil(units / (4 * this.threads) / multiple) * multiple;
   }
 
   /**

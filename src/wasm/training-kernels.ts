@@ -16,7 +16,7 @@ import { BATCH_NORM_TRAINING_KERNEL } from '../architectures/batch-norm-training
 import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, batchNormTraining, batchNormTrainingGradient, registerBatchNormTrainingGradient } from './batch-norm-training.js';
 import { registerBatchNormGradient, registerReductionGradients } from './gradients.js';
 import { KernelRunner, withOutputs, type WasmBackendData } from './kernel-runner.js';
-import { activeSimdKernels, SimdKernels } from './simd-kernels.js';
+import { activeSimdKernels, SimdKernels, type DenseShape } from './simd-kernels.js';
 import { dropoutMask } from './dropout-mask.js';
 import { DROPOUT_MASK_KERNEL } from '../architectures/dropout-training.js';
 import { inputConv, registerInputConvGradient } from './input-conv.js';
@@ -132,7 +132,8 @@ function conv2DBackpropInput(args: { inputs: NamedTensorInfoMap; backend: Kernel
     let d = dataFormat === 'NCHW' ? r.transpose(dy, toNHWC) : dy;
     if (sh > 1 || sw > 1) d = zeroStuff(r, d, sh, sw, stuffedH, stuffedW);
     const flipped = r.transpose(r.run('Reverse', { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
-    const dx = r.run('Conv2D', { x: d, filter: flipped }, {
+    const winograd = kh === 3 && kw === 3 ? simdConv3x3(backend, d, flipped, undefined, { top: padding.top, left: padding.left, oh: h, ow: w }, false) : undefined;
+    const dx = winograd ? r.track(winograd) : r.run('Conv2D', { x: d, filter: flipped }, {
       strides: [1, 1],
       pad: [[0, 0], [padding.top, padding.bottom], [padding.left, padding.right], [0, 0]],
       dataFormat: 'NHWC',
@@ -140,6 +141,46 @@ function conv2DBackpropInput(args: { inputs: NamedTensorInfoMap; backend: Kernel
     });
     return dataFormat === 'NCHW' ? r.transpose(dx, toNCHW) : dx;
   });
+}
+
+/**
+ * A 3x3 stride-1 convolution of NHWC float32 x by a [3, 3, ci, co] filter through the library's
+ * Winograd kernel (native/winograd.c, 2.25 times fewer multiply-adds than XNNPACK's direct
+ * convolution), when the SIMD kernels are loaded and the case is one it handles; undefined otherwise.
+ * `top`/`left`: zeros before x; `oh`/`ow`: the output's size.
+ */
+function simdConv3x3(backend: KernelBackend, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, at: { top: number; left: number; oh: number; ow: number }, relu: boolean): TensorInfo | undefined {
+  const kernels = activeSimdKernels();
+  if (!kernels || x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return undefined;
+  const [n, h, w, ci] = x.shape as [number, number, number, number];
+  const [kh, kw, fi, co] = filter.shape as [number, number, number, number];
+  const shape = { n, h, w, ci, co, ...at };
+  const biasFits = !bias || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === co);
+  if (kh !== 3 || kw !== 3 || fi !== ci || !biasFits || !SimdKernels.supportsConv3x3(shape)) return undefined;
+  const heap = backend as unknown as WasmBackendData;
+  const read = (t: TensorInfo) => heap.typedArrayFromHeap(t);
+  return withOutputs(heap, [[n, at.oh, at.ow, co]], ([y]) => kernels.conv3x3(read(x), read(filter), bias && read(bias), shape, relu, y!))[0];
+}
+
+type FusedConv2DAttrs = Conv2DBackpropAttrs & { dilations: [number, number] | number; activation: string };
+
+/**
+ * FusedConv2D through {@link simdConv3x3} for 3x3 stride-1 NHWC convolutions with a per-channel bias
+ * (or none) and no activation or ReLU (MiniVGGNet's layers after the first); the stock kernel
+ * (XNNPACK) for everything else.
+ */
+function fusedConv2D(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+  const { x, filter, bias, preluActivationWeights } = args.inputs as Record<'x' | 'filter', TensorInfo> & Partial<Record<'bias' | 'preluActivationWeights', TensorInfo>>;
+  const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = args.attrs as unknown as FusedConv2DAttrs;
+  const plain = dataFormat === 'NHWC' && (activation === 'linear' || activation === 'relu') && !preluActivationWeights && x.shape.length === 4 && filter.shape.length === 4;
+  const unit = (v: [number, number] | number) => [v].flat().every((d) => d === 1);
+  if (plain && unit(strides) && unit(dilations)) {
+    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
+    const at = { top: info.padInfo.top, left: info.padInfo.left, oh: info.outHeight, ow: info.outWidth };
+    const y = simdConv3x3(args.backend, x, filter, bias, at, activation === 'relu');
+    if (y) return y;
+  }
+  return stock.get('FusedConv2D')!(args) as TensorInfo;
 }
 
 /** Inserts stride - 1 zeros between the rows and columns of dy ([n, oh, ow, c]). */
@@ -181,17 +222,52 @@ function matrixProduct(r: KernelRunner, a: TensorInfo, b: TensorInfo, transposeA
   return r.transpose(plain(transposeB ? b : r.transpose(b, swapLast), transposeA ? a : r.transpose(a, swapLast)), swapLast);
 }
 
-/** BatchMatMul through {@link matrixProduct}; the stock kernel handles broadcasting batches and other dtypes. */
+/**
+ * One of a dense layer's three products through the library's SIMD kernels (native/dense.c), when
+ * they are loaded and a and b are single float32 matrices: x·w (+ `bias` of length n), dy·wᵀ or xᵀ·dy
+ * (no bias).
+ * XNNPACK repacks a weight matrix that changes every step on every call, and takes the transposed
+ * ones through transposes (docs/benchmarks.md, session 8). Undefined for other cases.
+ */
+function simdMatrixProduct(backend: KernelBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, bias?: TensorInfo): TensorInfo | undefined {
+  const kernels = activeSimdKernels();
+  const rank = a.shape.length;
+  const single = (t: TensorInfo) => t.dtype === 'float32' && t.shape.length === rank && rank >= 2 && t.shape.slice(0, -2).every((d) => d === 1);
+  // A bias is added by the forward kernel only.
+  if (!kernels || (transposeA && transposeB) || (bias && (transposeA || transposeB)) || !single(a) || !single(b)) return undefined;
+  const [rowsA, columnsA] = a.shape.slice(-2) as [number, number];
+  const [rowsB, columnsB] = b.shape.slice(-2) as [number, number];
+  const heap = backend as unknown as WasmBackendData;
+  const read = (t: TensorInfo) => heap.typedArrayFromHeap(t);
+  const output = (shape: DenseShape, rows: number, columns: number, fill: (out: Float32Array) => void) =>
+    SimdKernels.supportsDense(shape) ? withOutputs(heap, [[...a.shape.slice(0, -2), rows, columns]], ([out]) => fill(out!))[0] : undefined;
+  if (transposeB) {
+    // dx = dy·wᵀ: a is dy [m, n], b is w [k, n].
+    const shape = { m: rowsA, k: rowsB, n: columnsA };
+    return output(shape, rowsA, rowsB, (dx) => kernels.denseInputGradient(read(a), read(b), shape, dx));
+  }
+  if (transposeA) {
+    // dw = xᵀ·dy: a is x [m, k], b is dy [m, n].
+    const shape = { m: rowsA, k: columnsA, n: columnsB };
+    return output(shape, columnsA, columnsB, (dw) => kernels.denseWeightGradient(read(a), read(b), shape, dw));
+  }
+  const shape = { m: rowsA, k: columnsA, n: columnsB };
+  const withBias = bias?.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === columnsB ? bias : undefined;
+  if (bias && !withBias) return undefined;
+  return output(shape, rowsA, columnsB, (y) => kernels.denseForward(read(a), read(b), withBias && read(withBias), shape, y));
+}
+
+/** BatchMatMul through {@link simdMatrixProduct} or {@link matrixProduct}; the stock kernel handles broadcasting batches and other dtypes. */
 function batchMatMul(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
   const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
   const sameBatch = a.shape.length === b.shape.length && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || !sameBatch) return stock.get('BatchMatMul')!(args) as TensorInfo;
-  return withRunner(backend, (r) => matrixProduct(r, a, b, transposeA, transposeB));
+  return simdMatrixProduct(backend, a, b, transposeA, transposeB) ?? withRunner(backend, (r) => matrixProduct(r, a, b, transposeA, transposeB));
 }
 
-/** _FusedMatMul (the dense layer's forward pass) as {@link matrixProduct} plus bias and ReLU. */
+/** _FusedMatMul (the dense layer's forward pass) as {@link simdMatrixProduct} or {@link matrixProduct}, plus bias and ReLU. */
 function fusedMatMul(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { a, b, bias, preluActivationWeights } = inputs as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
@@ -200,8 +276,9 @@ function fusedMatMul(args: { inputs: NamedTensorInfoMap; backend: KernelBackend;
   const sameBatch = a.shape.length === b.shape.length && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
   if (!simple || !sameBatch || a.dtype !== 'float32' || b.dtype !== 'float32') return stock.get('_FusedMatMul')!(args) as TensorInfo;
   return withRunner(backend, (r) => {
-    let out = matrixProduct(r, a, b, transposeA, transposeB);
-    if (bias) out = r.run('Add', { a: out, b: bias });
+    const biased = simdMatrixProduct(backend, a, b, transposeA, transposeB, bias);
+    let out = biased ? r.track(biased) : matrixProduct(r, a, b, transposeA, transposeB);
+    if (bias && !biased) out = r.run('Add', { a: out, b: bias });
     return activation === 'relu' ? r.run('Relu', { x: out }) : out;
   });
 }
@@ -432,6 +509,7 @@ function fusedBatchNorm(args: { inputs: NamedTensorInfoMap; backend: KernelBacke
 const REPLACEMENTS: ReadonlyArray<{ name: string; kernelFunc: KernelFunc; replacesStock: boolean }> = [
   { name: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilter as unknown as KernelFunc, replacesStock: false },
   { name: 'Conv2DBackpropInput', kernelFunc: conv2DBackpropInput as unknown as KernelFunc, replacesStock: true },
+  { name: 'FusedConv2D', kernelFunc: fusedConv2D as unknown as KernelFunc, replacesStock: true },
   { name: 'BatchMatMul', kernelFunc: batchMatMul as unknown as KernelFunc, replacesStock: true },
   { name: '_FusedMatMul', kernelFunc: fusedMatMul as unknown as KernelFunc, replacesStock: true },
   { name: 'Tile', kernelFunc: tile as unknown as KernelFunc, replacesStock: true },
