@@ -192,6 +192,26 @@ describe.each(Object.entries(kernels))('conv3x3 on %s', (_, k) => {
   });
 });
 
+describe.each(Object.entries(kernels))('filterGradient3x3 on %s', (_, k) => {
+  // The convolutions above, and MiniVGGNet's fourth at batch 4: dW of x [n, h, w, ci] and dy [n, oh, ow, co].
+  it.each([...conv3x3Shapes, { n: 4, h: 14, w: 14, ci: 64, oh: 14, ow: 14, co: 64, top: 1, left: 1 }])('matches the definition for %j', (shape) => {
+    const x = random(shape.n * shape.h * shape.w * shape.ci);
+    const dy = random(shape.n * shape.oh * shape.ow * shape.co);
+    const out = new Float32Array(9 * shape.ci * shape.co).fill(Number.NaN);
+    k.filterGradient3x3(x, dy, shape, out);
+    expect(relativeError(out, reference(x, dy, { ...shape, kh: 3, kw: 3 }))).toBeLessThan(1e-5);
+  });
+});
+
+describe('SimdKernels.supportsFilterGradient3x3', () => {
+  it("leaves filter gradients whose images' partial sums would take 64 MB or more to the direct kernel", () => {
+    const shape = { n: 32, h: 14, w: 14, ci: 64, oh: 14, ow: 14, co: 64, top: 1, left: 1 };
+    expect(SimdKernels.supportsFilterGradient3x3(shape)).toBe(true);
+    expect(SimdKernels.supportsFilterGradient3x3({ ...shape, ci: 256, co: 256 })).toBe(false);
+    expect(SimdKernels.supportsFilterGradient3x3({ ...shape, ci: 6 })).toBe(false);
+  });
+});
+
 describe('SimdKernels.supportsConv3x3', () => {
   const shape = conv3x3Shapes[0]!;
   it('takes channels in fours and outputs the filter reaches, and leaves a gigabyte or more to XNNPACK', () => {

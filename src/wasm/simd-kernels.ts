@@ -40,6 +40,8 @@ export const PARALLEL_KERNELS = [
   'dense_weight_gradient',
   'winograd_filter_transform',
   'winograd_conv3x3',
+  'winograd_filter_gradient_images',
+  'winograd_filter_gradient_reduce',
 ] as const;
 type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 
@@ -339,6 +341,38 @@ export class SimdKernels {
       this.run('winograd_filter_transform', [filterAt!, uAt, ci, co], co, co);
       // 0 stands for "no bias": no array is ever placed at offset 0.
       this.run('winograd_conv3x3', [xAt!, uAt, biasAt ?? 0, yAt!, paramsAt], tiles, WINOGRAD_TILES);
+    });
+  }
+
+  /**
+   * Whether {@link filterGradient3x3} handles this 3x3 filter gradient (dy [n, oh, ow, co]): as
+   * {@link supportsConv3x3}, and the images' partial sums (16·ci·co floats each) below 64 MB.
+   */
+  static supportsFilterGradient3x3(shape: Conv3x3Shape): boolean {
+    return SimdKernels.supportsConv3x3(shape) && 64 * shape.n * shape.ci * shape.co < 2 ** 26;
+  }
+
+  /**
+   * dW ([3, 3, ci, co]) of a 3x3 stride-1 convolution of x ([n, h, w, ci], `top`/`left` zeros before
+   * it) with output gradient dy ([n, oh, ow, co]) by Winograd's F(3x3, 2x2) (native/winograd.c):
+   * threads share the images, whose sums are then added in image order (the same values on any
+   * number of threads).
+   */
+  filterGradient3x3(x: Float32Array, dy: Float32Array, shape: Conv3x3Shape, out: Float32Array): void {
+    const { n, ci, co } = shape;
+    const slotBytes = 64 * WINOGRAD_TILES * (ci + co);
+    // Scratch: the parameters (15 integers), a word per slot, the slots, the images' sums.
+    const paramsBytes = 64;
+    const slotsBytes = Math.ceil((4 * this.threads) / 16) * 16;
+    const partialsBytes = 64 * n * ci * co;
+    this.call([x, dy], [out], paramsBytes + slotsBytes + this.threads * slotBytes + partialsBytes, ([xAt, dyAt], [dwAt], paramsAt) => {
+      const slotsAt = paramsAt + paramsBytes;
+      const partialsAt = slotsAt + slotsBytes + this.threads * slotBytes;
+      const params = [n, shape.h, shape.w, ci, shape.oh, shape.ow, co, shape.top, shape.left, 0, slotsAt, this.threads, slotsAt + slotsBytes, slotBytes, partialsAt];
+      new Int32Array(this.memory.buffer, paramsAt, params.length).set(params);
+      new Int32Array(this.memory.buffer, slotsAt, this.threads).fill(0);
+      this.run('winograd_filter_gradient_images', [xAt!, dyAt!, paramsAt], n, 1);
+      this.run('winograd_filter_gradient_reduce', [dwAt!, paramsAt], ci, Math.max(1, Math.ceil(ci / (2 * this.threads))));
     });
   }
 

@@ -77,8 +77,9 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: NamedTensorI
 
 /**
  * dW through the library's own SIMD kernel (src/wasm/simd-kernels.ts) when {@link useWasmBackend}
- * has loaded it and the case is one it handles (stride 1, float32, output channels in fours);
- * undefined otherwise, for the XNNPACK formulation below.
+ * has loaded it and the case is one it handles (stride 1, float32, output channels in fours; by
+ * Winograd's F(3x3, 2x2) for 3x3 filters with input channels in fours too); undefined otherwise, for
+ * the XNNPACK formulation below.
  */
 function simdFilterGradient(backend: WasmBackendData, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, filterShape: [number, number, number, number]): TensorInfo | undefined {
   const kernels = activeSimdKernels();
@@ -87,7 +88,10 @@ function simdFilterGradient(backend: WasmBackendData, x: TensorInfo, dy: TensorI
   const [kh, kw, , co] = filterShape;
   const shape = { n, h, w, ci, oh: info.outHeight, ow: info.outWidth, co, kh, kw, top: info.padInfo.top, left: info.padInfo.left };
   if (!SimdKernels.supports(shape, [info.strideHeight, info.strideWidth])) return undefined;
-  const [dw] = withOutputs(backend, [filterShape], ([out]) => kernels.filterGradient(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(dy), shape, out!));
+  const read = (t: TensorInfo) => backend.typedArrayFromHeap(t);
+  // 3x3 with channels in fours: Winograd's F(3x3, 2x2), 2.25 times fewer multiply-adds.
+  const winograd = kh === 3 && kw === 3 && SimdKernels.supportsFilterGradient3x3(shape);
+  const [dw] = withOutputs(backend, [filterShape], ([out]) => (winograd ? kernels.filterGradient3x3(read(x), read(dy), shape, out!) : kernels.filterGradient(read(x), read(dy), shape, out!)));
   return dw!;
 }
 
