@@ -68,6 +68,8 @@ Options for train:
                             default), cosine, one-cycle (peak lr, 30% rising) or step (halve every 10 epochs)
   --warmup <epochs>         Linear warm-up over this many epochs (default 0; one-cycle: its rising phase)
   --label-smoothing <x>     Smooth the one-hot training targets by x, from 0 to 1 (default 0)
+  --weight-decay <x>        L2 weight decay of weight matrices and kernels, added to their gradients
+                            as x·w (PyTorch's SGD weight_decay; default 0)
                             With --resume, pass the same --augment, --schedule and --warmup again.
 Options for all commands:
   --backend <name>          cpu | wasm | tensorflow (tfjs-node, when installed). Default: tensorflow
@@ -92,6 +94,7 @@ const OPTIONS = {
   schedule: { type: 'string' },
   warmup: { type: 'string' },
   'label-smoothing': { type: 'string' },
+  'weight-decay': { type: 'string' },
   backend: { type: 'string' },
   threads: { type: 'string' },
   'data-dir': { type: 'string' },
@@ -142,7 +145,7 @@ async function selectBackend(flags: Flags): Promise<string> {
     const threads = flags.threads === undefined ? 'auto' : integerFlag(flags, 'threads', 1);
     const info = await useWasmBackend({ threads });
     const plural = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
-    return `wasm (${plural(info.threads)}, tfjs-fashion-mnist training kernels, SIMD filter gradient on ${plural(info.simdKernelThreads)})`;
+    return `wasm (${plural(info.threads)}, tfjs-fashion-mnist training kernels, SIMD kernels on ${plural(info.simdKernelThreads)})`;
   }
   if (requested === 'cpu') {
     if (!(await canImport('@tensorflow/tfjs-backend-cpu'))) throw missing('@tensorflow/tfjs-backend-cpu');
@@ -218,6 +221,7 @@ async function train(flags: Flags): Promise<void> {
     trainingOptions.learningRateSchedule ? `schedule ${trainingOptions.learningRateSchedule.name}` : 'Keras time decay',
     ...(flags.augment ? [`augment ${flags.augment}`] : []),
     ...(trainingOptions.labelSmoothing ? [`label smoothing ${trainingOptions.labelSmoothing}`] : []),
+    ...(trainingOptions.weightDecay ? [`weight decay ${trainingOptions.weightDecay}`] : []),
   ].join(', ');
   console.log(`[INFO] training model: ${data.train.count} training and ${data.test.count} validation images, ${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${learningRate}, ${recipe}...`);
   const result = await trainFashionMnist(model, data, {

@@ -202,7 +202,7 @@ describe('browser demo', () => {
     expect(state, status ?? '').toBe('done');
 
     expect(status).toMatch(
-      new RegExp(`^Loaded 256 training and 128 test images from ${origin}/data/ \\(SHA-256 verified\\) · backend: wasm, (\\d+) threads?, training kernels, SIMD filter gradient on \\1 threads? · done: 2 epochs in \\d+\\.\\d s, test accuracy \\d+\\.\\d\\d%\\. Press Train to run again\\.$`),
+      new RegExp(`^Loaded 256 training and 128 test images from ${origin}/data/ \\(SHA-256 verified\\) · backend: wasm, (\\d+) threads?, training kernels, SIMD kernels on \\1 threads? · done: 2 epochs in \\d+\\.\\d s, test accuracy \\d+\\.\\d\\d%\\. Press Train to run again\\.$`),
     );
     expect(await page.isEnabled('button[type=submit]')).toBe(true);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);

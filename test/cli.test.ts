@@ -43,11 +43,11 @@ describe('the command-line program (src/cli.ts)', () => {
     expect(unknown.stderr).toContain("Unknown option '--epoch'");
   });
 
-  it('trains on the wasm backend by default, with the SIMD filter gradient on the same threads', async () => {
+  it('trains on the wasm backend by default, with the SIMD kernels on the same threads', async () => {
     const dir = mkdtempSync(join(out, 'wasm-'));
     const { code, stdout } = await cli('train', '--threads', '2', '--limit', '64', '--epochs', '1', '--out', dir);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^\[INFO\] backend: wasm \((\d) threads?, tfjs-fashion-mnist training kernels, SIMD filter gradient on \1 threads?\)$/m);
+    expect(stdout).toMatch(/^\[INFO\] backend: wasm \((\d) threads?, tfjs-fashion-mnist training kernels, SIMD kernels on \1 threads?\)$/m);
     expect(stdout).toContain('2/2 [==============================]');
   });
 

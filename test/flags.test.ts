@@ -14,6 +14,7 @@ describe('command-line training flags', () => {
     expect(augmentFromFlag('translate=2,flip,erase')).toEqual({ translate: 2, flip: true, erase: true });
     expect(augmentFromFlag(' flip , erase=0.25')).toEqual({ flip: true, erase: { probability: 0.25 } });
     expect(trainOptionsFromFlags({ augment: 'translate=3', 'label-smoothing': '0.1' })).toEqual({ augment: { translate: 3 }, labelSmoothing: 0.1 });
+    expect(trainOptionsFromFlags({ 'weight-decay': '5e-4' })).toEqual({ weightDecay: 0.0005 });
   });
 
   it('name the schedule and its warm-up', () => {
@@ -37,6 +38,7 @@ describe('command-line training flags', () => {
     [{ warmup: '-1' }, 'Argument `--warmup` must be a number of epochs >= 0, but received "-1".'],
     [{ warmup: 'x' }, 'Argument `--warmup` must be a number of epochs >= 0, but received "x".'],
     [{ 'label-smoothing': 'much' }, 'Argument `--label-smoothing` must be a number from 0 to 1, but received "much".'],
+    [{ 'weight-decay': '-0.1' }, 'Argument `--weight-decay` must be a number, 0 or more, but received "-0.1".'],
   ])('reject %j', (flags, message) => {
     expect(() => trainOptionsFromFlags(flags)).toThrow(InvalidArgumentError);
     expect(() => trainOptionsFromFlags(flags)).toThrow(message);

@@ -72,6 +72,25 @@ describe('KerasSGD', () => {
 
   it('rejects bad settings', () => {
     expect(() => new KerasSGD({ momentum: 1.5 })).toThrow('Argument `options.momentum` must be a number between 0 and 1, but received 1.5.');
+    expect(() => new KerasSGD({ weightDecay: -1e-4 })).toThrow('Argument `options.weightDecay` must be a number between 0 and 1.7976931348623157e+308, but received -0.0001.');
+  });
+
+  // loss = sum(w²) + sum(b²) (gradients 2w, 2b), lr 0.1, momentum 0.9, no decay, weight decay 0.5:
+  //   matrix w = [[1, -2]]:  g = 2w + 0.5w = 2.5w, v = -0.25w, w' = 0.75w = [[0.75, -1.5]]
+  //   vector b = [1, -2] (not decayed): g = 2b, v = -0.2b, b' = 0.8b = [0.8, -1.6]
+  it('adds weight decay to the gradients of matrices and kernels only, and saves it in its configuration', () => {
+    const w = tf.variable(tf.tensor2d([[1, -2]]));
+    const b = tf.variable(tf.tensor1d([1, -2]));
+    const optimizer = new KerasSGD({ learningRate: 0.1, momentum: 0.9, decay: 0, weightDecay: 0.5 });
+    optimizer.minimize(() => tf.add(tf.sum(tf.square(w)), tf.sum(tf.square(b))));
+    expect(Array.from(w.dataSync())).toEqual([0.75, -1.5]);
+    expect(Array.from(b.dataSync()).map((v) => Number(v.toFixed(6)))).toEqual([0.8, -1.6]);
+    expect(optimizer.getConfig()).toEqual({ learningRate: 0.1, momentum: 0.9, decay: 0, weightDecay: 0.5 });
+    // Without weight decay the configuration is the one saved before the option existed.
+    expect(new KerasSGD().getConfig()).toEqual({ learningRate: 0.01, momentum: 0.9, decay: 0.01 / 25 });
+    expect((KerasSGD.fromConfig(KerasSGD, optimizer.getConfig()) as KerasSGD).weightDecay).toBe(0.5);
+    optimizer.dispose();
+    tf.dispose([w, b]);
   });
 });
 
@@ -510,6 +529,17 @@ describe('label smoothing', () => {
     state[0]!.tensor.dispose();
     expect(tf.memory().numTensors).toBe(before + state.length - 1);
     disposeModel(model);
+  });
+
+  it('compiles an uncompiled model with the weight decay asked for', async () => {
+    const model = smallModel();
+    await trainFashionMnist(model, { train: bandSplit(8) }, { epochs: 1, batchSize: 4, weightDecay: 5e-4 });
+    expect((model.optimizer as KerasSGD).weightDecay).toBe(5e-4);
+    await expect(trainFashionMnist(smallModel(), { train: bandSplit(4) }, { weightDecay: -1 })).rejects.toThrow(
+      'Argument `options.weightDecay` must be a number between 0 and 1.7976931348623157e+308, but received -1.',
+    );
+    (model.optimizer as KerasSGD).dispose();
+    model.dispose();
   });
 
   it.each([-0.1, 1.5, Number.NaN])('rejects labelSmoothing %s', async (labelSmoothing) => {

@@ -103,7 +103,7 @@ async function initialiseBackend(name: BackendName): Promise<string> {
     // All cores; threads need a cross-origin isolated page (vite.config.ts sends the headers).
     const { threads, simdKernelThreads } = await useWasmBackend();
     const plural = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
-    return `wasm, ${plural(threads)}, training kernels, SIMD filter gradient on ${plural(simdKernelThreads)}`;
+    return `wasm, ${plural(threads)}, training kernels, SIMD kernels on ${plural(simdKernelThreads)}`;
   }
   if (!(await tf.setBackend(name))) throw new Error(`The ${name} backend could not start in this browser (see the console).`);
   return name;

@@ -1,4 +1,5 @@
-// The command line's training flags (--augment, --schedule, --warmup, --label-smoothing) turned into
+// The command line's training flags (--augment, --schedule, --warmup, --label-smoothing,
+// --weight-decay) turned into
 // trainFashionMnist options. Kept out of src/cli.ts so that it can be tested without running the CLI.
 import { InvalidArgumentError } from '../errors.js';
 import type { AugmentOptions } from './augment.js';
@@ -11,6 +12,7 @@ export interface TrainingFlags {
   schedule?: string | undefined;
   warmup?: string | undefined;
   'label-smoothing'?: string | undefined;
+  'weight-decay'?: string | undefined;
 }
 
 const AUGMENT_FLAG = 'a comma-separated list of translate=<pixels>, flip and erase[=<probability>], e.g. translate=2,flip,erase';
@@ -19,13 +21,15 @@ const AUGMENT_FLAG = 'a comma-separated list of translate=<pixels>, flip and era
  * The trainFashionMnist options the flags ask for; an absent flag adds nothing, so the defaults stay
  * the tutorial's. Every value is checked here, so that a typo fails before the data is loaded.
  */
-export function trainOptionsFromFlags(flags: TrainingFlags): Pick<TrainOptions, 'augment' | 'learningRateSchedule' | 'labelSmoothing'> {
-  const options: Pick<TrainOptions, 'augment' | 'learningRateSchedule' | 'labelSmoothing'> = {};
+export function trainOptionsFromFlags(flags: TrainingFlags): Pick<TrainOptions, 'augment' | 'learningRateSchedule' | 'labelSmoothing' | 'weightDecay'> {
+  const options: Pick<TrainOptions, 'augment' | 'learningRateSchedule' | 'labelSmoothing' | 'weightDecay'> = {};
   if (flags.augment !== undefined) options.augment = augmentFromFlag(flags.augment);
   const schedule = scheduleFromFlags(flags.schedule, flags.warmup);
   if (schedule) options.learningRateSchedule = schedule;
   const smoothing = flags['label-smoothing'];
   if (smoothing !== undefined) options.labelSmoothing = numberOf(smoothing, '--label-smoothing', 'a number from 0 to 1', (x) => x >= 0 && x <= 1);
+  const weightDecay = flags['weight-decay'];
+  if (weightDecay !== undefined) options.weightDecay = numberOf(weightDecay, '--weight-decay', 'a number, 0 or more', (x) => x >= 0);
   return options;
 }
 

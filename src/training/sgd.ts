@@ -18,10 +18,18 @@ export interface KerasSGDOptions {
    * @defaultValue 0.01 / 25, the tutorial's `INIT_LR / NUM_EPOCHS`
    */
   decay?: number;
+  /**
+   * L2 weight decay of the weight matrices and convolution kernels (variables of rank 2 or more):
+   * `weightDecay · w` is added to their gradient before the momentum update, as PyTorch's
+   * `SGD(weight_decay)` does (Keras' `l2(λ)` kernel regulariser is the same with `weightDecay = 2λ`).
+   * Biases and batch-norm parameters are not decayed. Not part of the tutorial (which has none).
+   * @defaultValue 0
+   */
+  weightDecay?: number;
 }
 
-/** The tutorial's optimizer settings: SGD(lr=0.01, momentum=0.9, decay=0.01 / 25). */
-export const KERAS_SGD_DEFAULTS: Readonly<Required<KerasSGDOptions>> = Object.freeze({ learningRate: 0.01, momentum: 0.9, decay: 0.01 / 25 });
+/** The tutorial's optimizer settings: SGD(lr=0.01, momentum=0.9, decay=0.01 / 25), no weight decay. */
+export const KERAS_SGD_DEFAULTS: Readonly<Required<KerasSGDOptions>> = Object.freeze({ learningRate: 0.01, momentum: 0.9, decay: 0.01 / 25, weightDecay: 0 });
 
 /** A tensor with the name it is saved under (tfjs-core's NamedTensor, which it does not export). */
 export type NamedTensor = {
@@ -50,7 +58,7 @@ interface Velocity {
  *
  * ```
  * lr_t = lr / (1 + decay * iterations)      // iterations = batches seen so far
- * v    = momentum * v - lr_t * gradient
+ * v    = momentum * v - lr_t * gradient      // gradient + weightDecay * w with weight decay
  * w    = w + v
  * ```
  *
@@ -89,21 +97,25 @@ export class KerasSGD extends tf.Optimizer {
   readonly momentum: number;
   /** The time-based decay per iteration. */
   readonly decay: number;
+  /** The L2 weight decay of variables of rank 2 or more. */
+  readonly weightDecay: number;
   private velocities: Velocity[] = [];
   private override: number | undefined;
 
   /**
-   * @param options - Learning rate, momentum and decay; see {@link KerasSGDOptions}.
+   * @param options - Learning rate, momentum, decay and weight decay; see {@link KerasSGDOptions}.
    */
   constructor(options: KerasSGDOptions = {}) {
     super();
-    const { learningRate, momentum, decay } = withDefaults(KERAS_SGD_DEFAULTS, options);
+    const { learningRate, momentum, decay, weightDecay } = withDefaults(KERAS_SGD_DEFAULTS, options);
     assertNumberInRange('options.learningRate', learningRate, 0, Number.MAX_VALUE);
     assertNumberInRange('options.momentum', momentum, 0, 1);
     assertNumberInRange('options.decay', decay, 0, Number.MAX_VALUE);
+    assertNumberInRange('options.weightDecay', weightDecay, 0, Number.MAX_VALUE);
     this.learningRate = learningRate;
     this.momentum = momentum;
     this.decay = decay;
+    this.weightDecay = weightDecay;
   }
 
   /** The learning rate of the next update: the override when set, else `learningRate / (1 + decay * iterations)`. */
@@ -145,7 +157,8 @@ export class KerasSGD extends tf.Optimizer {
       this.velocities[i] ??= { originalName: `${name}/momentum`, variable: tf.tidy(() => tf.zerosLike(variable).variable(false)) };
       const velocity = this.velocities[i]!.variable;
       tf.tidy(() => {
-        const [nextVariable, nextVelocity] = momentumUpdate(variable, velocity, gradient, rate, this.momentum);
+        const decayed = this.weightDecay > 0 && variable.rank >= 2 ? tf.add(gradient, tf.mul(variable, this.weightDecay)) : gradient;
+        const [nextVariable, nextVelocity] = momentumUpdate(variable, velocity, decayed, rate, this.momentum);
         velocity.assign(nextVelocity!);
         variable.assign(nextVariable!);
       });
@@ -179,9 +192,9 @@ export class KerasSGD extends tf.Optimizer {
     this.velocities = velocities.map((v) => ({ originalName: v.name, variable: v.tensor.variable(false) }));
   }
 
-  /** The configuration Keras would serialise. */
+  /** The configuration Keras would serialise (with the weight decay when there is one, so a checkpoint resumes with it). */
   override getConfig(): tf.serialization.ConfigDict {
-    return { learningRate: this.learningRate, momentum: this.momentum, decay: this.decay };
+    return { learningRate: this.learningRate, momentum: this.momentum, decay: this.decay, ...(this.weightDecay > 0 ? { weightDecay: this.weightDecay } : {}) };
   }
 
   /** Rebuilds an optimizer from {@link KerasSGD.getConfig}. */

@@ -201,6 +201,13 @@ export interface TrainOptions {
    * @defaultValue 0 (one-hot targets, as in the tutorial)
    */
   labelSmoothing?: number;
+  /**
+   * L2 weight decay of the {@link KerasSGD} optimizer the library compiles an uncompiled model with
+   * ({@link KerasSGDOptions.weightDecay}: weight matrices and kernels only). A compiled model keeps
+   * its optimizer, so a resumed checkpoint keeps the weight decay it was saved with.
+   * @defaultValue 0 (none, as in the tutorial)
+   */
+  weightDecay?: number;
 }
 
 /** The defaults of {@link TrainOptions}. */
@@ -219,6 +226,8 @@ export const TRAIN_DEFAULTS = Object.freeze({
   stopOnNaN: true,
   /** One-hot targets. */
   labelSmoothing: 0,
+  /** No weight decay. */
+  weightDecay: 0,
 });
 
 /**
@@ -275,7 +284,7 @@ export async function trainFashionMnist(model: LayersModel, data: TrainingData, 
   fuseBatchNormTraining(model);
   fuseDropoutTraining(model);
   fuseInputConvTraining(model);
-  compileIfNeeded(model, options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate, settings.epochs, settings.learningRateSchedule !== undefined);
+  compileIfNeeded(model, options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate, settings.epochs, settings.learningRateSchedule !== undefined, settings.weightDecay);
   plan.accuracyAt = accuracyIndex(model);
   const history = copyHistory(options.history);
   const result: TrainingResult = { epoch: history.loss.map((_, i) => i), history };
@@ -320,9 +329,10 @@ export async function trainFashionMnist(model: LayersModel, data: TrainingData, 
  * An uncompiled model gets the tutorial's optimizer: Keras' SGD with momentum 0.9 and decay lr / epochs,
  * or no decay when a schedule sets every rate (so the saved configuration says what ran).
  */
-function compileIfNeeded(model: LayersModel, learningRate: number, epochs: number, scheduled: boolean): void {
+function compileIfNeeded(model: LayersModel, learningRate: number, epochs: number, scheduled: boolean, weightDecay: number): void {
   if (model.optimizer) return;
-  model.compile({ optimizer: new KerasSGD({ learningRate, decay: scheduled ? 0 : learningRate / epochs }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const optimizer = new KerasSGD({ learningRate, decay: scheduled ? 0 : learningRate / epochs, weightDecay });
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 }
 
 type Settings = ReturnType<typeof resolveOptions>;
@@ -367,6 +377,7 @@ function resolveOptions(options: TrainOptions) {
     throw new InvalidArgumentError('options.initialEpoch', `at most options.epochs (${settings.epochs})`, settings.initialEpoch);
   }
   assertNumberInRange('options.labelSmoothing', settings.labelSmoothing, 0, 1);
+  assertNumberInRange('options.weightDecay', settings.weightDecay, 0, Number.MAX_VALUE);
   if (settings.learningRateSchedule !== undefined) assertSchedule(settings.learningRateSchedule, 'options.learningRateSchedule');
   return { ...settings, augment: resolveAugment(options.augment, 'options.augment'), learningRateSchedule: settings.learningRateSchedule };
 }

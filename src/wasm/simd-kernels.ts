@@ -1,13 +1,16 @@
 // The library's own WebAssembly SIMD kernels (native/*.c, built by native/build.sh), for the work
-// XNNPACK does badly through the stock backend's kernels: the filter gradient of stride-1
-// convolutions, batch normalisation's training pass (native/batch-norm.c), the gradient of 2x2
-// max pooling (native/max-pool-gradient.c), dropout's multiplier (native/dropout-mask.c), ReLU's
-// gradient (native/relu-gradient.c) and the optimizer's momentum update (native/sgd-momentum.c).
-// They run in the wasm backend's own memory when its emscripten module shows it (see hostMemory:
-// tensors are then read and written where they are, and scratch space comes from the backend's
-// malloc), else in a memory of their own, with inputs copied in and results copied out (a few MB per
-// call, 0.3 ms each). With a shared memory, worker threads take blocks of the filter gradient's
-// output channels beside the calling thread; the other kernels take ranges of work too (see
+// XNNPACK does badly or more slowly through the stock backend's kernels: 3x3 stride-1 convolutions
+// and their input and filter gradients by Winograd's minimal filtering (native/winograd.c), the
+// filter gradient of other stride-1 convolutions (native/filter-gradient.c), a dense layer's three
+// matrix products (native/dense.c), batch normalisation's training pass (native/batch-norm.c), the
+// gradient of 2x2 max pooling (native/max-pool-gradient.c), dropout's multiplier
+// (native/dropout-mask.c), ReLU's gradient (native/relu-gradient.c) and the optimizer's momentum
+// update (native/sgd-momentum.c). They run in the wasm backend's own memory when its emscripten
+// module shows it (see hostMemory: tensors are then read and written where they are, and scratch
+// space comes from the backend's malloc), else in a memory of their own, with inputs copied in and
+// results copied out (a few MB per call, 0.3 ms each). With a shared memory, worker threads take
+// blocks of the convolutions' tiles or images, the filter gradient's output channels and the dense
+// products' columns beside the calling thread; the other kernels take ranges of work too (see
 // runClaimedBlocks) but are given all of it at once: they run on the calling thread.
 import { engine } from '@tensorflow/tfjs-core';
 import { WasmBackendError } from '../errors.js';

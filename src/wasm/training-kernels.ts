@@ -545,7 +545,10 @@ export const WASM_TRAINING_KERNELS: readonly string[] = REPLACEMENTS.map((k) => 
  * convolution that skips the input gradient nobody needs, which the batch-norm, dropout and first
  * convolution layers of models built by `buildMiniVGGNet` or trained by `trainFashionMnist` use (see
  * docs/benchmarks.md for what each gained). With the library's SIMD kernels loaded (useWasmBackend),
- * ReLU's gradient and the momentum update of `KerasSGD` are one pass each too. Supports strides, 'same', 'valid' and explicit padding,
+ * ReLU's gradient and the momentum update of `KerasSGD` are one pass each too, 3x3 stride-1
+ * convolutions (`FusedConv2D`) and their input and filter gradients run by Winograd's minimal
+ * filtering (2.25 times fewer multiply-adds; the same convolution up to float rounding), and a dense
+ * layer's three matrix products run in the library's own SIMD code. Supports strides, 'same', 'valid' and explicit padding,
  * NHWC and NCHW (through transposes); tfjs itself does not take gradients of dilated convolutions.
  *
  * Call it once, after importing the wasm backend and before training; calling it again does nothing.
