@@ -75,6 +75,8 @@ const convCases: Array<[number[], number[], number | [number, number], Padding]>
   [[2, 7, 9, 8], [3, 3, 8, 12], 1, 'same'],
   [[3, 6, 5, 4], [3, 3, 4, 4], 1, 'valid'],
   [[2, 6, 7, 4], [3, 3, 4, 8], 1, [[0, 0], [1, 2], [0, 1], [0, 0]]],
+  // Stride 2: dx by Winograd over the zero-stuffed dy; dW by XNNPACK's formulation.
+  [[2, 8, 9, 4], [3, 3, 4, 8], 2, 'same'],
   // MiniVGGNet's first layer at full batch, uneven filters, explicit padding at unit stride.
   [[32, 28, 28, 1], [3, 3, 1, 32], 1, 'same'],
   [[2, 7, 9, 1], [2, 4, 1, 3], 1, 'valid'],
