@@ -207,8 +207,10 @@ describe('gzip bombs, measured in a child process', () => {
     expect(outcome.ok).toBe(false);
     expect(outcome.message).toMatch(new RegExp(message));
     // Before: 4.8 GB and 23 s. Time from the load's start (for a mirror, the bomb's request) to the
-    // refusal; the images bomb legitimately inflates its 47 MB first.
-    expect(outcome.refusedMs).toBeLessThan(index === 6 ? 3000 : 1000);
+    // refusal; the images bomb legitimately inflates its 47 MB first. The bounds leave room for a
+    // loaded machine (a mirror's bomb took 1.1 s beside a training run at full load, 0.3 s idle):
+    // they catch inflating the bomb, not a slow machine.
+    expect(outcome.refusedMs).toBeLessThan(index === 6 ? 10_000 : 5_000);
     // Peaks only grow: each is the highest of the normal load and every bomb so far.
     expect(normalMaxRssMB).toBeLessThan(300);
     expect(outcome.maxRssMB).toBeLessThan(normalMaxRssMB + 64);
