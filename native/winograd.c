@@ -58,6 +58,28 @@ void winograd_filter_transform(int o_begin, int o_end, const float *g, float *u,
 
 // ---- the input: V[ξ][t][c] = (Bᵀ d B)[ξ] for the 4x4 patch d of tile t ----
 
+/** Channels [c, c + 4) of the 4x4 patch of x from (row0, column0), zeros outside x. */
+INLINE void load_patch(const float *image, const Params *p, int row0, int column0, int c, v128_t d[4][4]) {
+  for (int i = 0; i < 4; i++) {
+    const int row = row0 + i;
+    for (int j = 0; j < 4; j++) {
+      const int column = column0 + j;
+      const int inside = row >= 0 && row < p->h && column >= 0 && column < p->w;
+      d[i][j] = inside ? wasm_v128_load(image + (row * p->w + column) * p->ci + c) : wasm_f32x4_splat(0.f);
+    }
+  }
+}
+
+/** A free scratch slot for this call's thread, taken with an atomic exchange (see Params.slots). */
+INLINE int acquire_slot(const Params *p) {
+  int *slots = (int *)p->slots;
+  int slot = 0;
+  while (__atomic_exchange_n(&slots[slot], 1, __ATOMIC_ACQUIRE)) slot = (slot + 1) % p->slot_count;
+  return slot;
+}
+
+INLINE void release_slot(const Params *p, int slot) { __atomic_store_n(&((int *)p->slots)[slot], 0, __ATOMIC_RELEASE); }
+
 INLINE void input_transform(const float *x, float *v, const Params *p, int tile, int t, int tiles_per_call) {
   const int th = (p->oh + 1) / 2, tw = (p->ow + 1) / 2;
   const int b = tile / (th * tw), ty = tile / tw % th, tx = tile % tw;
@@ -66,14 +88,7 @@ INLINE void input_transform(const float *x, float *v, const Params *p, int tile,
   const int stride = tiles_per_call * p->ci;
   for (int c = 0; c < p->ci; c += 4) {
     v128_t d[4][4];
-    for (int i = 0; i < 4; i++) {
-      const int row = row0 + i;
-      for (int j = 0; j < 4; j++) {
-        const int column = column0 + j;
-        const int inside = row >= 0 && row < p->h && column >= 0 && column < p->w;
-        d[i][j] = inside ? wasm_v128_load(image + (row * p->w + column) * p->ci + c) : wasm_f32x4_splat(0.f);
-      }
-    }
+    load_patch(image, p, row0, column0, c, d);
     v128_t e[4][4];
     for (int j = 0; j < 4; j++) {
       e[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
@@ -169,9 +184,7 @@ INLINE void output_transform(const float *m, const float *bias, float *y, const 
 // Tiles [begin, end) of y (tiles numbered image by image, row by row). bias may be 0.
 __attribute__((export_name("winograd_conv3x3")))
 void winograd_conv3x3(int begin, int end, const float *x, const float *u, const float *bias, float *y, const Params *p) {
-  int *slots = (int *)p->slots;
-  int slot = 0;
-  while (__atomic_exchange_n(&slots[slot], 1, __ATOMIC_ACQUIRE)) slot = (slot + 1) % p->slot_count;
+  const int slot = acquire_slot(p);
   float *v = (float *)(p->slot_memory + slot * p->slot_bytes);
   float *m = v + 16 * TILES_PER_CALL * p->ci;
   for (int first = begin; first < end; first += TILES_PER_CALL) {
@@ -180,7 +193,7 @@ void winograd_conv3x3(int begin, int end, const float *x, const float *u, const 
     products(v, u, m, tiles, TILES_PER_CALL, p->ci, p->co);
     for (int t = 0; t < tiles; t++) output_transform(m, bias, y, p, first + t, t, TILES_PER_CALL);
   }
-  __atomic_store_n(&slots[slot], 0, __ATOMIC_RELEASE);
+  release_slot(p, slot);
 }
 
 // ---- the filter gradient by F(3x3, 2x2) ----
@@ -203,14 +216,7 @@ INLINE void patch_transform(const float *x, float *v, const Params *p, int b, in
   const int stride = tiles_per_call * p->ci;
   for (int c = 0; c < p->ci; c += 4) {
     v128_t d[4][4];
-    for (int i = 0; i < 4; i++) {
-      const int row = row0 + i;
-      for (int j = 0; j < 4; j++) {
-        const int column = column0 + j;
-        const int inside = row >= 0 && row < p->h && column >= 0 && column < p->w;
-        d[i][j] = inside ? wasm_v128_load(image + (row * p->w + column) * p->ci + c) : wasm_f32x4_splat(0.f);
-      }
-    }
+    load_patch(image, p, row0, column0, c, d);
     v128_t e[4][4];
     for (int j = 0; j < 4; j++) {
       e[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
@@ -280,9 +286,7 @@ ACCUMULATE(2) ACCUMULATE(1)
 // Images [begin, end): each image's M[16][ci][co] (zeroed first) at partials + image * 16 * ci * co floats.
 __attribute__((export_name("winograd_filter_gradient_images")))
 void winograd_filter_gradient_images(int begin, int end, const float *x, const float *dy, const Params *p) {
-  int *slots = (int *)p->slots;
-  int slot = 0;
-  while (__atomic_exchange_n(&slots[slot], 1, __ATOMIC_ACQUIRE)) slot = (slot + 1) % p->slot_count;
+  const int slot = acquire_slot(p);
   float *v = (float *)(p->slot_memory + slot * p->slot_bytes);
   float *u = v + 16 * TILES_PER_CALL * p->ci;
   const int th = (p->oh + 1) / 2, tw = (p->ow + 1) / 2;
@@ -309,7 +313,7 @@ void winograd_filter_gradient_images(int begin, int end, const float *x, const f
       }
     }
   }
-  __atomic_store_n(&slots[slot], 0, __ATOMIC_RELEASE);
+  release_slot(p, slot);
 }
 
 // Input channels [begin, end) of dw [3][3][ci][co]: the images' M added in image order, then Aᵀ M A.
