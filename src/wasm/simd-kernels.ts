@@ -184,19 +184,6 @@ const DENSE_THREADING_MACS = 2 ** 18;
 /** Tiles per call of the Winograd convolution (TILES_PER_CALL in native/winograd.c). */
 const WINOGRAD_TILES = 16;
 
-/** A 3x3 stride-1 convolution: x [n, h, w, ci] with `top`/`left` zeros before it, y [n, oh, ow, co]. */
-export interface Conv3x3Shape {
-  n: number;
-  h: number;
-  w: number;
-  ci: number;
-  oh: number;
-  ow: number;
-  co: number;
-  top: number;
-  left: number;
-}
-
 /** Shapes of one filter-gradient call: x [n, h, w, ci] with the padding, dy [n, oh, ow, co], dW [kh, kw, ci, co]. */
 export interface FilterGradientShape {
   n: number;
@@ -211,6 +198,9 @@ export interface FilterGradientShape {
   top: number;
   left: number;
 }
+
+/** A 3x3 stride-1 convolution: x [n, h, w, ci] with `top`/`left` zeros before it, y (or dy) [n, oh, ow, co]. */
+export type Conv3x3Shape = Omit<FilterGradientShape, 'kh' | 'kw'>;
 
 /** The kernels, instantiated, with the worker threads that share them (none outside Node). */
 export class SimdKernels {
