@@ -1,6 +1,6 @@
 // Accuracy of saved models on the training and test splits, without augmentation or dropout
 // (inference mode): how much a recipe fits its training data against how well it generalises
-// (docs/results.md, recipe C). Used for recipe A and the tutorial's run 2 on 2026-11-30.
+// (docs/results.md, recipes A and C). Used for the tutorial recipe's run 2 and recipes A and C on 2026-11-30.
 //   npx tsx scripts/split-accuracy.ts <model-dir>...
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
