@@ -71,6 +71,9 @@ Options for train:
   --weight-decay <x>        L2 weight decay of weight matrices and kernels, added to their gradients
                             as x·w (PyTorch's SGD weight_decay; default 0)
                             With --resume, pass the same --augment, --schedule and --warmup again.
+Options for train, evaluate and predict:
+  --test-time-flip          Average each picture's probabilities with its mirror image's (flip
+                            test-time augmentation; for models trained with --augment flip)
 Options for all commands:
   --backend <name>          cpu | wasm | tensorflow (tfjs-node, when installed). Default: tensorflow
                             when @tensorflow/tfjs-node is installed, else wasm with this library's
@@ -95,6 +98,7 @@ const OPTIONS = {
   warmup: { type: 'string' },
   'label-smoothing': { type: 'string' },
   'weight-decay': { type: 'string' },
+  'test-time-flip': { type: 'boolean' },
   backend: { type: 'string' },
   threads: { type: 'string' },
   'data-dir': { type: 'string' },
@@ -173,9 +177,9 @@ async function loadData(flags: Flags, limit: number | undefined): Promise<Fashio
 }
 
 /** The report, confusion matrix and captioned montage of a model on the test split. */
-async function writeEvaluation(model: LayersModel, data: FashionMnist, out: string, seed: number): Promise<void> {
-  console.log('[INFO] evaluating network...');
-  const evaluation = await evaluateModel(model, data.test);
+async function writeEvaluation(model: LayersModel, data: FashionMnist, out: string, seed: number, testTimeFlip: boolean): Promise<void> {
+  console.log(`[INFO] evaluating network${testTimeFlip ? ' with flip test-time augmentation' : ''}...`);
+  const evaluation = await evaluateModel(model, data.test, { testTimeFlip });
   const names = [...data.labelNames];
   const labels = Array.from({ length: 10 }, (_, i) => i);
   const report = classificationReport(data.test.labels, evaluation.predictions, { labels, targetNames: names, zeroDivision: 0 });
@@ -185,7 +189,7 @@ async function writeEvaluation(model: LayersModel, data: FashionMnist, out: stri
 
   const sample = Math.min(16, data.test.count);
   const picked = subsetSplit(data.test, { count: sample, seed });
-  const pickedPredictions = (await evaluateModel(model, picked)).predictions;
+  const pickedPredictions = (await evaluateModel(model, picked, { testTimeFlip })).predictions;
   const captions = Array.from(pickedPredictions, (p) => names[p]!);
   const colors = Array.from(pickedPredictions, (p, i) => (p === picked.labels[i] ? '#00ff00' : '#ff0000'));
   const [montage] = await buildMontage(picked, [96, 96], [4, 4], { captions, captionColors: colors });
@@ -237,7 +241,7 @@ async function train(flags: Flags): Promise<void> {
   if (result.stopped === 'nan-loss') console.log('[WARN] training stopped: the loss became NaN');
   await writeFile(join(out, 'history.json'), `${JSON.stringify(result, null, 2)}\n`);
   await saveModel(model, join(out, 'model'));
-  await writeEvaluation(model, data, out, seed);
+  await writeEvaluation(model, data, out, seed, flags['test-time-flip'] === true);
   await saveChart(trainingHistorySpec(result), join(out, 'plot.png'));
   console.log(`[INFO] wrote plot.png, history.json and the model (${join(out, 'model')}) to ${out}`);
 }
@@ -272,7 +276,7 @@ async function evaluate(flags: Flags, positionals: string[]): Promise<void> {
   console.log(`[INFO] backend: ${await selectBackend(flags)}`);
   const limit = flags.limit === undefined ? undefined : integerFlag(flags, 'limit', 1);
   const data = await loadData(flags, limit);
-  await writeEvaluation(await loadChosenModel(modelDir), data, out, integerFlag(flags, 'seed', 42, 0));
+  await writeEvaluation(await loadChosenModel(modelDir), data, out, integerFlag(flags, 'seed', 42, 0), flags['test-time-flip'] === true);
 }
 
 /** A saved model's folder, or the pretrained model when none is given. */
@@ -292,7 +296,7 @@ async function predict(flags: Flags, positionals: string[]): Promise<void> {
   await selectBackend(flags);
   const model = await loadChosenModel(modelDir);
   for (const [i, path] of images.entries()) {
-    const { ranked } = await classifyImage(model, pictures[i]!);
+    const { ranked } = await classifyImage(model, pictures[i]!, { testTimeFlip: flags['test-time-flip'] === true });
     console.log(`${path}: ${ranked.slice(0, 3).map(({ label, probability }) => `${label} ${(probability * 100).toFixed(1)}%`).join(', ')}`);
   }
 }

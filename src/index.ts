@@ -62,7 +62,7 @@ export type { AugmentOptions, RandomErasingOptions } from './training/augment.js
 export { cosineDecay, kerasTimeDecay, oneCycle, SCHEDULE_DEFAULTS, stepDecay } from './training/schedules.js';
 export type { CosineDecayOptions, KerasTimeDecayOptions, LearningRateSchedule, OneCycleOptions, ScheduleStep, StepDecayOptions, WarmupOptions } from './training/schedules.js';
 export { evaluateModel } from './training/evaluate.js';
-export type { Evaluation } from './training/evaluate.js';
+export type { EvaluateOptions, Evaluation } from './training/evaluate.js';
 export { progressBar } from './training/progress.js';
 export type { ProgressBarOptions, ProgressStream } from './training/progress.js';
 export { earlyStopping, EARLY_STOPPING_DEFAULTS } from './training/early-stopping.js';

@@ -172,7 +172,7 @@ describe('trainFashionMnist', () => {
 
 describe('argument errors', () => {
   it.each([
-    [() => evaluateModel(smallModel(), bandSplit(3), 0), 'Argument `batchSize` must be a positive integer, but received 0.'],
+    [() => evaluateModel(smallModel(), bandSplit(3), { batchSize: 0 }), 'Argument `options.batchSize` must be a positive integer, but received 0.'],
     [() => evaluateModel(smallModel(), { ...bandSplit(1), count: 0 }), 'Argument `split` must be a split with at least one image, but received 0.'],
   ] as Array<[() => Promise<unknown>, string]>)('rejects bad arguments %#', async (call, message) => {
     const error = await Promise.resolve().then(call).catch((e: unknown) => e);
@@ -194,7 +194,7 @@ describe('evaluation and progress', () => {
   it('evaluates a model on a split without leaking tensors', async () => {
     const model = smallModel();
     const before = tf.memory().numTensors;
-    const evaluation = await evaluateModel(model, bandSplit(10), 4);
+    const evaluation = await evaluateModel(model, bandSplit(10), { batchSize: 4 });
     expect(evaluation.predictions).toHaveLength(10);
     expect(evaluation.probabilities).toHaveLength(100);
     expect(tf.memory().numTensors).toBe(before);

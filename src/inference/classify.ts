@@ -4,7 +4,7 @@ import { FASHION_MNIST_LABELS } from '../datasets/files.js';
 import { grayToPixels, luma, resolvePixelOptions, type GrayPicture } from '../datasets/preprocess.js';
 import { modelImageSpec, type ModelImageSpec } from '../datasets/tensors.js';
 import { InvalidArgumentError } from '../errors.js';
-import { EVALUATION_BATCH_SIZE, predictProbabilities } from '../training/evaluate.js';
+import { EVALUATION_BATCH_SIZE, predictProbabilities, type EvaluateOptions } from '../training/evaluate.js';
 import { assertInteger, withDefaults } from '../validate.js';
 
 /**
@@ -59,6 +59,12 @@ export interface ClassifyOptions {
    * @defaultValue 128
    */
   batchSize?: number;
+  /**
+   * Flip test-time augmentation, as in {@link EvaluateOptions.testTimeFlip}: the probabilities are
+   * the mean of the picture's and its mirror image's.
+   * @defaultValue false
+   */
+  testTimeFlip?: boolean;
 }
 
 /** The defaults of {@link ClassifyOptions} that are plain values. */
@@ -67,6 +73,8 @@ export const CLASSIFY_DEFAULTS = Object.freeze({
   invert: 'auto' as boolean | 'auto',
   /** As {@link evaluateModel}. */
   batchSize: EVALUATION_BATCH_SIZE,
+  /** No test-time augmentation. */
+  testTimeFlip: false,
 });
 
 /** A class and its probability. */
@@ -140,7 +148,7 @@ async function classify(model: LayersModel, images: ClassifiableImage | readonly
   const pixels = new Uint8Array(pictures.length * height * width);
   pictures.forEach((picture, i) => pixels.set(grayToPixels(picture, pixelOptions), i * height * width));
   const split = { images: pixels, labels: new Uint8Array(pictures.length), count: pictures.length, height, width };
-  const probabilities = await predictProbabilities(model, split, { height, width, channels: spec.channels, dataFormat: spec.dataFormat }, spec.classes, settings.batchSize);
+  const probabilities = await predictProbabilities(model, split, { height, width, channels: spec.channels, dataFormat: spec.dataFormat }, spec.classes, settings.batchSize, settings.testTimeFlip);
   return pictures.map((_, i) => classification(probabilities.subarray(i * spec.classes, (i + 1) * spec.classes), labels));
 }
 
@@ -174,6 +182,7 @@ function resolveOptions(options: ClassifyOptions) {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object such as { labels: [...] }', options);
   const settings = withDefaults(CLASSIFY_DEFAULTS, options);
   assertInteger('options.batchSize', settings.batchSize);
+  if (typeof settings.testTimeFlip !== 'boolean') throw new InvalidArgumentError('options.testTimeFlip', 'true or false', settings.testTimeFlip);
   return settings;
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { FashionMnistSplit } from '../datasets/fashion-mnist.js';
+import { InvalidArgumentError } from '../errors.js';
 import { assertInteger } from '../validate.js';
 import { assertLabelsBelow, assertSplit, imagesToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
 
@@ -14,6 +15,23 @@ export interface Evaluation {
   predictions: Uint8Array;
   /** The probability of every class for every image, `count * classes` values, row-major. */
   probabilities: Float32Array;
+}
+
+/** Options of {@link evaluateModel}. Every field is optional. */
+export interface EvaluateOptions {
+  /**
+   * Images per forward pass.
+   * @defaultValue 128
+   */
+  batchSize?: number;
+  /**
+   * Flip test-time augmentation: average the class probabilities of each image and of its mirror
+   * image (left and right swapped). Fashion-MNIST's classes look the same mirrored, so a model
+   * trained with flips (`augment: { flip: true }`) usually scores a little higher this way, at twice
+   * the cost.
+   * @defaultValue false
+   */
+  testTimeFlip?: boolean;
 }
 
 const EPSILON = 1e-7;
@@ -31,9 +49,9 @@ export const EVALUATION_BATCH_SIZE = 128;
  *
  * @param model - A model taking a batch of images and returning one probability per class.
  * @param split - The images and labels to evaluate on.
- * @param batchSize - Images per forward pass (default 128).
+ * @param options - Batch size and flip test-time augmentation; see {@link EvaluateOptions}.
  * @returns Loss, accuracy, predicted classes and probabilities.
- * @throws {@link InvalidArgumentError} for an empty or malformed split, a bad batch size, a model
+ * @throws {@link InvalidArgumentError} for an empty or malformed split, a bad option, a model
  *   that does not take a batch of images or does not output one probability per class, or a label
  *   the model has no class for.
  *
@@ -46,27 +64,35 @@ export const EVALUATION_BATCH_SIZE = 128;
  * const { accuracy } = await evaluateModel(buildMiniVGGNet(), subsetSplit(test, 100));
  * ```
  */
-export async function evaluateModel(model: LayersModel, split: FashionMnistSplit, batchSize = EVALUATION_BATCH_SIZE): Promise<Evaluation> {
-  assertInteger('batchSize', batchSize);
+export async function evaluateModel(model: LayersModel, split: FashionMnistSplit, options: EvaluateOptions = {}): Promise<Evaluation> {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object such as { batchSize: 128 }', options);
+  const { batchSize = EVALUATION_BATCH_SIZE, testTimeFlip = false } = options;
+  assertInteger('options.batchSize', batchSize);
+  if (typeof testTimeFlip !== 'boolean') throw new InvalidArgumentError('options.testTimeFlip', 'true or false', testTimeFlip);
   assertSplit(split, 'split');
   const spec = modelImageSpec(model);
   assertLabelsBelow(split, spec.classes, 'split');
-  const probabilities = await predictProbabilities(model, split, layoutFor(spec, split), spec.classes, batchSize);
+  const probabilities = await predictProbabilities(model, split, layoutFor(spec, split), spec.classes, batchSize, testTimeFlip);
   return scorePredictions(probabilities, split.labels, spec.classes);
 }
 
 /**
  * The model's class probabilities for every image of a split, `count * classes` values, computed in
- * batches; the batch tensors are disposed of even when the model throws.
+ * batches; with `flip`, the mean of each image's and its mirror image's. The batch tensors are
+ * disposed of even when the model throws.
  */
-export async function predictProbabilities(model: LayersModel, split: FashionMnistSplit, layout: ImageLayout, classes: number, batchSize: number): Promise<Float32Array> {
+export async function predictProbabilities(model: LayersModel, split: FashionMnistSplit, layout: ImageLayout, classes: number, batchSize: number, flip = false): Promise<Float32Array> {
   const probabilities = new Float32Array(split.count * classes);
+  const widthAxis = layout.dataFormat === 'channelsFirst' ? 3 : 2;
   for (let start = 0; start < split.count; start += batchSize) {
     const indices = Array.from({ length: Math.min(batchSize, split.count - start) }, (_, i) => start + i);
     const x = imagesToTensor(split, indices, layout);
     let y: tf.Tensor | undefined;
     try {
-      y = model.predict(x) as tf.Tensor;
+      y = tf.tidy(() => {
+        const direct = model.predict(x) as tf.Tensor;
+        return flip ? tf.mul(tf.add(direct, model.predict(tf.reverse(x, widthAxis)) as tf.Tensor), 0.5) : direct;
+      });
       probabilities.set(await y.data(), start * classes);
     } finally {
       tf.dispose(y === undefined ? x : [x, y]);
