@@ -153,8 +153,7 @@ async function freeingOptimizerWeights<T>(optimizer: tf.Optimizer | undefined, r
  * - the model must build and run one prediction on zeros (tfjs builds topologies it cannot run).
  *
  * A model saved with its optimizer comes back compiled with it, state included. Leftovers of a
- * crashed save are removed (best effort), and a folder lost by an earlier version's crash between
- * its two renames is recovered. No tensor is left behind on failure.
+ * crashed save are removed (best effort). No tensor is left behind on failure.
  *
  * Limit: the topology is built by tfjs-layers, which allocates each layer's weights before they are
  * compared with the manifest; a `model.json` declaring huge layers makes it allocate accordingly
