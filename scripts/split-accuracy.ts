@@ -8,7 +8,10 @@ import { loadFashionMnist, loadModel, type FashionMnistSplit } from '../src/node
 import { useWasmBackend } from '../src/wasm/node.js';
 
 const dirs = process.argv.slice(2);
-if (dirs.length === 0) throw new Error('usage: split-accuracy.ts <model-dir>...');
+if (dirs.length === 0) {
+  console.error('usage: npx tsx scripts/split-accuracy.ts <model-dir>...');
+  process.exit(1);
+}
 await useWasmBackend({ threads: 1 });
 const data = await loadFashionMnist();
 
