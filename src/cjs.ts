@@ -3,5 +3,5 @@
 // (errors, KerasSGD) and dynamic import() of the ESM-only dependencies survives (a split CommonJS
 // build rewrites it into require(), which fails for Vega without require(esm)).
 export * from './node.js';
-export { registerWasmTrainingKernels, useWasmBackend, WASM_TRAINING_KERNELS } from './wasm/node.js';
+export { registerWasmTrainingKernels, useWasmBackend } from './wasm/node.js';
 export type { UseWasmBackendOptions, WasmBackendInfo } from './wasm/node.js';

@@ -1,8 +1,21 @@
 /**
+ * What every error of this library is about, and what caused it: the second argument of every error
+ * class's constructor, an `ErrorOptions` (`cause`) with the argument or file at fault.
+ */
+export interface FashionMnistErrorOptions extends ErrorOptions {
+  /** The argument at fault, as the caller wrote it, e.g. `options.width` or `images[3]`. */
+  argument?: string | undefined;
+  /** The file, folder or URL at fault. */
+  file?: string | undefined;
+}
+
+/**
  * Base class of every error this library throws on purpose.
  *
  * Catch it to tell the library's own, explained failures apart from bugs or errors raised by
- * TensorFlow.js itself.
+ * TensorFlow.js itself. Every subclass is constructed the same way, `new XError(problem, options)`,
+ * carries the argument or file at fault as `argument` or `file`, takes the standard `cause`, and has
+ * a message that is one sentence: `` Argument `options.width` must be … `` or `<file>: <problem>.`
  *
  * @example
  * ```ts
@@ -11,13 +24,39 @@
  * try {
  *   buildMiniVGGNet({ width: 3, height: 28, depth: 1, classes: 10 });
  * } catch (error) {
- *   if (error instanceof FashionMnistError) console.error(error.message);
+ *   if (error instanceof FashionMnistError) console.error(error.argument ?? error.file, error.message);
  * }
  * ```
  */
 export class FashionMnistError extends Error {
   /** The error's class name, for logs and `instanceof`-free checks. */
   override name = 'FashionMnistError';
+  /** The argument at fault, e.g. `options.width`, when the error is about one. */
+  readonly argument: string | undefined;
+  /** The file, folder or URL at fault, when the error is about one. */
+  readonly file: string | undefined;
+
+  /**
+   * @param problem - What is wrong, to follow the argument or file in the message (e.g. `is not
+   *   valid JSON`), or a whole sentence when the error is about neither.
+   * @param options - The argument or file at fault, and `cause`: the underlying error.
+   */
+  constructor(problem: string, options: FashionMnistErrorOptions = {}) {
+    super(formatMessage(problem, options), 'cause' in options ? { cause: options.cause } : undefined);
+    this.argument = options.argument;
+    this.file = options.file;
+  }
+}
+
+/**
+ * Every message of the library's errors, as one sentence: `` Argument `a` <problem>. `` for an
+ * argument, `<file>: <problem>.` for a file, folder or URL, else the problem alone.
+ */
+function formatMessage(problem: string, { argument, file }: FashionMnistErrorOptions): string {
+  const text = problem.replace(/\.$/, '');
+  const sentence =
+    argument !== undefined ? `Argument \`${argument}\` ${text}` : file !== undefined ? `${file}: ${text}` : text;
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }
 
 /**
@@ -39,22 +78,24 @@ export class InvalidArgumentError extends FashionMnistError {
   /** Always `'InvalidArgumentError'`. */
   override name = 'InvalidArgumentError';
   /** The name of the offending argument, e.g. `options.width`. */
-  readonly argument: string;
-  /** What the argument should have been. */
+  declare readonly argument: string;
+  /** What the argument should have been, phrased to follow "must be", e.g. `a positive integer`. */
   readonly expected: string;
   /** The value that was received. */
   readonly received: unknown;
 
   /**
-   * @param argument - The argument's name as the caller wrote it, e.g. `options.width`.
    * @param expected - What was expected, phrased to follow "must be", e.g. `a positive integer`.
-   * @param received - The value that was received.
+   * @param options - `argument`: its name as the caller wrote it; `received`: the value; `cause`.
    */
-  constructor(argument: string, expected: string, received: unknown) {
-    super(`Argument \`${argument}\` must be ${expected}, but received ${describeValue(received)}.`);
-    this.argument = argument;
+  constructor(expected: string, options: FashionMnistErrorOptions & { argument: string; received: unknown });
+  /** @deprecated The former shape, `(argument, expected, received)`: kept only until every caller has moved. */
+  constructor(argument: string, expected: string, received: unknown);
+  constructor(first: string, second: string | (FashionMnistErrorOptions & { argument: string; received: unknown }), third?: unknown) {
+    const [expected, options] = typeof second === 'string' ? [second, { argument: first, received: third }] : [first, second];
+    super(`must be ${expected}, but received ${describeValue(options.received)}`, options);
     this.expected = expected;
-    this.received = received;
+    this.received = options.received;
   }
 }
 
@@ -77,23 +118,20 @@ export class DataVerificationError extends FashionMnistError {
   /** Always `'DataVerificationError'`. */
   override name = 'DataVerificationError';
   /** The file (path or URL) that failed verification. */
-  readonly file: string;
+  declare readonly file: string;
   /** What was expected, e.g. a magic number or a SHA-256 digest. */
   readonly expected: string | number;
   /** What was found. */
   readonly actual: string | number;
 
   /**
-   * @param file - The file that failed, path or URL.
-   * @param what - What was checked, e.g. `IDX magic number`.
-   * @param expected - The expected value.
-   * @param actual - The value found.
+   * @param what - What was checked, e.g. `the IDX magic number`.
+   * @param options - `file`: the file (path or URL); `expected` and `actual`: the values; `cause`.
    */
-  constructor(file: string, what: string, expected: string | number, actual: string | number) {
-    super(`${file}: ${what} should be ${String(expected)} but is ${String(actual)}.`);
-    this.file = file;
-    this.expected = expected;
-    this.actual = actual;
+  constructor(what: string, options: FashionMnistErrorOptions & { file: string; expected: string | number; actual: string | number }) {
+    super(`${what} should be ${String(options.expected)} but is ${String(options.actual)}`, options);
+    this.expected = options.expected;
+    this.actual = options.actual;
   }
 }
 
@@ -120,14 +158,14 @@ export class DatasetUnavailableError extends FashionMnistError {
 
 /**
  * One download or fetch failed: an HTTP error status, a connection that broke or stalled, a body
- * larger than the file can be. `url` names it; `cause` holds the underlying error, if any.
+ * larger than the file can be. `file` names the URL; `cause` holds the underlying error, if any.
  * {@link DatasetUnavailableError} collects these when every mirror failed.
  *
  * @example
  * ```ts
  * import { DownloadError } from 'tfjs-fashion-mnist';
  *
- * const error = new DownloadError('https://example.com/a.gz', 'HTTP 404 Not Found');
+ * const error = new DownloadError('HTTP 404 Not Found', { file: 'https://example.com/a.gz' });
  * console.log(error.message); // https://example.com/a.gz: HTTP 404 Not Found.
  * ```
  */
@@ -135,16 +173,14 @@ export class DownloadError extends FashionMnistError {
   /** Always `'DownloadError'`. */
   override name = 'DownloadError';
   /** The URL that failed. */
-  readonly url: string;
+  declare readonly file: string;
 
   /**
-   * @param url - The URL that failed.
-   * @param reason - What went wrong, e.g. `HTTP 404 Not Found`.
-   * @param options - `cause`: the underlying error.
+   * @param problem - What went wrong, e.g. `HTTP 404 Not Found`.
+   * @param options - `file`: the URL; `cause`: the underlying error.
    */
-  constructor(url: string, reason: string, options?: ErrorOptions) {
-    super(`${url}: ${reason}.`, options);
-    this.url = url;
+  constructor(problem: string, options: FashionMnistErrorOptions & { file: string }) {
+    super(problem, options);
   }
 }
 
@@ -168,16 +204,14 @@ export class ModelFileError extends FashionMnistError {
   /** Always `'ModelFileError'`. */
   override name = 'ModelFileError';
   /** The file or folder at fault. */
-  readonly file: string;
+  declare readonly file: string;
 
   /**
-   * @param file - The file or folder at fault.
-   * @param message - A sentence saying what is wrong with it.
-   * @param options - `cause`: the underlying error.
+   * @param problem - What is wrong with it, e.g. `is not valid JSON`.
+   * @param options - `file`: the file or folder; `cause`: the underlying error.
    */
-  constructor(file: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.file = file;
+  constructor(problem: string, options: FashionMnistErrorOptions & { file: string }) {
+    super(problem, options);
   }
 }
 
@@ -201,16 +235,14 @@ export class FileWriteError extends FashionMnistError {
   /** Always `'FileWriteError'`. */
   override name = 'FileWriteError';
   /** The file that was to be written. */
-  readonly file: string;
+  declare readonly file: string;
 
   /**
-   * @param file - The file that was to be written.
-   * @param reason - What went wrong, e.g. `permission denied (EACCES)`.
-   * @param options - `cause`: the system error.
+   * @param problem - What went wrong, e.g. `cannot be written; permission denied (EACCES)`.
+   * @param options - `file`: the file; `cause`: the system error.
    */
-  constructor(file: string, reason: string, options?: ErrorOptions) {
-    super(`Cannot write ${file}: ${reason}.`, options);
-    this.file = file;
+  constructor(problem: string, options: FashionMnistErrorOptions & { file: string }) {
+    super(problem, options);
   }
 }
 
@@ -232,18 +264,6 @@ export class FileWriteError extends FashionMnistError {
 export class ImageDecodeError extends FashionMnistError {
   /** Always `'ImageDecodeError'`. */
   override name = 'ImageDecodeError';
-  /** The file the bytes came from, when known. */
-  readonly file: string | undefined;
-
-  /**
-   * @param message - A sentence saying what is wrong.
-   * @param file - The file the bytes came from, when known.
-   * @param options - `cause`: the decoder's error.
-   */
-  constructor(message: string, file?: string, options?: ErrorOptions) {
-    super(file === undefined ? message : `${file}: ${message}`, options);
-    this.file = file;
-  }
 }
 
 /**

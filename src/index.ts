@@ -6,7 +6,7 @@
  *
  * @module tfjs-fashion-mnist
  */
-export { buildMiniVGGNet, MINI_VGG_NET_DEFAULTS } from './architectures/minivggnet.js';
+export { buildMiniVGGNet } from './architectures/minivggnet.js';
 export type { MiniVGGNetOptions } from './architectures/minivggnet.js';
 
 export {
@@ -21,51 +21,52 @@ export {
   RendererError,
   WasmBackendError,
 } from './errors.js';
+export type { FashionMnistErrorOptions } from './errors.js';
 
 export type { DataFormat } from './types.js';
 
-export { loadFashionMnist, LOAD_FASHION_MNIST_DEFAULTS } from './datasets/fashion-mnist.js';
+export { loadFashionMnist } from './datasets/fashion-mnist.js';
 export type { FashionMnist, FashionMnistSourceName, FashionMnistSplit, LoadFashionMnistOptions } from './datasets/fashion-mnist.js';
 export { splitToTensors, subsetSplit } from './datasets/tensors.js';
 export type { SplitSubset, SplitTensors, SplitToTensorsOptions } from './datasets/tensors.js';
-export { FASHION_MNIST_LABELS, FASHION_MNIST_LONG_LABELS, OFFICIAL_CHECKSUMS, OFFICIAL_MIRRORS } from './datasets/files.js';
+export { FASHION_MNIST_LABELS, FASHION_MNIST_LONG_LABELS } from './datasets/files.js';
 export type { FashionMnistChecksums, FashionMnistFile } from './datasets/files.js';
 export type { DownloadProgress, FashionMnistSource } from './datasets/types.js';
-export { toFashionMnistPixels, TO_FASHION_MNIST_PIXELS_DEFAULTS } from './datasets/preprocess.js';
+export { toFashionMnistPixels } from './datasets/preprocess.js';
 export type { ToFashionMnistPixelsOptions } from './datasets/preprocess.js';
 
-export { classificationReport, CLASSIFICATION_REPORT_DEFAULTS } from './metrics/classification-report.js';
+export { classificationReport } from './metrics/classification-report.js';
 export type { ClassificationReportDict, ClassificationReportOptions, ClassScores, ZeroDivision } from './metrics/classification-report.js';
 export { accuracy, confusionMatrix } from './metrics/confusion-matrix.js';
 export type { AccuracyOptions, ConfusionMatrixOptions } from './metrics/confusion-matrix.js';
-export { METRICS_LIMITS } from './metrics/inputs.js';
 export type { ClassLabels } from './metrics/inputs.js';
 
-export { buildMontage, MONTAGE_DEFAULTS, MONTAGE_LIMITS } from './viz/montage.js';
+export { buildMontage } from './viz/montage.js';
 export type { MontageImages, MontageOptions } from './viz/montage.js';
 export type { RgbImage } from './viz/image.js';
 export { drawImageToCanvas } from './viz/canvas.js';
 export { configureRenderer } from './viz/renderer.js';
 export type { RendererAssets } from './viz/renderer.js';
-export { CHART_LIMITS, chartToPng, chartToSvg, confusionMatrixSpec, trainingHistorySpec } from './viz/charts.js';
+export { chartToPng, chartToSvg, confusionMatrixSpec, trainingHistorySpec } from './viz/charts.js';
 export type { ChartSpec, ConfusionMatrixSpecOptions, TrainingHistory, TrainingHistorySpecOptions } from './viz/charts.js';
 
+// PRETRAINED_FILES stays exported only until src/cli.ts imports it from src/pretrained/manifest.ts.
 export { loadPretrainedModel, PRETRAINED_FILES } from './pretrained/load.js';
 export type { LoadPretrainedModelOptions } from './pretrained/load.js';
 
-export { KerasSGD, KERAS_SGD_DEFAULTS, registerKerasSGD } from './training/sgd.js';
+export { KerasSGD, registerKerasSGD } from './training/sgd.js';
 export type { KerasSGDOptions, NamedTensor } from './training/sgd.js';
-export { trainFashionMnist, TRAIN_DEFAULTS } from './training/train.js';
+export { trainFashionMnist } from './training/train.js';
 export type { BatchBeginLogs, BatchLogs, EpochLogs, HistoryRecord, LayersCallback, TrainBeginInfo, TrainingCallbacks, TrainingData, TrainingResult, TrainOptions } from './training/train.js';
-export { augmentSplit, AUGMENT_DEFAULTS, RANDOM_ERASING_DEFAULTS } from './training/augment.js';
+export { augmentSplit } from './training/augment.js';
 export type { AugmentOptions, RandomErasingOptions } from './training/augment.js';
-export { cosineDecay, kerasTimeDecay, oneCycle, SCHEDULE_DEFAULTS, stepDecay } from './training/schedules.js';
+export { cosineDecay, kerasTimeDecay, oneCycle, stepDecay } from './training/schedules.js';
 export type { CosineDecayOptions, KerasTimeDecayOptions, LearningRateSchedule, OneCycleOptions, ScheduleStep, StepDecayOptions, WarmupOptions } from './training/schedules.js';
 export { evaluateModel } from './training/evaluate.js';
 export type { EvaluateOptions, Evaluation } from './training/evaluate.js';
 export { progressBar } from './training/progress.js';
 export type { ProgressBarOptions, ProgressStream } from './training/progress.js';
-export { earlyStopping, EARLY_STOPPING_DEFAULTS } from './training/early-stopping.js';
+export { earlyStopping } from './training/early-stopping.js';
 export type { EarlyStoppingOptions, MonitoredMetric } from './training/early-stopping.js';
-export { classifyImage, classifyImages, CLASSIFY_DEFAULTS } from './inference/classify.js';
+export { classifyImage, classifyImages } from './inference/classify.js';
 export type { CanvasLike, ClassifiableImage, Classification, ClassifyOptions, ClassScore, PixelImage } from './inference/classify.js';

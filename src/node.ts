@@ -13,8 +13,6 @@ export type { NodeLoadFashionMnistOptions } from './datasets/node.js';
 export { buildMontage, chartToPng, saveChart } from './node/render.js';
 export { decodeImage, readImage, savePng } from './node/images.js';
 export type { ReadImageOptions } from './node/images.js';
-export { decodePng } from './node/png-decode.js';
-export { IMAGE_LIMITS } from './node/image-decoding.js';
 export type { DecodeImageOptions } from './node/image-decoding.js';
 export { encodePng } from './viz/png.js';
 export { loadPretrainedModel } from './node/pretrained.js';

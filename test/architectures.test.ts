@@ -105,7 +105,7 @@ describe('buildMiniVGGNet', () => {
     [{ width: 3 }, 'Argument `options.width` must be at least 4 pixels, so that two 2x2 max-poolings leave at least one pixel, but received 3.'],
     [{ depth: -1 }, 'Argument `options.depth` must be a positive integer, but received -1.'],
     [{ classes: '10' }, 'Argument `options.classes` must be a positive integer, but received "10".'],
-    [{ dataFormat: 'NHWC' }, "Argument `options.dataFormat` must be one of 'channelsLast', 'channelsFirst', but received \"NHWC\"."],
+    [{ dataFormat: 'NHWC' }, "Argument `options.dataFormat` must be one of \"channelsLast\" or \"channelsFirst\", but received \"NHWC\"."],
   ])('rejects %j with a clear error', (bad, message) => {
     const before = tf.memory().numTensors;
     expect(() => buildMiniVGGNet(bad as never)).toThrow(InvalidArgumentError);

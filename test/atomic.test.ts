@@ -34,14 +34,14 @@ describe('writeFileAtomic', () => {
     const error = await errorOf(writeFileAtomic(folder, 'x'));
     expect(error).toBeInstanceOf(FileWriteError);
     expect(error).toBeInstanceOf(FashionMnistError);
-    expect(error.message).toBe(`Cannot write ${folder}: a folder is in the way (EISDIR).`);
+    expect(error.message).toBe(`${folder}: cannot be written; a folder is in the way (EISDIR).`);
     expect((error as FileWriteError).file).toBe(folder);
     expect((error.cause as NodeJS.ErrnoException).code).toBe('EISDIR');
     expect(readdirSync(work).filter((name) => name.startsWith('.'))).toEqual([]);
 
     writeFileSync(join(work, 'plain'), '');
     const inside = join(work, 'plain', 'file.png');
-    await expect(writeFileAtomic(inside, 'x')).rejects.toThrow(`Cannot write ${inside}: a file is in the way (EEXIST).`);
+    await expect(writeFileAtomic(inside, 'x')).rejects.toThrow(`${inside}: cannot be written; a file is in the way (EEXIST).`);
   });
 
   it('is what savePng uses: parents created, failures named', async () => {
@@ -53,7 +53,7 @@ describe('writeFileAtomic', () => {
 
   it('is exported from the platform-neutral entry', () => {
     expect(root.FileWriteError).toBe(FileWriteError);
-    expect(new FileWriteError('a.png', 'permission denied (EACCES)').message).toBe('Cannot write a.png: permission denied (EACCES).');
+    expect(new FileWriteError('cannot be written; permission denied (EACCES)', { file: 'a.png' }).message).toBe('a.png: cannot be written; permission denied (EACCES).');
   });
 });
 

@@ -6,17 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AUGMENT_DEFAULTS,
   augmentSplit,
   checkpointCallback,
   InvalidArgumentError,
   KerasSGD,
   loadCheckpoint,
-  RANDOM_ERASING_DEFAULTS,
   trainFashionMnist,
   type AugmentOptions,
   type FashionMnistSplit,
 } from '../src/node.js';
+import { AUGMENT_DEFAULTS, RANDOM_ERASING_DEFAULTS } from '../src/training/augment.js';
 import { imagesToTensor } from '../src/datasets/tensors.js';
 import { shuffledIndices } from '../src/random.js';
 import { augmentBatch, batchSeed, resolveAugment } from '../src/training/augment.js';
@@ -165,15 +164,15 @@ describe('augmentSplit', () => {
     [{ translate: 1.5 }, 'Argument `options.translate` must be a non-negative integer, but received 1.5.'],
     [{ translate: 28 }, "Argument `options.translate` must be below the images' smallest side (28 pixels), or every image could be shifted out of view, but received 28."],
     [{ flip: 'yes' }, 'Argument `options.flip` must be true or false, but received "yes".'],
-    [{ flips: true }, 'Argument `options` must be an object with only translate, flip, erase (not flips), but received an object (Object).'],
-    [null, 'Argument `options` must be an object with only translate, flip, erase, but received null.'],
-    [{ erase: 0.5 }, 'Argument `options.erase` must be true, false or an object with only probability, minArea, maxArea, minAspectRatio, maxAspectRatio, value, but received 0.5.'],
-    [{ erase: { p: 0.5 } }, 'Argument `options.erase` must be true, false or an object with only probability, minArea, maxArea, minAspectRatio, maxAspectRatio, value (not p), but received an object (Object).'],
-    [{ erase: { probability: 1.5 } }, 'Argument `options.erase.probability` must be a number between 0 and 1, but received 1.5.'],
+    [{ flips: true }, 'Argument `options.flips` must be left out (no such option; did you mean `flip`?), but received true.'],
+    [null, 'Argument `options` must be an object of options, but received null.'],
+    [{ erase: 0.5 }, 'Argument `options.erase` must be true, false or an object of random erasing options, but received 0.5.'],
+    [{ erase: { p: 0.5 } }, 'Argument `options.erase.p` must be left out (no such option; the options are probability, minArea, maxArea, minAspectRatio, maxAspectRatio, value), but received 0.5.'],
+    [{ erase: { probability: 1.5 } }, 'Argument `options.erase.probability` must be a number from 0 to 1, but received 1.5.'],
     [{ erase: { minArea: 0 } }, 'Argument `options.erase.minArea` must be a number above 0 and at most 1, but received 0.'],
     [{ erase: { maxArea: 2 } }, 'Argument `options.erase.maxArea` must be a number above 0 and at most 1, but received 2.'],
     [{ erase: { minArea: 0.5, maxArea: 0.4 } }, 'Argument `options.erase.minArea` must be at most maxArea (0.4), but received 0.5.'],
-    [{ erase: { minAspectRatio: -1 } }, 'Argument `options.erase.minAspectRatio` must be a finite number above 0, but received -1.'],
+    [{ erase: { minAspectRatio: -1 } }, 'Argument `options.erase.minAspectRatio` must be a positive finite number, but received -1.'],
     [{ erase: { minAspectRatio: 2, maxAspectRatio: 1 } }, 'Argument `options.erase.minAspectRatio` must be at most maxAspectRatio (1), but received 2.'],
     [{ erase: { value: 256 } }, 'Argument `options.erase.value` must be an integer from 0 to 255, but received 256.'],
   ])('rejects %j', (options, message) => {
@@ -291,8 +290,8 @@ describe('augmentation in trainFashionMnist', () => {
 
   it.each([
     [{ translate: 28 }, "Argument `options.augment.translate` must be below the images' smallest side (28 pixels), or every image could be shifted out of view, but received 28."],
-    [{ erase: { probability: -0.1 } }, 'Argument `options.augment.erase.probability` must be a number between 0 and 1, but received -0.1.'],
-    [[], 'Argument `options.augment` must be an object with only translate, flip, erase, but received [].'],
+    [{ erase: { probability: -0.1 } }, 'Argument `options.augment.erase.probability` must be a number from 0 to 1, but received -0.1.'],
+    [[], 'Argument `options.augment` must be an object of options, but received [].'],
   ])('rejects augment %j before compiling or allocating', async (augment, message) => {
     const model = smallModel();
     const before = tf.memory().numTensors;

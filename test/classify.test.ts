@@ -148,16 +148,16 @@ describe('bad input', () => {
     ['a batch of gray images without a channel axis', on(() => tf.zeros([5, 28, 28]), (x) => classifyImages(model, x)), `Argument \`images\` must be ${image}, but received a tensor of shape [5, 28, 28].`],
     ['values past 255', on(() => tf.fill([28, 28], 300), (x) => classifyImage(model, x)), 'Argument `image` must be a tensor of grey levels from 0 to 255 (or 0 to 1), not from 300 to 300, but received a tensor of shape [28, 28].'],
     ['NaN values', on(() => tf.fill([28, 28], NaN), (x) => classifyImage(model, x)), 'Argument `image` must be a tensor of grey levels from 0 to 255 (or 0 to 1), not from NaN to NaN, but received a tensor of shape [28, 28].'],
-    ['a string tensor', on(() => tf.tensor2d([['a']]), (x) => classifyImage(model, x)), 'Argument `image` must be a tensor of dtype float32 or int32, but received "string".'],
+    ['a string tensor', on(() => tf.tensor2d([['a']]), (x) => classifyImage(model, x)), 'Argument `image` must be a tensor of float32 or int32, but received "a string tensor".'],
     ['a disposed tensor', on(() => {
       const gone = tf.zeros([1, 1]);
       gone.dispose();
       return gone;
-    }, (x) => classifyImage(model, x)), 'Argument `image` must be a tensor that has not been disposed of, but received a tensor of shape [1, 1].'],
+    }, (x) => classifyImage(model, x)), 'Argument `image` must be a tensor that has not been disposed, but received a tensor of shape [1, 1].'],
     ['a WebGL canvas', on(() => ({ width: 4, height: 4, getContext: () => null }), (x) => classifyImage(model, x)), 'Argument `image` must be a canvas with a 2D context (this one has another kind, e.g. WebGL; draw it onto a 2D canvas first), but received an object (Object).'],
     ['several images to classifyImage', on(() => tf.zeros([2, 28, 28, 1]), (x) => classifyImage(model, x)), 'Argument `image` must be a single image (classifyImages takes several), but received a tensor of shape [2, 28, 28, 1].'],
     ['labels that do not match the classes', on(() => pixels, (x) => classifyImage(model, x, { labels: ['a', 'b'] })), 'Argument `options.labels` must be 10 class names (strings), one per output of the model, but received ["a", "b"].'],
-    ['a bad inversion', on(() => pixels, (x) => classifyImage(model, x, { invert: 'yes' as never })), 'Argument `options.invert` must be true, false or \'auto\', but received "yes".'],
+    ['a bad inversion', on(() => pixels, (x) => classifyImage(model, x, { invert: 'yes' as never })), 'Argument `options.invert` must be one of true, false or "auto", but received "yes".'],
     ['a bad batch size', on(() => pixels, (x) => classifyImage(model, x, { batchSize: 0 })), 'Argument `options.batchSize` must be a positive integer, but received 0.'],
     ['a model that takes no images', on(flatModel, (x) => classifyImage(x, pixels)), 'Argument `model.inputs[0].shape` must be [null, height, width, channels] or [null, channels, height, width] (a batch of images), but received [null, 784].'],
   ] as Array<[string, () => { input: unknown; call: (input: unknown) => Promise<unknown> }, string]>)('rejects %s with a clear error and leaks nothing', async (_name, setup, message) => {

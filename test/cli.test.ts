@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodePng, encodePng, loadFashionMnist } from '../src/node.js';
+import { encodePng, loadFashionMnist } from '../src/node.js';
+import { decodePng } from '../src/node/png-decode.js';
 
 const root = resolve(import.meta.dirname, '..');
 const out = mkdtempSync(join(tmpdir(), 'fmnist-cli-'));

@@ -282,8 +282,8 @@ describe('local files that cannot be read or are too large', () => {
 
   it.each([
     [{ timeoutMs: 0 }, 'Argument `options.timeoutMs` must be a positive integer, but received 0.'],
-    [{ timeoutMs: 2 ** 31 }, 'Argument `options.timeoutMs` must be at most 2147483647 (milliseconds), but received 2147483648.'],
-    [{ idleTimeoutMs: 1.5 }, 'Argument `options.idleTimeoutMs` must be a positive integer, but received 1.5.'],
+    [{ timeoutMs: 2 ** 31 }, 'Argument `options.timeoutMs` must be an integer from 1 to 2147483647 (milliseconds), but received 2147483648.'],
+    [{ idleTimeoutMs: 1.5 }, 'Argument `options.idleTimeoutMs` must be an integer from 1 to 2147483647 (milliseconds), but received 1.5.'],
     [{ onProgress: 'log' }, 'Argument `options.onProgress` must be a function, but received "log".'],
     [{ signal: {} }, 'Argument `options.signal` must be an AbortSignal, but received an object (Object).'],
     [{ mirrors: ['https://ok.example/', 'not a url'] }, 'Argument `options.mirrors[1]` must be an absolute http or https URL, but received "not a url".'],
@@ -500,7 +500,7 @@ describe('baseUrl gets the same deadlines and errors', () => {
     );
     const [cause] = causes(error);
     expect(cause).toBeInstanceOf(DownloadError);
-    expect((cause as DownloadError).url).toMatch(new RegExp(`^${base}/drip/`));
+    expect((cause as DownloadError).file).toMatch(new RegExp(`^${base}/drip/`));
     expect(took).toBeLessThan(2);
   });
 

@@ -98,7 +98,7 @@ describe('loadFashionMnist from a directory of fixtures', () => {
   it('says which files are missing from options.dir', async () => {
     const dir = writeFixture({ 'train-images-idx3-ubyte': fixture.files['train-images-idx3-ubyte']! });
     await expect(loadFashionMnist({ dir })).rejects.toThrow(
-      `Directory \`options.dir\` (${dir}) does not contain all four Fashion-MNIST files: train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte are missing (plain or .gz).`,
+      `${dir}: not all four Fashion-MNIST files are in this folder (\`options.dir\`): train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte are missing (plain or .gz).`,
     );
     rmSync(dir, { recursive: true });
   });
@@ -143,10 +143,10 @@ describe('loadFashionMnist from a directory of fixtures', () => {
   it.each([
     [{ dir: '' }, 'Argument `options.dir` must be a non-empty string, but received "".'],
     [{ dir: '/x', baseUrl: 'http://h/' }, 'Argument `options.baseUrl` must be left out when options.dir is given (use one source), but received "http://h/".'],
-    [{ sources: ['web'] }, "Argument `options.sources[0]` must be one of 'env', 'keras', 'cache', 'debian', 'download', but received \"web\"."],
+    [{ sources: ['web'] }, "Argument `options.sources[0]` must be one of \"env\", \"keras\", \"cache\", \"debian\" or \"download\", but received \"web\"."],
     [{ mirrors: [] }, 'Argument `options.mirrors` must be a non-empty array of base URLs, but received [].'],
     [{ checksums: { trainImages: 'abc' } }, 'Argument `options.checksums.trainImages` must be a SHA-256 digest of 64 lowercase hex digits, but received "abc".'],
-    [{ idleTimeoutMs: 0 }, 'Argument `options.idleTimeoutMs` must be a positive integer, but received 0.'],
+    [{ idleTimeoutMs: 0 }, 'Argument `options.idleTimeoutMs` must be an integer from 1 to 2147483647 (milliseconds), but received 0.'],
   ])('rejects bad options %j', async (options, message) => {
     const error = await loadFashionMnist(options as never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
@@ -210,8 +210,8 @@ describe('subsetSplit and splitToTensors', () => {
     [{ subset: 6 }, "Argument `options.subset` must be at most the split's 5 images, but received 6."],
     [{ subset: { count: 0, seed: 1 } }, 'Argument `options.subset.count` must be a positive integer, but received 0.'],
     [{ subset: { count: 2, seed: -1 } }, 'Argument `options.subset.seed` must be a non-negative integer, but received -1.'],
-    [{ dataFormat: 'NHWC' }, "Argument `options.dataFormat` must be one of 'channelsLast', 'channelsFirst', but received \"NHWC\"."],
-    [{ labels: 'onehot' }, "Argument `options.labels` must be one of 'oneHot', 'index', but received \"onehot\"."],
+    [{ dataFormat: 'NHWC' }, "Argument `options.dataFormat` must be one of \"channelsLast\" or \"channelsFirst\", but received \"NHWC\"."],
+    [{ labels: 'onehot' }, "Argument `options.labels` must be one of \"oneHot\" or \"index\", but received \"onehot\"."],
   ])('rejects %j without leaking tensors', async (options, message) => {
     const { train } = await loadFashionMnist({ dir, checksums });
     const before = tf.memory().numTensors;

@@ -34,9 +34,9 @@ describe('command-line training flags', () => {
     [{ augment: 'erase=2' }, 'Argument `--augment erase` must be a probability from 0 to 1, but received "2".'],
     [{ 'label-smoothing': '1.5' }, 'Argument `--label-smoothing` must be a number from 0 to 1, but received "1.5".'],
     [{ augment: 'erase=' }, 'Argument `--augment erase` must be a probability from 0 to 1, but received "".'],
-    [{ schedule: 'linear' }, 'Argument `--schedule` must be one of keras, cosine, one-cycle, step, but received "linear".'],
-    [{ warmup: '-1' }, 'Argument `--warmup` must be a number of epochs >= 0, but received "-1".'],
-    [{ warmup: 'x' }, 'Argument `--warmup` must be a number of epochs >= 0, but received "x".'],
+    [{ schedule: 'linear' }, 'Argument `--schedule` must be one of "keras", "cosine", "one-cycle" or "step", but received "linear".'],
+    [{ warmup: '-1' }, 'Argument `--warmup` must be a non-negative number of epochs, but received "-1".'],
+    [{ warmup: 'x' }, 'Argument `--warmup` must be a non-negative number of epochs, but received "x".'],
     [{ 'label-smoothing': 'much' }, 'Argument `--label-smoothing` must be a number from 0 to 1, but received "much".'],
     [{ 'weight-decay': '-0.1' }, 'Argument `--weight-decay` must be a number, 0 or more, but received "-0.1".'],
   ])('reject %j', (flags, message) => {

@@ -6,7 +6,9 @@ import { crc32, deflateSync } from 'node:zlib';
 import { encode } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeImage, decodePng, encodePng, IMAGE_LIMITS, ImageDecodeError, InvalidArgumentError, readImage } from '../src/node.js';
+import { decodeImage, encodePng, ImageDecodeError, InvalidArgumentError, readImage } from '../src/node.js';
+import { decodePng } from '../src/node/png-decode.js';
+import { IMAGE_LIMITS } from '../src/node/image-decoding.js';
 
 const work = mkdtempSync(join(tmpdir(), 'fmnist-images-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -148,7 +150,7 @@ describe('decodePng', () => {
   });
 
   it('rejects malformed arguments', () => {
-    expect(() => decodePng([1, 2] as never)).toThrow(new InvalidArgumentError('png', 'a Uint8Array of PNG bytes', [1, 2]).message);
+    expect(() => decodePng([1, 2] as never)).toThrow(new InvalidArgumentError('a Uint8Array of PNG bytes', { argument: 'png', received: [1, 2] }).message);
     expect(() => decodePng(encodePng({ width: 1, height: 1, data: new Uint8Array(3) }), { background: [0, 0, 256] })).toThrow(
       'Argument `options.background` must be an [red, green, blue] array of integers 0-255, but received [0, 0, 256].',
     );

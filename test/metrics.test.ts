@@ -145,7 +145,7 @@ describe('classificationReport by hand', () => {
     [[0, 1], [0, 1], { sampleWeight: [1, -1] }, 'Argument `options.sampleWeight[1]` must be a finite, non-negative number, but received -1.'],
     [[0, 1], [0, 1], { labels: [[0, 1]] }, 'Argument `options.labels[0]` must be a class index (a non-negative integer), but received [0, 1].'],
     [[0, 1], [0, 1], { labels: 'ab' }, 'Argument `options.labels` must be an array of class indices, but received "ab".'],
-    [[0, 1], [0, 1], { zeroDivision: 2 }, "Argument `options.zeroDivision` must be 'warn', 0, 1 or NaN, but received 2."],
+    [[0, 1], [0, 1], { zeroDivision: 2 }, "Argument `options.zeroDivision` must be one of \"warn\", 0, 1 or NaN, but received 2."],
     [[0, 1], [0, 1], { sampleWeight: [1] }, 'Argument `options.sampleWeight` must be one weight per sample (2), but received "1 weights".'],
     [[0, 1], [0, 1], { labels: [0, 0] }, 'Argument `options.labels` must be a list of distinct class indices, but received [0, 0].'],
   ])('rejects %j / %j / %j', (t, p, options, message) => {
@@ -197,7 +197,7 @@ describe('classificationReport by hand', () => {
       [() => classificationReport([0, 1], nan), 'Argument `yPred[1][0]` must be a number (a probability or score; NaN has no maximum), but received NaN.'],
       [() => confusionMatrix(nan, [0, 1]), 'Argument `yTrue[1][0]` must be a number (a probability or score; NaN has no maximum), but received NaN.'],
       [() => accuracy([0, 1], empty), 'Argument `yPred` must be a 2-D tensor with at least one column, but received "a tensor of shape [2, 0]".'],
-      [() => accuracy(strings, [0, 1]), 'Argument `yTrue` must be a tensor of numbers (float32, int32 or bool), but received "a string tensor".'],
+      [() => accuracy(strings, [0, 1]), 'Argument `yTrue` must be a tensor of float32, int32 or bool, but received "a string tensor".'],
       [() => accuracy([0, 1], disposed), 'Argument `yPred` must be a tensor that has not been disposed, but received a tensor of shape [2].'],
       [() => accuracy([0, 1], [0, 1], { sampleWeight: column }), 'Argument `options.sampleWeight` must be a 1-D tensor of weights, but received a tensor of shape [2, 1].'],
     ];
@@ -232,7 +232,7 @@ describe('confusionMatrix and accuracy', () => {
   it('reorders and selects with labels', () => {
     expect(confusionMatrix([2, 0, 2, 2, 0, 1], [0, 0, 2, 2, 0, 2], { labels: [2, 0] })).toEqual([[2, 1], [0, 2]]);
     expect(() => confusionMatrix([0, 1], [0, 1], { normalize: 'rows' as never })).toThrow(
-      "Argument `options.normalize` must be one of 'true', 'pred', 'all', but received \"rows\".",
+      "Argument `options.normalize` must be one of \"true\", \"pred\" or \"all\", but received \"rows\".",
     );
   });
 

@@ -131,7 +131,7 @@ describe('a save stopped after each step', () => {
     const dir = join(work, `first-${step}`);
     await freezeAt(dir, step);
     inFlight.clear();
-    await expect(loadCheckpoint(dir)).rejects.toThrow(`No readable model.json in ${dir} (no such file).`);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(`${join(dir, 'model.json')}: not readable (no such file).`);
     // The next save takes the folder (it holds only this library's files) and removes the leftovers.
     const model = checkpointModel(2, 1);
     const { weightsFile } = await saveModel(model, dir, { includeOptimizer: true });
@@ -150,7 +150,7 @@ describe('a save stopped after each step', () => {
     model.dispose();
     if (step !== 'cleaned') {
       expect(error).toBeInstanceOf(ModelFileError);
-      expect((error as Error).message).toBe(`Cannot save the model to ${dir}: no space left on the device (ENOSPC).`);
+      expect((error as Error).message).toBe(`${dir}: the model cannot be saved here; no space left on the device (ENOSPC).`);
     }
     expect(await whatLoads(dir)).toBe(COMMITTED.has(step) ? 'new' : 'old');
     expect(leftovers(dir)).toEqual([]);

@@ -57,9 +57,9 @@ describe('parseModelJson', () => {
   });
 
   it.each([
-    ['{', /^x\/model\.json is not valid JSON \(.+\)\.$/],
-    ['[]', 'x/model.json must hold a JSON object, but holds [].'],
-    ['null', 'x/model.json must hold a JSON object, but holds null.'],
+    ['{', /^x\/model\.json: not valid JSON \(.+\)\.$/],
+    ['[]', 'x/model.json: must hold a JSON object, but holds [].'],
+    ['null', 'x/model.json: must hold a JSON object, but holds null.'],
     [json({ format: 'graph-model' }), 'x/model.json: `format` must be "layers-model" (a graph model cannot be loaded as a layers model), but is "graph-model".'],
     [json({ modelTopology: undefined }), 'x/model.json: `modelTopology` must be an object, but is undefined.'],
     [json({ modelTopology: [] }), 'x/model.json: `modelTopology` must be an object, but is [].'],
@@ -94,8 +94,8 @@ describe('parseModelJson', () => {
       manifest([spec({ dtype: 'int32', quantization: { dtype: 'float16' } })]),
       'x/model.json: `weightsManifest[0].weights[0].quantization.dtype` must be uint8 or uint16 (float32 or int32 weights) or float16 (float32 weights) for a int32 weight, but is "float16".',
     ],
-    [manifest([spec({ shape: [1024, 1024, 1024] })]), 'x/model.json declares 4294967296 bytes of weights, more than the limit of 2147483648 (2 GiB).'],
-    [manifest([spec({ shape: [2 ** 40, 2 ** 40] })]), 'x/model.json declares more bytes of weights than the limit of 2147483648 (2 GiB).'],
+    [manifest([spec({ shape: [1024, 1024, 1024] })]), 'x/model.json: declares 4294967296 bytes of weights, more than the limit of 2147483648 (2 GiB).'],
+    [manifest([spec({ shape: [2 ** 40, 2 ** 40] })]), 'x/model.json: declares more bytes of weights than the limit of 2147483648 (2 GiB).'],
     [json({ weightsManifest: [{ paths: Array(10_001).fill('w.bin'), weights: [] }] }), 'x/model.json: `weightsManifest` must be a list of at most 10000 weight files, but is "a list of 10001".'],
   ])('rejects %# with a ModelFileError naming the file', (text, message) => {
     let error: unknown;
@@ -159,12 +159,12 @@ describe('hostile model folders', () => {
   };
 
   it.each([
-    ['escape.bin', () => `${dir}/escape.bin leaves the model folder (it resolves to ${outside}); weight files must be inside it.`],
-    ['zero.bin', () => `${dir}/zero.bin leaves the model folder (it resolves to /dev/zero); weight files must be inside it.`],
-    ['fifo.bin', () => `${dir}/fifo.bin is a FIFO, not a regular file.`],
-    ['sub', () => `${dir}/sub is a folder, not a regular file.`],
-    ['.', () => `${dir} is a folder, not a regular file.`],
-    ['missing.bin', () => `${dir}/missing.bin, listed in model.json, does not exist.`],
+    ['escape.bin', () => `${dir}/escape.bin: outside the model folder (it resolves to ${outside}); weight files must be inside it.`],
+    ['zero.bin', () => `${dir}/zero.bin: outside the model folder (it resolves to /dev/zero); weight files must be inside it.`],
+    ['fifo.bin', () => `${dir}/fifo.bin: a FIFO, not a regular file.`],
+    ['sub', () => `${dir}/sub: a folder, not a regular file.`],
+    ['.', () => `${dir}: a folder, not a regular file.`],
+    ['missing.bin', () => `${dir}/missing.bin: listed in model.json but missing.`],
   ])('refuses the weights path %s before reading anything', async (path, message) => {
     withPath(path);
     opened.length = 0;
@@ -190,7 +190,7 @@ describe('hostile model folders', () => {
     expect(error).toBeInstanceOf(ModelFileError);
     expect(error.message).toBe(`${file}: tfjs cannot build its topology (Maximum call stack size exceeded).`);
     writeFileSync(file, original.replace('"modelTopology":{', `"modelTopology":{"deep":${deep},`));
-    await expect(loadModel(dir)).rejects.toThrow(`${file} is nested too deeply to be checked (Maximum call stack size exceeded).`);
+    await expect(loadModel(dir)).rejects.toThrow(`${file}: nested too deeply to be checked (Maximum call stack size exceeded).`);
   });
 
   it('follows a link that stays inside the folder', async () => {
@@ -205,7 +205,7 @@ describe('hostile model folders', () => {
     edited.weightsManifest[0].weights[0].shape = [1024, 1024, 1024];
     writeFileSync(file, JSON.stringify(edited));
     opened.length = 0;
-    await expect(loadModel(dir)).rejects.toThrow(new RegExp(`^${file} declares \\d+ bytes of weights, more than the limit of ${MAX_WEIGHT_BYTES} \\(2 GiB\\)\\.$`));
+    await expect(loadModel(dir)).rejects.toThrow(new RegExp(`^${file}: declares \\d+ bytes of weights, more than the limit of ${MAX_WEIGHT_BYTES} \\(2 GiB\\)\\.$`));
     expect(opened).toEqual([realpathSync(file)]);
   });
 
@@ -215,17 +215,17 @@ describe('hostile model folders', () => {
     const odd = join(other, 'model.json');
     writeFileSync(odd, '');
     truncateSync(odd, 64 * 1024 * 1024 + 1);
-    await expect(loadModel(other)).rejects.toThrow(`${odd} is 67108865 bytes, more than the limit of 67108864 (64 MiB).`);
+    await expect(loadModel(other)).rejects.toThrow(`${odd}: 67108865 bytes, more than the limit of 67108864 (64 MiB).`);
     rmSync(odd);
     execFileSync('mkfifo', [odd]);
-    await expect(loadModel(other)).rejects.toThrow(`No readable model.json in ${other} (it is a FIFO).`);
+    await expect(loadModel(other)).rejects.toThrow(`${join(other, 'model.json')}: not readable (it is a FIFO).`);
     rmSync(odd);
     mkdirSync(odd);
-    await expect(loadModel(other)).rejects.toThrow(`No readable model.json in ${other} (it is a folder).`);
+    await expect(loadModel(other)).rejects.toThrow(`${join(other, 'model.json')}: not readable (it is a folder).`);
     rmSync(odd, { recursive: true });
     symlinkSync(file, odd);
-    await expect(loadModel(other)).rejects.toThrow(`${odd} is a link that leaves the model folder (to ${file}).`);
-    await expect(loadModel(odd)).rejects.toThrow(`No readable model.json in ${odd} (${odd} is not a folder).`);
+    await expect(loadModel(other)).rejects.toThrow(`${odd}: a link that leaves the model folder (to ${file}).`);
+    await expect(loadModel(odd)).rejects.toThrow(`${join(odd, 'model.json')}: not readable (${odd} is not a folder).`);
   });
 
   it(

@@ -184,7 +184,7 @@ export const run = async (): Promise<WasmBackendInfo> => {
   await loadFashionMnist(load);
   return useWasmBackend({ threads: 'auto' });
 };
-export const error: Error = new InvalidArgumentError('x', 'y', 1);
+export const error: Error = new InvalidArgumentError('y', { argument: 'x', received: 1 });
 `;
   const browser = `import { buildMiniVGGNet, loadFashionMnist } from 'tfjs-fashion-mnist';
 export const run = async () => (await loadFashionMnist({ baseUrl: 'data/' })).train.count + buildMiniVGGNet().countParams();

@@ -14,9 +14,9 @@ import {
   InvalidArgumentError,
   loadFashionMnist,
   loadPretrainedModel,
-  PRETRAINED_FILES,
   type FashionMnistSplit,
 } from '../src/node.js';
+import { PRETRAINED_FILES } from '../src/pretrained/manifest.js';
 import { useWasmBackend } from '../src/wasm/node.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -69,8 +69,8 @@ describe('loadPretrainedModel (Node entry, package files)', () => {
   });
 
   it('rejects bad options with the argument named', async () => {
-    await expect(loadPretrainedModel(null as never)).rejects.toThrow(new InvalidArgumentError('options', 'an object', null));
-    await expect(loadPretrainedModel({ timeoutMs: -1 })).rejects.toThrow('Argument `options.timeoutMs` must be a positive integer, but received -1.');
+    await expect(loadPretrainedModel(null as never)).rejects.toThrow(new InvalidArgumentError('an object of options', { argument: 'options', received: null }));
+    await expect(loadPretrainedModel({ timeoutMs: -1 })).rejects.toThrow('Argument `options.timeoutMs` must be an integer from 1 to 2147483647 (milliseconds), but received -1.');
     await expect(loadPretrainedModel({ weightsUrl: 'http://localhost/w.bin' })).rejects.toThrow(
       'Argument `options.modelUrl` must be a URL when `options.weightsUrl` is given, but received undefined.',
     );
@@ -151,12 +151,12 @@ describe('loadPretrainedModel over HTTP', () => {
     expect(altered).toBeInstanceOf(DataVerificationError);
     expect((altered as DataVerificationError).message).toMatch(new RegExp(`^${url}: the SHA-256 of this package version's pretrained file should be ${PRETRAINED_FILES.weightsSha256} but is [0-9a-f]{64}\\.$`));
     await expect(loadPretrainedModelNeutral({ modelUrl: `${base}/huge/model.json` })).rejects.toThrow(
-      new DownloadError(`${base}/huge/weights.bin`, `the server announces ${weights.length + 1} bytes (Content-Length), more than the ${weights.length} bytes the pretrained weights.bin can be`),
+      new DownloadError(`the server announces ${weights.length + 1} bytes (Content-Length), more than the ${weights.length} bytes the pretrained weights.bin can be`, { file: `${base}/huge/weights.bin` }),
     );
     await expect(loadPretrainedModelNeutral({ modelUrl: `${base}/long/model.json` })).rejects.toThrow(
-      new DownloadError(`${base}/long/weights.bin`, `the body is longer than ${weights.length} bytes, the most the pretrained weights.bin can be`),
+      new DownloadError(`the body is longer than ${weights.length} bytes, the most the pretrained weights.bin can be`, { file: `${base}/long/weights.bin` }),
     );
-    await expect(loadPretrainedModelNeutral({ modelUrl: `${base}/missing/model.json` })).rejects.toThrow(new DownloadError(`${base}/missing/model.json`, 'HTTP 404 Not Found'));
+    await expect(loadPretrainedModelNeutral({ modelUrl: `${base}/missing/model.json` })).rejects.toThrow(new DownloadError('HTTP 404 Not Found', { file: `${base}/missing/model.json` }));
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -13,7 +13,6 @@ import {
   kerasTimeDecay,
   loadCheckpoint,
   oneCycle,
-  SCHEDULE_DEFAULTS,
   stepDecay,
   trainFashionMnist,
   type FashionMnistSplit,
@@ -21,6 +20,7 @@ import {
   type ScheduleStep,
   type TrainOptions,
 } from '../src/node.js';
+import { SCHEDULE_DEFAULTS } from '../src/training/schedules.js';
 import { imagesToTensor, labelsToTensor } from '../src/datasets/tensors.js';
 import { shuffledIndices } from '../src/random.js';
 import { useWasmBackend } from '../src/wasm/node.js';
@@ -90,12 +90,12 @@ describe('schedules', () => {
   });
 
   it.each([
-    [() => kerasTimeDecay({ decay: -1 }), 'Argument `options.decay` must be a finite number >= 0, but received -1.'],
-    [() => kerasTimeDecay({ warmupEpochs: Number.NaN }), 'Argument `options.warmupEpochs` must be a finite number >= 0, but received NaN.'],
-    [() => cosineDecay({ minLearningRate: Infinity }), 'Argument `options.minLearningRate` must be a finite number >= 0, but received Infinity.'],
-    [() => oneCycle({ maxLearningRate: -0.1 }), 'Argument `options.maxLearningRate` must be a finite number >= 0, but received -0.1.'],
-    [() => oneCycle({ initialDivisor: 0 }), 'Argument `options.initialDivisor` must be a finite number above 0, but received 0.'],
-    [() => oneCycle({ warmupEpochs: -2 }), 'Argument `options.warmupEpochs` must be a finite number >= 0, but received -2.'],
+    [() => kerasTimeDecay({ decay: -1 }), 'Argument `options.decay` must be a non-negative finite number, but received -1.'],
+    [() => kerasTimeDecay({ warmupEpochs: Number.NaN }), 'Argument `options.warmupEpochs` must be a non-negative finite number, but received NaN.'],
+    [() => cosineDecay({ minLearningRate: Infinity }), 'Argument `options.minLearningRate` must be a non-negative finite number, but received Infinity.'],
+    [() => oneCycle({ maxLearningRate: -0.1 }), 'Argument `options.maxLearningRate` must be a non-negative finite number, but received -0.1.'],
+    [() => oneCycle({ initialDivisor: 0 }), 'Argument `options.initialDivisor` must be a positive finite number, but received 0.'],
+    [() => oneCycle({ warmupEpochs: -2 }), 'Argument `options.warmupEpochs` must be a non-negative finite number, but received -2.'],
     [() => stepDecay({ everyEpochs: 0 }), 'Argument `options.everyEpochs` must be a positive integer, but received 0.'],
     [() => stepDecay({ factor: 2 }), 'Argument `options.factor` must be a number above 0 and at most 1, but received 2.'],
   ])('rejects bad options %#', async (call, message) => {
@@ -195,7 +195,7 @@ describe('schedules in trainFashionMnist', () => {
     const bad: LearningRateSchedule = { name: 'bad', learningRate: ({ step }) => (step < 2 ? 0.01 : Number.NaN) };
     const error = await errorOf(() => trainFashionMnist(model, { train }, { ...settings, learningRateSchedule: bad }));
     expect(error).toBeInstanceOf(InvalidArgumentError);
-    expect((error as Error).message).toBe('Argument `options.learningRateSchedule` must be a schedule whose learningRate(step) is a finite number >= 0 (at step 2), but received NaN.');
+    expect((error as Error).message).toBe('Argument `options.learningRateSchedule` must be a schedule whose learningRate(step) is a non-negative finite number (at step 2), but received NaN.');
     const optimizer = model.optimizer as KerasSGD;
     expect(optimizer.iterations).toBe(2);
     expect(optimizer.learningRateOverride).toBeUndefined();
@@ -251,7 +251,7 @@ describe('KerasSGD.learningRateOverride', () => {
     expect(w.dataSync()[0]).toBeCloseTo(0.588, 6);
     optimizer.learningRateOverride = undefined;
     expect(optimizer.currentLearningRate).toBe(0.1 / 2);
-    expect(() => (optimizer.learningRateOverride = -1)).toThrow('Argument `learningRateOverride` must be a number between 0 and 1.7976931348623157e+308, but received -1.');
+    expect(() => (optimizer.learningRateOverride = -1)).toThrow('Argument `learningRateOverride` must be a non-negative finite number, but received -1.');
     expect(optimizer.getConfig()).toEqual({ learningRate: 0.1, momentum: 0.9, decay: 0.5 });
     optimizer.dispose();
     w.dispose();

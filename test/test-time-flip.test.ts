@@ -70,7 +70,7 @@ describe('flip test-time augmentation', () => {
     const model = miniVggLike(1);
     const before = tf.memory().numTensors;
     await expect(evaluateModel(model, bandSplit(2), { testTimeFlip: 'yes' as unknown as boolean })).rejects.toThrow(
-      new InvalidArgumentError('options.testTimeFlip', 'true or false', 'yes'),
+      new InvalidArgumentError('true or false', { argument: 'options.testTimeFlip', received: 'yes' }),
     );
     await expect(classifyImages(model, new Uint8Array(784), { testTimeFlip: 1 as unknown as boolean })).rejects.toThrow(InvalidArgumentError);
     await expect(evaluateModel(model, bandSplit(2), 4 as never)).rejects.toThrow(/Argument `options` must be an object/);

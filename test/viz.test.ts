@@ -6,20 +6,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildMontage,
-  CHART_LIMITS,
   chartToPng,
   chartToSvg,
   confusionMatrixSpec,
-  decodePng,
   encodePng,
   InvalidArgumentError,
-  MONTAGE_LIMITS,
   RendererError,
   saveChart,
   savePng,
   trainingHistorySpec,
   type RgbImage,
 } from '../src/node.js';
+import { CHART_LIMITS } from '../src/viz/charts.js';
+import { MONTAGE_LIMITS } from '../src/viz/montage.js';
+import { decodePng } from '../src/node/png-decode.js';
 import { parseCssColor } from '../src/viz/color.js';
 
 const work = mkdtempSync(join(tmpdir(), 'fmnist-viz-'));
@@ -174,7 +174,7 @@ describe('buildMontage', () => {
       () => buildMontage(flatSplit(2), [96, 96], [4, 4], { captions: ['a', 'b'], captionColors: ['red', 'rgb(300, 0, 0)'] }),
       'Argument `options.captionColors[1]` must be a CSS colour (#rgb, #rgba, #rrggbb, #rrggbbaa, rgb(r, g, b), rgba(r, g, b, a) or a CSS colour name), but received "rgb(300, 0, 0)".',
     ],
-    [() => buildMontage(flatSplit(2), [96, 96], [4, 4], null as never), 'Argument `options` must be an object of montage options, but received null.'],
+    [() => buildMontage(flatSplit(2), [96, 96], [4, 4], null as never), 'Argument `options` must be an object of options, but received null.'],
     [() => buildMontage(flatSplit(2), [96, 96], [4, 4], { fontSize: 100 }), 'Argument `options.fontSize` must be an integer from 1 to 96 (the tile height, and at most 512), but received 100.'],
     [
       () => buildMontage(flatSplit(2), [96, 96], [4, 4], { captionColors: '#12' }),

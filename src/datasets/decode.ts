@@ -103,7 +103,7 @@ export async function decodeStream(
   if (checksums) {
     const actual = await sha256Hex(bytes);
     const expected = checksums[spec.role];
-    if (actual !== expected) throw new DataVerificationError(location, 'the SHA-256 of the decompressed content', expected, actual);
+    if (actual !== expected) throw new DataVerificationError('the SHA-256 of the decompressed content', { file: location, expected, actual });
   }
   return { spec, location, data, count };
 }
@@ -138,7 +138,7 @@ async function inflateInto(assembler: IdxAssembler, chunks: AsyncIterable<Uint8A
   } catch (error) {
     if (sourceFailure) throw sourceFailure.error;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new DataVerificationError(location, 'the gzip content', 'a complete, valid gzip stream', `unreadable (${reason})`);
+    throw new DataVerificationError('the gzip content', { file: location, expected: 'a complete, valid gzip stream', actual: `unreadable (${reason})` });
   }
   if (verdict !== undefined) throw verdict;
   if (sourceFailure) throw sourceFailure.error;

@@ -1,5 +1,5 @@
 import { DatasetUnavailableError, DataVerificationError, DownloadError, InvalidArgumentError } from '../errors.js';
-import { assertInteger } from '../validate.js';
+import { assertFunction, assertInteger, assertObject, assertString, invalid, optionNames, resolveOptions } from '../validate.js';
 import { createAssembler, decodeStream, maxGzipLength, streamGunzip, type DecodedFile, type Gunzip } from './decode.js';
 import {
   FASHION_MNIST_LABELS,
@@ -88,6 +88,14 @@ export interface LoadFashionMnistOptions {
 /** A place the Node entry's `loadFashionMnist` can look for the data, in the order of its `sources` option. */
 export type FashionMnistSourceName = 'env' | 'keras' | 'cache' | 'debian' | 'download';
 
+/** The defaults of the download settings, shared by the loaders and `loadPretrainedModel`. */
+export const TRANSFER_DEFAULTS = Object.freeze({
+  /** 30 seconds without data fails a download. */
+  idleTimeoutMs: 30_000,
+  /** 10 minutes at most for one download. */
+  timeoutMs: 600_000,
+});
+
 /** The defaults of the loader's options that are plain values (shared by both entries). */
 export const LOAD_FASHION_MNIST_DEFAULTS = Object.freeze({
   /** Every local source, then the download (Node entry). */
@@ -98,11 +106,10 @@ export const LOAD_FASHION_MNIST_DEFAULTS = Object.freeze({
   mirrors: OFFICIAL_MIRRORS,
   /** The official SHA-256 digests. */
   checksums: OFFICIAL_CHECKSUMS,
-  /** 30 seconds without data fails a download. */
-  idleTimeoutMs: 30_000,
-  /** 10 minutes at most for one download. */
-  timeoutMs: 600_000,
+  ...TRANSFER_DEFAULTS,
 });
+
+const LOAD_OPTIONS = optionNames<LoadFashionMnistOptions>({ baseUrl: true, checksums: true, signal: true, onProgress: true, idleTimeoutMs: true, timeoutMs: true });
 
 /** The longest delay `setTimeout` honours (about 24.8 days); longer ones fire at once. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
@@ -141,46 +148,33 @@ const MAX_TIMEOUT_MS = 2_147_483_647;
  * ```
  */
 export async function loadFashionMnist(options: LoadFashionMnistOptions): Promise<FashionMnist> {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object with a `baseUrl`', options);
-  const base = resolveBaseUrl(options.baseUrl);
-  const settings = { ...resolveTransferSettings(options), checksums: resolveChecksums(options.checksums) };
+  assertObject('options', options, 'an object with a `baseUrl`');
+  const resolved = resolveOptions('options', options, LOAD_FASHION_MNIST_DEFAULTS, LOAD_OPTIONS);
+  const base = resolveBaseUrl(resolved.baseUrl);
+  const settings = { ...resolveTransferSettings(resolved), checksums: resolveChecksums(resolved.checksums) };
   return assembleDataset(await fetchFiles(base, settings));
 }
 
 /** The base URL as a URL ending in `/`, resolved against the page's address in a browser. */
 export function resolveBaseUrl(baseUrl: unknown): URL {
-  assertNonEmptyString('options.baseUrl', baseUrl);
+  assertString('options.baseUrl', baseUrl);
   try {
     return new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`, globalThis.location?.href);
   } catch {
-    throw new InvalidArgumentError('options.baseUrl', 'a URL (absolute, or relative to the page in a browser)', baseUrl);
+    throw invalid('options.baseUrl', baseUrl, 'a URL (absolute, or relative to the page in a browser)');
   }
 }
 
-/** The download settings shared by both entries, defaults applied and checked. */
-export function resolveTransferSettings(options: Partial<LoadFashionMnistOptions>): TransferSettings {
-  const idleTimeoutMs = options.idleTimeoutMs ?? LOAD_FASHION_MNIST_DEFAULTS.idleTimeoutMs;
-  const timeoutMs = options.timeoutMs ?? LOAD_FASHION_MNIST_DEFAULTS.timeoutMs;
-  assertDelay('options.idleTimeoutMs', idleTimeoutMs);
-  assertDelay('options.timeoutMs', timeoutMs);
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-    throw new InvalidArgumentError('options.onProgress', 'a function', options.onProgress);
-  }
-  const signal: unknown = options.signal;
+/** The download settings shared by both entries, checked; `options` has the defaults applied. */
+export function resolveTransferSettings(options: Pick<LoadFashionMnistOptions, 'signal' | 'onProgress'> & { idleTimeoutMs: number; timeoutMs: number }): TransferSettings {
+  const { idleTimeoutMs, timeoutMs, onProgress, signal } = options;
+  assertInteger('options.idleTimeoutMs', idleTimeoutMs, { min: 1, max: MAX_TIMEOUT_MS, note: 'milliseconds' });
+  assertInteger('options.timeoutMs', timeoutMs, { min: 1, max: MAX_TIMEOUT_MS, note: 'milliseconds' });
+  if (onProgress !== undefined) assertFunction('options.onProgress', onProgress);
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).addEventListener !== 'function')) {
-    throw new InvalidArgumentError('options.signal', 'an AbortSignal', options.signal);
+    throw invalid('options.signal', signal, 'an AbortSignal');
   }
-  return { signal: options.signal, idleTimeoutMs, timeoutMs, onProgress: options.onProgress };
-}
-
-function assertDelay(argument: string, value: unknown): asserts value is number {
-  assertInteger(argument, value);
-  if (value > MAX_TIMEOUT_MS) throw new InvalidArgumentError(argument, `at most ${MAX_TIMEOUT_MS} (milliseconds)`, value);
-}
-
-/** Throws unless `value` is a non-empty string. */
-export function assertNonEmptyString(argument: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value === '') throw new InvalidArgumentError(argument, 'a non-empty string', value);
+  return { signal, idleTimeoutMs, timeoutMs, onProgress };
 }
 
 /** The digests to check (official ones overridden by the caller's), or null to skip the check. */
@@ -188,7 +182,7 @@ export function resolveChecksums(checksums: Partial<FashionMnistChecksums> | fal
   if (checksums === false) return null;
   const merged = { ...OFFICIAL_CHECKSUMS, ...checksums };
   for (const [role, digest] of Object.entries(merged)) {
-    if (!/^[0-9a-f]{64}$/.test(digest)) throw new InvalidArgumentError(`options.checksums.${role}`, 'a SHA-256 digest of 64 lowercase hex digits', digest);
+    if (!/^[0-9a-f]{64}$/.test(digest)) throw invalid(`options.checksums.${role}`, digest, 'a SHA-256 digest of 64 lowercase hex digits');
   }
   return merged;
 }
@@ -235,7 +229,7 @@ async function fetchFile(
       const response = await transfer.response();
       if (!response.ok) {
         response.body?.cancel().catch(() => undefined);
-        failures.push(new DownloadError(url, `HTTP ${response.status} ${response.statusText}`.trim()));
+        failures.push(new DownloadError(`HTTP ${response.status} ${response.statusText}`.trim(), { file: url }));
         continue;
       }
       const assembler = createAssembler(spec, url, settings.checksums);
@@ -268,7 +262,7 @@ function assembleSplit(files: DecodedFile[], split: 'train' | 'test'): FashionMn
   const images = files.find((f) => f.spec.split === split && f.spec.kind === 'images')!;
   const labels = files.find((f) => f.spec.split === split && f.spec.kind === 'labels')!;
   if (images.count !== labels.count) {
-    throw new DataVerificationError(labels.location, `the number of labels (matching ${images.location})`, images.count, labels.count);
+    throw new DataVerificationError(`the number of labels (matching ${images.location})`, { file: labels.location, expected: images.count, actual: labels.count });
   }
   return { images: images.data, labels: labels.data, count: images.count, height: 28, width: 28 };
 }

@@ -80,7 +80,7 @@ export class IdxAssembler {
     const body = chunk.subarray(offset);
     if (body.length === 0) return;
     if (this.filled + body.length > this.length) {
-      throw new DataVerificationError(this.file, 'the file length in bytes (from its IDX header)', this.length, `more than ${this.length}`);
+      throw new DataVerificationError('the file length in bytes (from its IDX header)', { file: this.file, expected: this.length, actual: `more than ${this.length}` });
     }
     if (this.kind === 'labels') this.checkLabels(body, this.filled - this.header.length);
     this.reserve(this.filled + body.length).set(body, this.filled);
@@ -90,10 +90,10 @@ export class IdxAssembler {
   /** The complete file; throws {@link DataVerificationError} when it ended early. */
   finish(): ParsedIdx {
     if (!this.buffer) {
-      throw new DataVerificationError(this.file, 'length (bytes) of the IDX header', `at least ${this.header.length}`, this.headerFill);
+      throw new DataVerificationError('length (bytes) of the IDX header', { file: this.file, expected: `at least ${this.header.length}`, actual: this.headerFill });
     }
     if (this.filled !== this.length) {
-      throw new DataVerificationError(this.file, 'the file length in bytes (from its IDX header)', this.length, this.filled);
+      throw new DataVerificationError('the file length in bytes (from its IDX header)', { file: this.file, expected: this.length, actual: this.filled });
     }
     const bytes = this.buffer.length === this.length ? this.buffer : this.buffer.slice(0, this.length);
     return { bytes, data: bytes.subarray(this.header.length), count: this.count };
@@ -103,19 +103,19 @@ export class IdxAssembler {
     const view = new DataView(this.header.buffer);
     const magic = this.kind === 'images' ? IMAGES_MAGIC : LABELS_MAGIC;
     const actualMagic = view.getUint32(0);
-    if (actualMagic !== magic) throw new DataVerificationError(this.file, 'the IDX magic number', magic, actualMagic);
+    if (actualMagic !== magic) throw new DataVerificationError('the IDX magic number', { file: this.file, expected: magic, actual: actualMagic });
     const count = view.getUint32(4);
     if (this.kind === 'images') {
       const height = view.getUint32(8);
       const width = view.getUint32(12);
       if (height !== SIDE || width !== SIDE) {
-        throw new DataVerificationError(this.file, 'the image size', `${SIDE}x${SIDE}`, `${height}x${width}`);
+        throw new DataVerificationError('the image size', { file: this.file, expected: `${SIDE}x${SIDE}`, actual: `${height}x${width}` });
       }
     }
     const what = `the number of ${this.kind} in the IDX header`;
     const { exactCount, maxCount } = this.limits;
-    if (exactCount !== undefined && count !== exactCount) throw new DataVerificationError(this.file, `${what} (official release)`, exactCount, count);
-    if (count > maxCount) throw new DataVerificationError(this.file, what, `at most ${maxCount}`, count);
+    if (exactCount !== undefined && count !== exactCount) throw new DataVerificationError(`${what} (official release)`, { file: this.file, expected: exactCount, actual: count });
+    if (count > maxCount) throw new DataVerificationError(what, { file: this.file, expected: `at most ${maxCount}`, actual: count });
     this.count = count;
     this.length = idxFileLength(this.kind, count);
     // Official files are allocated whole (their size is known and small); other files grow as their
@@ -140,6 +140,6 @@ export class IdxAssembler {
 
   private checkLabels(labels: Uint8Array, first: number): void {
     const bad = labels.findIndex((label) => label >= CLASSES);
-    if (bad >= 0) throw new DataVerificationError(this.file, `label ${first + bad}`, `a class from 0 to ${CLASSES - 1}`, labels[bad]!);
+    if (bad >= 0) throw new DataVerificationError(`label ${first + bad}`, { file: this.file, expected: `a class from 0 to ${CLASSES - 1}`, actual: labels[bad]! });
   }
 }

@@ -57,7 +57,7 @@ export async function downloadAll(settings: CacheSettings): Promise<DecodedFile[
   try {
     await mkdir(settings.cacheDir, { recursive: true });
   } catch (error) {
-    throw new DatasetUnavailableError(`The cache directory ${settings.cacheDir} cannot be created (${(error as Error).message}).`, { cause: error });
+    throw new DatasetUnavailableError(`the cache directory cannot be created (${(error as Error).message})`, { file: settings.cacheDir, cause: error });
   }
   await removeStaleParts(settings.cacheDir);
   const files: DecodedFile[] = [];
@@ -146,7 +146,7 @@ async function downloadFrom(url: string, spec: FileSpec, settings: CacheSettings
     const response = await transfer.response();
     if (!response.ok) {
       response.body?.cancel().catch(() => undefined);
-      throw new DownloadError(url, `HTTP ${response.status} ${response.statusText}`.trim());
+      throw new DownloadError(`HTTP ${response.status} ${response.statusText}`.trim(), { file: url });
     }
     handle = await diskStep(tempPath, () => open(tempPath, 'wx'));
     const assembler = createAssembler(spec, url, settings.checksums);
@@ -176,7 +176,7 @@ async function diskStep<T>(path: string, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (error) {
-    throw new FinalError(new DatasetUnavailableError(`Could not write the download to ${path} (${(error as Error).message}).`, { cause: error }));
+    throw new FinalError(new DatasetUnavailableError(`the download cannot be written (${(error as Error).message})`, { file: path, cause: error }));
   }
 }
 

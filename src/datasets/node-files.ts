@@ -66,7 +66,7 @@ export async function allInOrder<T>(promises: Array<Promise<T>>): Promise<T[]> {
 }
 
 export function unreadable(path: string, error: unknown): DatasetUnavailableError {
-  return new DatasetUnavailableError(`${path} cannot be read (${(error as Error).message}).`, { cause: error });
+  return new DatasetUnavailableError(`cannot be read (${(error as Error).message})`, { file: path, cause: error });
 }
 
 /**
@@ -89,7 +89,7 @@ export async function readLocal(spec: FileSpec, path: string, settings: LocalRea
     } catch (error) {
       throw unreadable(path, error);
     }
-    if (size > maxSize) throw new DataVerificationError(path, 'the file size in bytes', `at most ${maxSize}`, size);
+    if (size > maxSize) throw new DataVerificationError('the file size in bytes', { file: path, expected: `at most ${maxSize}`, actual: size });
     return await decodeStream(spec, readChunks(handle, path, size, maxSize, settings.signal), path, settings.checksums, nodeGunzip, assembler);
   } finally {
     await handle.close().catch(() => undefined);
@@ -110,7 +110,7 @@ async function* readChunks(handle: FileHandle, path: string, size: number, maxSi
     if (bytesRead === 0) return;
     total += bytesRead;
     // The file grew since it was measured.
-    if (total > maxSize) throw new DataVerificationError(path, 'the file size in bytes', `at most ${maxSize}`, `more than ${maxSize}`);
+    if (total > maxSize) throw new DataVerificationError('the file size in bytes', { file: path, expected: `at most ${maxSize}`, actual: `more than ${maxSize}` });
     yield buffer.subarray(0, bytesRead);
   }
 }

@@ -5,11 +5,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetUnavailableError, InvalidArgumentError } from '../errors.js';
-import { assertOneOf } from '../validate.js';
+import { assertBoolean, assertOneOf, assertString, describeOneOf, invalid, optionNames, resolveOptions } from '../validate.js';
 import type { DecodedFile } from './decode.js';
 import {
   assembleDataset,
-  assertNonEmptyString,
   fetchFiles,
   LOAD_FASHION_MNIST_DEFAULTS,
   resolveBaseUrl,
@@ -116,29 +115,42 @@ export async function loadFashionMnist(options: NodeLoadFashionMnistOptions = {}
   return assembleDataset(await loadFromNode(settings));
 }
 
-function resolveNodeOptions(options: NodeLoadFashionMnistOptions): NodeLoadSettings {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
+const NODE_LOAD_OPTIONS = optionNames<NodeLoadFashionMnistOptions>({
+  dir: true,
+  sources: true,
+  cacheDir: true,
+  download: true,
+  mirrors: true,
+  baseUrl: true,
+  checksums: true,
+  signal: true,
+  onProgress: true,
+  idleTimeoutMs: true,
+  timeoutMs: true,
+});
+
+function resolveNodeOptions(given: NodeLoadFashionMnistOptions): NodeLoadSettings {
+  const options = resolveOptions('options', given, LOAD_FASHION_MNIST_DEFAULTS, NODE_LOAD_OPTIONS);
   for (const key of ['dir', 'baseUrl', 'cacheDir'] as const) {
-    if (options[key] !== undefined) assertNonEmptyString(`options.${key}`, options[key]);
+    if (options[key] !== undefined) assertString(`options.${key}`, options[key]);
   }
   if (options.dir !== undefined && options.baseUrl !== undefined) {
-    throw new InvalidArgumentError('options.baseUrl', 'left out when options.dir is given (use one source)', options.baseUrl);
+    throw invalid('options.baseUrl', options.baseUrl, 'left out when options.dir is given (use one source)');
   }
   if (options.baseUrl !== undefined) resolveBaseUrl(options.baseUrl);
-  if (options.mirrors !== undefined) assertMirrors(options.mirrors);
+  assertMirrors(options.mirrors);
   const names = LOAD_FASHION_MNIST_DEFAULTS.sources;
-  if (options.sources !== undefined) {
-    if (!Array.isArray(options.sources)) throw new InvalidArgumentError('options.sources', `an array of ${names.map((n) => `'${n}'`).join(', ')}`, options.sources);
-    options.sources.forEach((name, i) => assertOneOf(`options.sources[${i}]`, name, names));
-  }
-  const sources = options.sources ?? names;
+  const { sources } = options;
+  if (!Array.isArray(sources)) throw invalid('options.sources', sources, `an array of ${describeOneOf(names).replace(/^one of /, '')}`);
+  sources.forEach((name, i) => assertOneOf(`options.sources[${i}]`, name, names));
+  assertBoolean('options.download', options.download);
   return {
     ...resolveTransferSettings(options),
     dir: options.dir,
     sources: sources.filter((name): name is LocalSource => name !== 'download'),
     cacheDir: options.cacheDir ?? defaultCacheDir(),
-    download: (options.download ?? LOAD_FASHION_MNIST_DEFAULTS.download) && sources.includes('download'),
-    mirrors: options.mirrors ?? LOAD_FASHION_MNIST_DEFAULTS.mirrors,
+    download: options.download && sources.includes('download'),
+    mirrors: options.mirrors,
     checksums: resolveChecksums(options.checksums),
   };
 }
@@ -146,7 +158,7 @@ function resolveNodeOptions(options: NodeLoadFashionMnistOptions): NodeLoadSetti
 /** Mirrors are checked up front, so that a typo fails at once rather than as a failed download. */
 function assertMirrors(mirrors: unknown): asserts mirrors is readonly string[] {
   if (!Array.isArray(mirrors) || mirrors.length === 0 || !mirrors.every((m) => typeof m === 'string')) {
-    throw new InvalidArgumentError('options.mirrors', 'a non-empty array of base URLs', mirrors);
+    throw invalid('options.mirrors', mirrors, 'a non-empty array of base URLs');
   }
   mirrors.forEach((mirror: string, i) => {
     let protocol = '';
@@ -155,7 +167,7 @@ function assertMirrors(mirrors: unknown): asserts mirrors is readonly string[] {
     } catch {
       // Reported below, as for another protocol.
     }
-    if (protocol !== 'http:' && protocol !== 'https:') throw new InvalidArgumentError(`options.mirrors[${i}]`, 'an absolute http or https URL', mirror);
+    if (protocol !== 'http:' && protocol !== 'https:') throw invalid(`options.mirrors[${i}]`, mirror, 'an absolute http or https URL');
   });
 }
 
@@ -219,6 +231,7 @@ async function loadFromNode(settings: NodeLoadSettings): Promise<{ files: Decode
 function missingFiles(dir: string, paths: Array<string | undefined>): DatasetUnavailableError {
   const missing = FILE_SPECS.filter((_, i) => paths[i] === undefined).map((s) => s.name);
   return new DatasetUnavailableError(
-    `Directory \`options.dir\` (${dir}) does not contain all four Fashion-MNIST files: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (plain or .gz).`,
+    `not all four Fashion-MNIST files are in this folder (\`options.dir\`): ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (plain or .gz)`,
+    { file: dir },
   );
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
-import { assertInteger, withDefaults } from '../validate.js';
+import { assertInteger, assertOneOf, optionNames, resolveOptions } from '../validate.js';
 import { assertRgbImage, type RgbImage } from '../viz/image.js';
 
 /** Options of {@link toFashionMnistPixels}. Every field is optional. */
@@ -34,13 +34,15 @@ export const TO_FASHION_MNIST_PIXELS_DEFAULTS = Object.freeze({
   height: 28,
 });
 
+const PIXEL_OPTIONS = optionNames<ToFashionMnistPixelsOptions>({ invert: true, width: true, height: true });
+
 /**
  * Turns a picture into a 28x28 Fashion-MNIST image, the preprocessing the tutorial describes for
  * your own photos: grayscale (ITU-R 601 luma), resized to 28x28 (bilinear), and inverted when the
  * background is light so the garment is light on dark. `width` and `height` choose another size, for
  * models with other inputs. {@link classifyImages} applies the same steps to any image it is given.
  *
- * @param image - An RGB picture, e.g. from `readImage` or `decodePng` of `tfjs-fashion-mnist/node`.
+ * @param image - An RGB picture, e.g. from `readImage` or `decodeImage` of `tfjs-fashion-mnist/node`.
  * @param options - Whether to invert, and the size; see {@link ToFashionMnistPixelsOptions}.
  * @returns `height * width` grey levels 0-255 (784 by default), row-major, like one image of a split.
  * @throws {@link InvalidArgumentError} for a malformed image or a bad size.
@@ -48,10 +50,10 @@ export const TO_FASHION_MNIST_PIXELS_DEFAULTS = Object.freeze({
  * @example
  * ```ts
  * import '@tensorflow/tfjs-backend-cpu';
- * import { decodePng, toFashionMnistPixels } from 'tfjs-fashion-mnist/node';
+ * import { decodeImage, toFashionMnistPixels } from 'tfjs-fashion-mnist/node';
  * import { readFileSync } from 'node:fs';
  *
- * const pixels = toFashionMnistPixels(decodePng(readFileSync('shoe.png')));
+ * const pixels = toFashionMnistPixels(decodeImage(readFileSync('shoe.png')));
  * ```
  */
 export function toFashionMnistPixels(image: RgbImage, options: ToFashionMnistPixelsOptions = {}): Uint8Array {
@@ -59,7 +61,7 @@ export function toFashionMnistPixels(image: RgbImage, options: ToFashionMnistPix
   const { width, height, data } = image;
   const gray = new Float32Array(width * height);
   for (let p = 0; p < gray.length; p++) gray[p] = luma(data[p * 3]!, data[p * 3 + 1]!, data[p * 3 + 2]!);
-  return grayToPixels({ width, height, gray }, resolvePixelOptions(options, 'options'));
+  return grayToPixels({ width, height, gray }, resolvePixelOptions('options', options));
 }
 
 /** ITU-R 601 luma, the grey level of an RGB colour. */
@@ -78,13 +80,11 @@ export interface GrayPicture {
 }
 
 /** {@link ToFashionMnistPixelsOptions} with the defaults applied and checked. */
-export function resolvePixelOptions(options: ToFashionMnistPixelsOptions, argument: string): Required<ToFashionMnistPixelsOptions> {
-  const resolved = withDefaults(TO_FASHION_MNIST_PIXELS_DEFAULTS, options);
+export function resolvePixelOptions(argument: string, options: ToFashionMnistPixelsOptions): Required<ToFashionMnistPixelsOptions> {
+  const resolved = resolveOptions(argument, options, TO_FASHION_MNIST_PIXELS_DEFAULTS, PIXEL_OPTIONS);
   assertInteger(`${argument}.width`, resolved.width);
   assertInteger(`${argument}.height`, resolved.height);
-  if (resolved.invert !== true && resolved.invert !== false && resolved.invert !== 'auto') {
-    throw new InvalidArgumentError(`${argument}.invert`, "true, false or 'auto'", resolved.invert);
-  }
+  assertOneOf(`${argument}.invert`, resolved.invert, [true, false, 'auto']);
   return resolved;
 }
 

@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
 import { shuffledIndices } from '../random.js';
 import { DATA_FORMATS, type DataFormat } from '../types.js';
-import { assertInteger, assertOneOf } from '../validate.js';
+import { assertInteger, assertOneOf, assertSplit as assertSplitArgument, invalid, optionNames, resolveOptions } from '../validate.js';
 import type { FashionMnistSplit } from './fashion-mnist.js';
 
 /**
@@ -38,6 +38,9 @@ export interface SplitToTensorsOptions {
    */
   subset?: SplitSubset;
 }
+
+const SPLIT_TO_TENSORS_DEFAULTS = Object.freeze({ dataFormat: 'channelsLast' as DataFormat, labels: 'oneHot' as 'oneHot' | 'index' });
+const SPLIT_TO_TENSORS_OPTIONS = optionNames<SplitToTensorsOptions>({ dataFormat: true, labels: true, subset: true });
 
 /** Training tensors made by {@link splitToTensors}. The caller owns them and must dispose of them. */
 export interface SplitTensors {
@@ -81,20 +84,20 @@ const IMAGE_INPUT = '[null, height, width, channels] or [null, channels, height,
  */
 export function modelImageSpec(model: LayersModel, argument = 'model'): ModelImageSpec {
   if (typeof model !== 'object' || model === null || !Array.isArray(model.inputs) || !Array.isArray(model.outputs)) {
-    throw new InvalidArgumentError(argument, 'a tf.LayersModel', model);
+    throw invalid(argument, model, 'a tf.LayersModel');
   }
-  if (model.inputs.length !== 1) throw new InvalidArgumentError(`${argument}.inputs`, 'a single input', model.inputs.length);
-  if (model.outputs.length !== 1) throw new InvalidArgumentError(`${argument}.outputs`, 'a single output', model.outputs.length);
+  if (model.inputs.length !== 1) throw invalid(`${argument}.inputs`, model.inputs.length, 'a single input');
+  if (model.outputs.length !== 1) throw invalid(`${argument}.outputs`, model.outputs.length, 'a single output');
   const input = model.inputs[0]!.shape;
   const output = model.outputs[0]!.shape;
-  if (input.length !== 4) throw new InvalidArgumentError(`${argument}.inputs[0].shape`, IMAGE_INPUT, input);
+  if (input.length !== 4) throw invalid(`${argument}.inputs[0].shape`, input, IMAGE_INPUT);
   const classes = output[1];
   if (output.length !== 2 || typeof classes !== 'number' || classes < 1) {
-    throw new InvalidArgumentError(`${argument}.outputs[0].shape`, '[null, classes] (one probability per class)', output);
+    throw invalid(`${argument}.outputs[0].shape`, output, '[null, classes] (one probability per class)');
   }
   const dataFormat = declaredDataFormat(model.layers) ?? guessDataFormat(input);
   const [height = null, width = null, channels] = dataFormat === 'channelsLast' ? input.slice(1) : [input[2], input[3], input[1]];
-  if (typeof channels !== 'number' || channels < 1) throw new InvalidArgumentError(`${argument}.inputs[0].shape`, `${IMAGE_INPUT} with a known channel count`, input);
+  if (typeof channels !== 'number' || channels < 1) throw invalid(`${argument}.inputs[0].shape`, input, `${IMAGE_INPUT} with a known channel count`);
   return { height, width, channels, dataFormat, classes };
 }
 
@@ -122,20 +125,12 @@ export function layoutFor(spec: ModelImageSpec, split: { height: number; width: 
   return { height: spec.height ?? split.height, width: spec.width ?? split.width, channels: spec.channels, dataFormat: spec.dataFormat };
 }
 
-/** Throws unless `split` is a well-formed split with at least one image. */
+/**
+ * Throws unless `split` is a well-formed split with at least one image.
+ * @deprecated Use `assertSplit(argument, split)` of src/validate.ts.
+ */
 export function assertSplit(split: FashionMnistSplit, argument: string): void {
-  if (typeof split !== 'object' || split === null) throw new InvalidArgumentError(argument, 'a split { images, labels, count, height, width }', split);
-  if (split.count === 0) throw new InvalidArgumentError(argument, 'a split with at least one image', split.count);
-  assertInteger(`${argument}.count`, split.count);
-  assertInteger(`${argument}.height`, split.height);
-  assertInteger(`${argument}.width`, split.width);
-  const bytes = split.count * split.height * split.width;
-  if (!(split.images instanceof Uint8Array) || split.images.length !== bytes) {
-    throw new InvalidArgumentError(`${argument}.images`, `a Uint8Array of count * height * width = ${bytes} bytes`, split.images);
-  }
-  if (!(split.labels instanceof Uint8Array) || split.labels.length !== split.count) {
-    throw new InvalidArgumentError(`${argument}.labels`, `a Uint8Array of count = ${split.count} class indices`, split.labels);
-  }
+  assertSplitArgument(argument, split);
 }
 
 /**
@@ -145,7 +140,7 @@ export function assertSplit(split: FashionMnistSplit, argument: string): void {
 export function assertLabelsBelow(split: FashionMnistSplit, classes: number, argument: string): void {
   const index = split.labels.findIndex((label) => label >= classes);
   if (index !== -1) {
-    throw new InvalidArgumentError(`${argument}.labels[${index}]`, `a class index below the model's ${classes} classes (0 to ${classes - 1})`, split.labels[index]);
+    throw invalid(`${argument}.labels[${index}]`, split.labels[index], `a class index below the model's ${classes} classes (0 to ${classes - 1})`);
   }
 }
 
@@ -205,7 +200,7 @@ export function subsetSplit(split: FashionMnistSplit, subset: SplitSubset, argum
   const countArgument = typeof subset === 'number' ? argument : `${argument}.count`;
   assertInteger(countArgument, count);
   if (count > split.count) {
-    throw new InvalidArgumentError(countArgument, `at most the split's ${split.count} images`, count);
+    throw invalid(countArgument, count, `at most the split's ${split.count} images`);
   }
   const pixelsPerImage = split.height * split.width;
   if (typeof subset === 'number') {
@@ -242,11 +237,10 @@ export function subsetSplit(split: FashionMnistSplit, subset: SplitSubset, argum
  * ```
  */
 export function splitToTensors(split: FashionMnistSplit, options: SplitToTensorsOptions = {}): SplitTensors {
-  const dataFormat = options.dataFormat ?? 'channelsLast';
-  const labels = options.labels ?? 'oneHot';
+  const { dataFormat, labels, subset } = resolveOptions('options', options, SPLIT_TO_TENSORS_DEFAULTS, SPLIT_TO_TENSORS_OPTIONS);
   assertOneOf('options.dataFormat', dataFormat, DATA_FORMATS);
   assertOneOf('options.labels', labels, ['oneHot', 'index'] as const);
-  const part = options.subset === undefined ? split : subsetSplit(split, options.subset, 'options.subset');
+  const part = subset === undefined ? split : subsetSplit(split, subset, 'options.subset');
   const xs = imagesToTensor(part, Uint32Array.from({ length: part.count }, (_, i) => i), { dataFormat });
   const ys = tf.tidy(() => {
     const indices = tf.tensor1d(Int32Array.from(part.labels), 'int32');

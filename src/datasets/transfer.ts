@@ -103,7 +103,7 @@ export class Transfer {
     const announced = encoding && encoding !== 'identity' ? undefined : total;
     if (total !== undefined && total > limit()) {
       response.body?.cancel().catch(() => undefined);
-      throw new DownloadError(this.url, `the server announces ${total} bytes (Content-Length), more than the ${limit()} bytes ${what} can be`);
+      throw new DownloadError(`the server announces ${total} bytes (Content-Length), more than the ${limit()} bytes ${what} can be`, { file: this.url });
     }
     if (!response.body) return;
     const reader = response.body.getReader();
@@ -119,11 +119,11 @@ export class Transfer {
         this.touch();
         this.loaded += part.value.length;
         const max = limit();
-        if (this.loaded > max) throw new DownloadError(this.url, `the body is longer than ${max} bytes, the most ${what} can be`);
+        if (this.loaded > max) throw new DownloadError(`the body is longer than ${max} bytes, the most ${what} can be`, { file: this.url });
         this.report(announced);
         yield part.value;
       }
-      if (announced !== undefined && this.loaded !== announced) throw new DownloadError(this.url, `received ${this.loaded} of ${announced} bytes`);
+      if (announced !== undefined && this.loaded !== announced) throw new DownloadError(`received ${this.loaded} of ${announced} bytes`, { file: this.url });
     } finally {
       reader.cancel().catch(() => undefined);
     }
@@ -157,12 +157,12 @@ export class Transfer {
     const stop = this.signals.find((signal) => signal.aborted);
     if (stop) return stop.reason;
     if (this.expired === 'deadline') {
-      return new DownloadError(this.url, `not finished within ${this.settings.timeoutMs} ms (options.timeoutMs), after ${this.loaded} bytes`, { cause: error });
+      return new DownloadError(`not finished within ${this.settings.timeoutMs} ms (options.timeoutMs), after ${this.loaded} bytes`, { file: this.url, cause: error });
     }
     if (this.expired === 'idle') {
-      return new DownloadError(this.url, `no data received for ${this.settings.idleTimeoutMs} ms (options.idleTimeoutMs), after ${this.loaded} bytes`, { cause: error });
+      return new DownloadError(`no data received for ${this.settings.idleTimeoutMs} ms (options.idleTimeoutMs), after ${this.loaded} bytes`, { file: this.url, cause: error });
     }
-    return new DownloadError(this.url, `${what} (${describe(error)})`, { cause: error });
+    return new DownloadError(`${what} (${describe(error)})`, { file: this.url, cause: error });
   }
 
   private report(total: number | undefined): void {

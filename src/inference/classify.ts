@@ -5,7 +5,7 @@ import { grayToPixels, luma, resolvePixelOptions, type GrayPicture } from '../da
 import { modelImageSpec, type ModelImageSpec } from '../datasets/tensors.js';
 import { InvalidArgumentError } from '../errors.js';
 import { EVALUATION_BATCH_SIZE, predictProbabilities, type EvaluateOptions } from '../training/evaluate.js';
-import { assertInteger, withDefaults } from '../validate.js';
+import { assertBoolean, assertInteger, assertTensor, invalid, isTensor, optionNames, resolveOptions } from '../validate.js';
 
 /**
  * Decoded pixels with their size: RGB bytes (an {@link RgbImage}), RGBA bytes (a browser `ImageData`),
@@ -138,13 +138,13 @@ export function classifyImages(model: LayersModel, images: ClassifiableImage | r
 }
 
 async function classify(model: LayersModel, images: ClassifiableImage | readonly ClassifiableImage[], options: ClassifyOptions, argument: string): Promise<Classification[]> {
-  const settings = resolveOptions(options);
+  const settings = resolveClassifyOptions(options);
   const spec = modelImageSpec(model);
-  const labels = labelsFor(spec.classes, options.labels);
+  const labels = labelsFor(spec.classes, settings.labels);
   const height = spec.height ?? SIDE;
   const width = spec.width ?? SIDE;
   const pictures = await readImages(images, argument, spec);
-  const pixelOptions = resolvePixelOptions({ invert: settings.invert, width, height }, 'options');
+  const pixelOptions = resolvePixelOptions('options', { invert: settings.invert, width, height });
   const pixels = new Uint8Array(pictures.length * height * width);
   pictures.forEach((picture, i) => pixels.set(grayToPixels(picture, pixelOptions), i * height * width));
   const split = { images: pixels, labels: new Uint8Array(pictures.length), count: pictures.length, height, width };
@@ -172,24 +172,25 @@ async function classify(model: LayersModel, images: ClassifiableImage | readonly
  */
 export async function classifyImage(model: LayersModel, image: ClassifiableImage, options: ClassifyOptions = {}): Promise<Classification> {
   if (Array.isArray(image) || (isTensor(image) && image.rank === 4 && image.shape[0] !== 1)) {
-    throw new InvalidArgumentError('image', 'a single image (classifyImages takes several)', image);
+    throw invalid('image', image, 'a single image (classifyImages takes several)');
   }
   const [result] = await classify(model, image, options, 'image');
   return result!;
 }
 
-function resolveOptions(options: ClassifyOptions) {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object such as { labels: [...] }', options);
-  const settings = withDefaults(CLASSIFY_DEFAULTS, options);
+const CLASSIFY_OPTIONS = optionNames<ClassifyOptions>({ labels: true, invert: true, batchSize: true, testTimeFlip: true });
+
+function resolveClassifyOptions(options: ClassifyOptions) {
+  const settings = resolveOptions('options', options, CLASSIFY_DEFAULTS, CLASSIFY_OPTIONS);
   assertInteger('options.batchSize', settings.batchSize);
-  if (typeof settings.testTimeFlip !== 'boolean') throw new InvalidArgumentError('options.testTimeFlip', 'true or false', settings.testTimeFlip);
+  assertBoolean('options.testTimeFlip', settings.testTimeFlip);
   return settings;
 }
 
 function labelsFor(classes: number, labels: readonly string[] | undefined): readonly string[] {
   if (labels === undefined) return classes === FASHION_MNIST_LABELS.length ? FASHION_MNIST_LABELS : Array.from({ length: classes }, (_, i) => String(i));
   if (!Array.isArray(labels) || labels.length !== classes || !labels.every((label) => typeof label === 'string')) {
-    throw new InvalidArgumentError('options.labels', `${classes} class names (strings), one per output of the model`, labels);
+    throw invalid('options.labels', labels, `${classes} class names (strings), one per output of the model`);
   }
   return labels;
 }
@@ -206,22 +207,17 @@ async function readImages(images: ClassifiableImage | readonly ClassifiableImage
   const list = Array.isArray(images) ? (images as readonly ClassifiableImage[]) : [images as ClassifiableImage];
   const pictures: GrayPicture[] = [];
   for (const [i, image] of list.entries()) pictures.push(...(await readImage(image, Array.isArray(images) ? `${argument}[${i}]` : argument, spec)));
-  if (pictures.length === 0) throw new InvalidArgumentError(argument, 'at least one image', images);
+  if (pictures.length === 0) throw invalid(argument, images, 'at least one image');
   return pictures;
 }
 
 /** One input as grayscale pictures (several for a 4-D tensor), grey levels 0-255. */
 async function readImage(image: ClassifiableImage, argument: string, spec: ModelImageSpec): Promise<GrayPicture[]> {
-  if (typeof image !== 'object' || image === null) throw new InvalidArgumentError(argument, IMAGE, image);
+  if (typeof image !== 'object' || image === null) throw invalid(argument, image, IMAGE);
   if (isTensor(image)) return readTensor(image, argument);
   if (isCanvas(image)) return [readPixels(readCanvas(image, argument), argument)];
   if (image instanceof Uint8Array || image instanceof Uint8ClampedArray) return [readGrayArray(image, argument, spec)];
   return [readPixels(image, argument)];
-}
-
-function isTensor(value: unknown): value is tf.Tensor {
-  const candidate = value as Partial<tf.Tensor> | null;
-  return typeof candidate === 'object' && candidate !== null && Array.isArray(candidate.shape) && typeof candidate.dtype === 'string' && typeof candidate.data === 'function';
 }
 
 function isCanvas(value: object): value is CanvasLike {
@@ -231,10 +227,10 @@ function isCanvas(value: object): value is CanvasLike {
 function readCanvas(canvas: CanvasLike, argument: string): PixelImage {
   const { width, height } = canvas;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new InvalidArgumentError(`${argument}.width`, 'a canvas at least 1 pixel wide and high', width);
+    throw invalid(`${argument}.width`, width, 'a canvas at least 1 pixel wide and high');
   }
   const context = canvas.getContext('2d');
-  if (!context) throw new InvalidArgumentError(argument, 'a canvas with a 2D context (this one has another kind, e.g. WebGL; draw it onto a 2D canvas first)', canvas);
+  if (!context) throw invalid(argument, canvas, 'a canvas with a 2D context (this one has another kind, e.g. WebGL; draw it onto a 2D canvas first)');
   return context.getImageData(0, 0, width, height);
 }
 
@@ -244,7 +240,7 @@ function readGrayArray(data: Uint8Array | Uint8ClampedArray, argument: string, s
   const match = sides.find(([h, w]) => h * w === data.length);
   if (!match) {
     const sizes = sides.map(([h, w]) => `${h}x${w} = ${h * w}`).join(' or ');
-    throw new InvalidArgumentError(argument, `a grayscale image of ${sizes} bytes (give other sizes as { width, height, data })`, data);
+    throw invalid(argument, data, `a grayscale image of ${sizes} bytes (give other sizes as { width, height, data })`);
   }
   return { height: match[0], width: match[1], gray: Float32Array.from(data) };
 }
@@ -252,25 +248,25 @@ function readGrayArray(data: Uint8Array | Uint8ClampedArray, argument: string, s
 function readPixels(image: PixelImage, argument: string): GrayPicture {
   const { width, height, data } = image as Partial<PixelImage>;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width! < 1 || height! < 1 || !(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
-    throw new InvalidArgumentError(argument, IMAGE, image);
+    throw invalid(argument, image, IMAGE);
   }
   const channels = data.length / (width! * height!);
   if (channels !== 1 && channels !== 3 && channels !== 4) {
-    throw new InvalidArgumentError(`${argument}.data`, `width * height = ${width! * height!} pixels of 1 (gray), 3 (RGB) or 4 (RGBA) bytes`, data);
+    throw invalid(`${argument}.data`, data, `width * height = ${width! * height!} pixels of 1 (gray), 3 (RGB) or 4 (RGBA) bytes`);
   }
   return { width: width!, height: height!, gray: toGray(data, width! * height!, channels, 1) };
 }
 
 async function readTensor(tensor: tf.Tensor, argument: string): Promise<GrayPicture[]> {
-  if (tensor.isDisposed) throw new InvalidArgumentError(argument, 'a tensor that has not been disposed of', tensor);
+  assertTensor(argument, tensor);
   const shape = tensor.rank === 2 ? [1, ...tensor.shape, 1] : tensor.rank === 3 ? [1, ...tensor.shape] : tensor.rank === 4 ? [...tensor.shape] : undefined;
   const [count = 0, height = 0, width = 0, channels = 0] = shape ?? [];
-  if (!shape || height < 1 || width < 1 || ![1, 3, 4].includes(channels)) throw new InvalidArgumentError(argument, IMAGE, tensor);
-  if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32') throw new InvalidArgumentError(argument, 'a tensor of dtype float32 or int32', tensor.dtype);
+  if (!shape || height < 1 || width < 1 || ![1, 3, 4].includes(channels)) throw invalid(argument, tensor, IMAGE);
+  assertTensor(argument, tensor, { dtypes: ['float32', 'int32'] });
   const values = await tensor.data();
   const { min, max } = range(values as Float32Array | Int32Array);
   if (!(min >= 0 && max <= 255)) {
-    throw new InvalidArgumentError(argument, `a tensor of grey levels from 0 to 255 (or 0 to 1), not from ${min} to ${max}`, tensor);
+    throw invalid(argument, tensor, `a tensor of grey levels from 0 to 255 (or 0 to 1), not from ${min} to ${max}`);
   }
   // Float images in [0, 1] (as tf.image ops and the training tensors produce) are scaled back to 0-255.
   const scale = tensor.dtype === 'float32' && max <= 1 ? 255 : 1;

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import { METRICS_LIMITS, readLabelsOption, readPair, readSampleWeight, uniqueLabels, type ClassLabels } from './inputs.js';
 import { formatFixed, npAverage, pairwiseSum, pythonFloatRepr } from './numeric.js';
+import { assertInteger, invalid, optionNames, resolveOptions } from '../validate.js';
 
 /**
  * What a score is when its denominator is zero (a class never predicted, or never present):
@@ -29,8 +30,8 @@ export interface ClassificationReportOptions {
    */
   sampleWeight?: ArrayLike<number> | tf.Tensor;
   /**
-   * Digits after the decimal point in the text report: an integer from 0 to
-   * {@link METRICS_LIMITS}`.maxDigits` (20).
+   * Digits after the decimal point in the text report: an integer from 0 to 20 (a double has about
+   * 17 significant digits).
    * @defaultValue 2
    */
   digits?: number;
@@ -73,6 +74,8 @@ export const CLASSIFICATION_REPORT_DEFAULTS = Object.freeze({
   /** Text, not the dictionary. */
   outputDict: false,
 });
+
+const REPORT_OPTIONS = optionNames<ClassificationReportOptions>({ labels: true, targetNames: true, sampleWeight: true, digits: true, zeroDivision: true, outputDict: true });
 
 interface Scores {
   precision: number[];
@@ -119,19 +122,16 @@ export function classificationReport(yTrue: ClassLabels, yPred: ClassLabels, opt
 export function classificationReport(yTrue: ClassLabels, yPred: ClassLabels, options?: ClassificationReportOptions): string | ClassificationReportDict;
 export function classificationReport(yTrue: ClassLabels, yPred: ClassLabels, options: ClassificationReportOptions = {}): string | ClassificationReportDict {
   const pair = readPair(yTrue, yPred);
-  const digits = options.digits ?? CLASSIFICATION_REPORT_DEFAULTS.digits;
-  if (typeof digits !== 'number' || !Number.isInteger(digits) || digits < 0 || digits > METRICS_LIMITS.maxDigits) {
-    throw new InvalidArgumentError('options.digits', `an integer from 0 to ${METRICS_LIMITS.maxDigits}`, digits);
-  }
-  const zeroDivision = options.zeroDivision ?? CLASSIFICATION_REPORT_DEFAULTS.zeroDivision;
+  const { digits, zeroDivision, outputDict, ...rest } = resolveOptions('options', options, CLASSIFICATION_REPORT_DEFAULTS, REPORT_OPTIONS);
+  assertInteger('options.digits', digits, { min: 0, max: METRICS_LIMITS.maxDigits });
   if (!(zeroDivision === 'warn' || zeroDivision === 0 || zeroDivision === 1 || Number.isNaN(zeroDivision))) {
-    throw new InvalidArgumentError('options.zeroDivision', "'warn', 0, 1 or NaN", zeroDivision);
+    throw invalid('options.zeroDivision', zeroDivision, 'one of "warn", 0, 1 or NaN');
   }
-  const weights = readSampleWeight(options.sampleWeight, pair.yTrue.length);
-  const givenLabels = readLabelsOption(options.labels);
+  const weights = readSampleWeight(rest.sampleWeight, pair.yTrue.length);
+  const givenLabels = readLabelsOption(rest.labels);
   const present = uniqueLabels(pair.yTrue, pair.yPred);
   const labels = givenLabels ?? present;
-  const names = targetNames(options.targetNames, labels, givenLabels !== undefined);
+  const names = targetNames(rest.targetNames, labels, givenLabels !== undefined);
 
   const counts = countPerLabel(pair.yTrue, pair.yPred, labels, present, weights);
   const warnings = new Set<string>();
@@ -145,7 +145,7 @@ export function classificationReport(yTrue: ClassLabels, yPred: ClassLabels, opt
   };
   for (const warning of warnings) console.warn(`UndefinedMetricWarning: ${warning}`);
 
-  if (options.outputDict) {
+  if (outputDict) {
     const report: ClassificationReportDict = {};
     names.forEach((name, i) => {
       report[name] = { precision: perClass.precision[i]!, recall: perClass.recall[i]!, 'f1-score': perClass.f1[i]!, support: perClass.support[i]! };
@@ -165,13 +165,13 @@ export function classificationReport(yTrue: ClassLabels, yPred: ClassLabels, opt
 function targetNames(names: readonly string[] | undefined, labels: number[], labelsGiven: boolean): string[] {
   if (names === undefined) return labels.map(String);
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
-    throw new InvalidArgumentError('options.targetNames', 'an array of strings', names);
+    throw invalid('options.targetNames', names, 'an array of strings');
   }
   if (names.length !== labels.length) {
     const expected = labelsGiven
       ? `one name per entry of options.labels (${labels.length})`
       : `one name per class found in yTrue and yPred (${labels.length}: ${labels.join(', ')}); pass options.labels to report classes that do not occur`;
-    throw new InvalidArgumentError('options.targetNames', expected, `${names.length} names`);
+    throw invalid('options.targetNames', `${names.length} names`, expected);
   }
   return [...names];
 }

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
-import { assertOneOf } from '../validate.js';
+import { assertBoolean, assertOneOf, invalid, optionNames, resolveOptions } from '../validate.js';
 import { METRICS_LIMITS, readLabelsOption, readPair, readSampleWeight, uniqueLabels, type ClassLabels } from './inputs.js';
 import { pairwiseSum } from './numeric.js';
 
@@ -38,6 +38,9 @@ export interface AccuracyOptions {
   normalize?: boolean;
 }
 
+const CONFUSION_MATRIX_OPTIONS = optionNames<ConfusionMatrixOptions>({ labels: true, normalize: true, sampleWeight: true });
+const ACCURACY_OPTIONS = optionNames<AccuracyOptions>({ sampleWeight: true, normalize: true });
+
 /**
  * The confusion matrix, as scikit-learn's `confusion_matrix`: `matrix[i][j]` counts samples of true
  * class `labels[i]` predicted as `labels[j]`. Plain nested arrays, ready for the viz module's heatmap.
@@ -48,8 +51,8 @@ export interface AccuracyOptions {
  * @returns A square matrix of counts (or fractions), one row and column per label.
  * @throws {@link InvalidArgumentError} when inputs differ in length or are not class indices, when
  *   a row of 2-D probabilities is empty, ragged or holds NaN, when none of `options.labels` occurs in
- *   `yTrue`, or when there are more than {@link METRICS_LIMITS}`.maxConfusionMatrixClasses` classes
- *   (checked before the matrix is allocated).
+ *   `yTrue`, or when there are more than 4096 classes (checked before the matrix, which grows with
+ *   the square of their number, is allocated).
  *
  * @example
  * ```ts
@@ -61,16 +64,17 @@ export interface AccuracyOptions {
  */
 export function confusionMatrix(yTrue: ClassLabels, yPred: ClassLabels, options: ConfusionMatrixOptions = {}): number[][] {
   const pair = readPair(yTrue, yPred);
+  options = resolveOptions('options', options, {}, CONFUSION_MATRIX_OPTIONS);
   if (options.normalize !== undefined) assertOneOf('options.normalize', options.normalize, ['true', 'pred', 'all'] as const);
   const weights = readSampleWeight(options.sampleWeight, pair.yTrue.length);
   const labels = readLabelsOption(options.labels) ?? uniqueLabels(pair.yTrue, pair.yPred);
   if (labels.length > METRICS_LIMITS.maxConfusionMatrixClasses) {
     const most = METRICS_LIMITS.maxConfusionMatrixClasses;
-    if (options.labels !== undefined) throw new InvalidArgumentError('options.labels', `a list of at most ${most} classes`, `${labels.length} classes`);
-    throw new InvalidArgumentError('yTrue', `labels of at most ${most} distinct classes (counting yTrue and yPred together)`, `${labels.length} classes`);
+    if (options.labels !== undefined) throw invalid('options.labels', `${labels.length} classes`, `a list of at most ${most} classes`);
+    throw invalid('yTrue', `${labels.length} classes`, `labels of at most ${most} distinct classes (counting yTrue and yPred together)`);
   }
   if (options.labels !== undefined && !pair.yTrue.some((t) => labels.includes(t))) {
-    throw new InvalidArgumentError('options.labels', 'a list with at least one class that occurs in yTrue (scikit-learn: "At least one label specified must be in y_true")', options.labels);
+    throw invalid('options.labels', options.labels, 'a list with at least one class that occurs in yTrue (scikit-learn: "At least one label specified must be in y_true")');
   }
   const index = new Map(labels.map((label, i) => [label, i]));
   const matrix = labels.map(() => new Array<number>(labels.length).fill(0));
@@ -113,6 +117,8 @@ function normalizeMatrix(matrix: number[][], normalize: ConfusionMatrixOptions['
  */
 export function accuracy(yTrue: ClassLabels, yPred: ClassLabels, options: AccuracyOptions = {}): number {
   const pair = readPair(yTrue, yPred);
+  options = resolveOptions('options', options, {}, ACCURACY_OPTIONS);
+  if (options.normalize !== undefined) assertBoolean('options.normalize', options.normalize);
   const weights = readSampleWeight(options.sampleWeight, pair.yTrue.length);
   const correct = pair.yTrue.map((t, i) => (t === pair.yPred[i] ? 1 : 0));
   if (options.normalize === false) return weights ? pairwiseSum(correct.map((c, i) => c * weights[i]!)) : pairwiseSum(correct);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, describeValue } from '../errors.js';
+import { describeValue } from '../errors.js';
+import { assertTensor, invalid } from '../validate.js';
 
 /**
  * Class labels in any of the forms a tfjs program has at hand: an array or typed array of class
@@ -26,7 +27,7 @@ export function toClassIndices(labels: ClassLabels, argument: string): number[] 
   for (let i = 0; i < values.length; i++) {
     const value = values[i]!;
     if (!Number.isInteger(value) || value < 0) {
-      throw new InvalidArgumentError(`${argument}[${i}]`, 'a class index (a non-negative integer)', value);
+      throw invalid(`${argument}[${i}]`, value, 'a class index (a non-negative integer)');
     }
   }
   return values;
@@ -34,10 +35,7 @@ export function toClassIndices(labels: ClassLabels, argument: string): number[] 
 
 /** Throws unless `tensor` is a live tensor of numbers. */
 export function assertNumericTensor(tensor: tf.Tensor, argument: string): void {
-  if (tensor.isDisposed) throw new InvalidArgumentError(argument, 'a tensor that has not been disposed', tensor);
-  if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32' && tensor.dtype !== 'bool') {
-    throw new InvalidArgumentError(argument, 'a tensor of numbers (float32, int32 or bool)', `a ${tensor.dtype} tensor`);
-  }
+  assertTensor(argument, tensor, { dtypes: ['float32', 'int32', 'bool'] });
 }
 
 function readValues(labels: ClassLabels, argument: string): number[] {
@@ -45,11 +43,11 @@ function readValues(labels: ClassLabels, argument: string): number[] {
     assertNumericTensor(labels, argument);
     if (labels.rank === 1) return Array.from(labels.dataSync());
     if (labels.rank === 2) return argMaxRows(labels.dataSync(), labels.shape[0]!, labels.shape[1]!, argument);
-    throw new InvalidArgumentError(argument, 'a 1-D tensor of class indices or a 2-D tensor of one-hot rows or probabilities', labels);
+    throw invalid(argument, labels, 'a 1-D tensor of class indices or a 2-D tensor of one-hot rows or probabilities');
   }
   if (Array.isArray(labels) && labels.length > 0 && Array.isArray(labels[0])) return argMaxNested(labels as readonly unknown[], argument);
   if (Array.isArray(labels) || (ArrayBuffer.isView(labels) && !(labels instanceof DataView))) return Array.from(labels as ArrayLike<number>);
-  throw new InvalidArgumentError(argument, 'an array, typed array or tensor of class labels', labels);
+  throw invalid(argument, labels, 'an array, typed array or tensor of class labels');
 }
 
 /**
@@ -61,7 +59,7 @@ function argMaxNested(rows: readonly unknown[], argument: string): number[] {
   const classes = (rows[0] as unknown[]).length;
   return rows.map((row, i) => {
     if (!Array.isArray(row) || row.length !== classes || classes === 0) {
-      throw new InvalidArgumentError(`${argument}[${i}]`, `a row of ${classes === 0 ? 'at least one number' : `${classes} numbers, as long as ${argument}[0]`}`, row);
+      throw invalid(`${argument}[${i}]`, row, `a row of ${classes === 0 ? 'at least one number' : `${classes} numbers, as long as ${argument}[0]`}`);
     }
     return argMaxRow(row, 0, classes, `${argument}[${i}]`);
   });
@@ -69,7 +67,7 @@ function argMaxNested(rows: readonly unknown[], argument: string): number[] {
 
 /** The argmax of every row of a row-major `[rows, classes]` tensor's values. */
 function argMaxRows(values: ArrayLike<number>, rows: number, classes: number, argument: string): number[] {
-  if (classes === 0 && rows > 0) throw new InvalidArgumentError(argument, 'a 2-D tensor with at least one column', `a tensor of shape [${rows}, 0]`);
+  if (classes === 0 && rows > 0) throw invalid(argument, `a tensor of shape [${rows}, 0]`, 'a 2-D tensor with at least one column');
   return Array.from({ length: rows }, (_, i) => argMaxRow(values, i * classes, classes, `${argument}[${i}]`));
 }
 
@@ -78,7 +76,7 @@ function argMaxRow(values: ArrayLike<unknown>, start: number, length: number, ar
   for (let j = 0; j < length; j++) {
     const value = values[start + j];
     if (typeof value !== 'number' || Number.isNaN(value)) {
-      throw new InvalidArgumentError(`${argument}[${j}]`, 'a number (a probability or score; NaN has no maximum)', value);
+      throw invalid(`${argument}[${j}]`, value, 'a number (a probability or score; NaN has no maximum)');
     }
     if (value > (values[start + best] as number)) best = j;
   }
@@ -90,9 +88,9 @@ export function readPair(yTrue: ClassLabels, yPred: ClassLabels): { yTrue: numbe
   const t = toClassIndices(yTrue, 'yTrue');
   const p = toClassIndices(yPred, 'yPred');
   if (t.length !== p.length) {
-    throw new InvalidArgumentError('yPred', `as long as yTrue (${t.length} samples; scikit-learn: "inconsistent numbers of samples")`, `${p.length} samples`);
+    throw invalid('yPred', `${p.length} samples`, `as long as yTrue (${t.length} samples; scikit-learn: "inconsistent numbers of samples")`);
   }
-  if (t.length === 0) throw new InvalidArgumentError('yTrue', 'a non-empty list of labels', describeValue([]));
+  if (t.length === 0) throw invalid('yTrue', describeValue([]), 'a non-empty list of labels');
   return { yTrue: t, yPred: p };
 }
 
@@ -105,14 +103,14 @@ export function uniqueLabels(...arrays: number[][]): number[] {
 export function readLabelsOption(labels: readonly number[] | undefined): number[] | undefined {
   if (labels === undefined) return undefined;
   if (!Array.isArray(labels) && !(ArrayBuffer.isView(labels) && !(labels instanceof DataView))) {
-    throw new InvalidArgumentError('options.labels', 'an array of class indices', labels);
+    throw invalid('options.labels', labels, 'an array of class indices');
   }
   const values = Array.from(labels as ArrayLike<number>);
   values.forEach((value, i) => {
-    if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`options.labels[${i}]`, 'a class index (a non-negative integer)', value);
+    if (!Number.isInteger(value) || value < 0) throw invalid(`options.labels[${i}]`, value, 'a class index (a non-negative integer)');
   });
-  if (values.length === 0) throw new InvalidArgumentError('options.labels', 'a non-empty list of class indices', labels);
-  if (new Set(values).size !== values.length) throw new InvalidArgumentError('options.labels', 'a list of distinct class indices', labels);
+  if (values.length === 0) throw invalid('options.labels', labels, 'a non-empty list of class indices');
+  if (new Set(values).size !== values.length) throw invalid('options.labels', labels, 'a list of distinct class indices');
   return values;
 }
 
@@ -122,16 +120,16 @@ export function readSampleWeight(weights: ArrayLike<number> | tf.Tensor | undefi
   const argument = 'options.sampleWeight';
   if (weights instanceof tf.Tensor) {
     assertNumericTensor(weights, argument);
-    if (weights.rank !== 1) throw new InvalidArgumentError(argument, 'a 1-D tensor of weights', weights);
+    if (weights.rank !== 1) throw invalid(argument, weights, 'a 1-D tensor of weights');
   } else if (!Array.isArray(weights) && !(ArrayBuffer.isView(weights) && !(weights instanceof DataView))) {
-    throw new InvalidArgumentError(argument, 'an array, typed array or 1-D tensor of weights', weights);
+    throw invalid(argument, weights, 'an array, typed array or 1-D tensor of weights');
   }
   // The length is checked before anything is copied.
   const length = weights instanceof tf.Tensor ? weights.size : weights.length;
-  if (length !== samples) throw new InvalidArgumentError(argument, `one weight per sample (${samples})`, `${length} weights`);
+  if (length !== samples) throw invalid(argument, `${length} weights`, `one weight per sample (${samples})`);
   const values = Array.from(weights instanceof tf.Tensor ? weights.dataSync() : weights);
   values.forEach((w, i) => {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new InvalidArgumentError(`${argument}[${i}]`, 'a finite, non-negative number', w);
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw invalid(`${argument}[${i}]`, w, 'a finite, non-negative number');
   });
   return values;
 }

@@ -28,7 +28,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await rm(temp, { force: true }).catch(() => undefined);
-    throw new FileWriteError(path, describeFsError(error), { cause: error });
+    throw new FileWriteError(`cannot be written; ${describeFsError(error)}`, { file: path, cause: error });
   }
 }
 

@@ -84,7 +84,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const { model, file } = await loadModelFolder(dir);
   try {
     const state = (model.getUserDefinedMetadata() as { tfjsFashionMnistCheckpoint?: unknown } | undefined)?.tfjsFashionMnistCheckpoint;
-    if (state === undefined || !model.optimizer) throw new ModelFileError(dir, `${dir} holds a model but not a training checkpoint (no optimizer state or epoch).`);
+    if (state === undefined || !model.optimizer) throw new ModelFileError('a model but not a training checkpoint (no optimizer state or epoch)', { file: dir });
     const { epoch, history } = checkState(file, state);
     return { model, initialEpoch: epoch + 1, history };
   } catch (error) {
@@ -98,7 +98,7 @@ const HISTORY_KEYS = ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const;
 /** The checkpoint state as written, or a ModelFileError. JSON turned NaN metrics into null; they come back as NaN. */
 function checkState(file: string, state: unknown): CheckpointState {
   const fail = (field: string, expected: string, value: unknown): never => {
-    throw new ModelFileError(file, `${file}: the checkpoint's \`${field}\` must be ${expected}, but is ${describeValue(value)}.`);
+    throw new ModelFileError(`the checkpoint's \`${field}\` must be ${expected}, but is ${describeValue(value)}`, { file });
   };
   if (typeof state !== 'object' || state === null) return fail('tfjsFashionMnistCheckpoint', 'an object', state);
   const { epoch, history } = state as { epoch?: unknown; history?: unknown };

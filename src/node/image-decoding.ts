@@ -1,9 +1,10 @@
 // Node-only: what the image decoders share: the size limits checked against a file's header, the
 // decoding options and the wording of their errors.
-import { ImageDecodeError, InvalidArgumentError } from '../errors.js';
+import { ImageDecodeError } from '../errors.js';
+import { invalid, optionNames, resolveOptions } from '../validate.js';
 
 /**
- * The limits of {@link decodeImage}, {@link decodePng} and {@link readImage}, checked against the
+ * The limits of {@link decodeImage}, `decodePng` and {@link readImage}, checked against the
  * file's header before any pixel is allocated. A decoded image takes 3 bytes per pixel (192 MiB
  * at the limit); decoding needs more while it runs: a PNG about three times its samples
  * (`maxPngSampleBytes`) beside the result, a JPEG up to `maxJpegMemoryMiB` by jpeg-js's count.
@@ -28,7 +29,7 @@ export const IMAGE_LIMITS = Object.freeze({
   maxJpegMemoryMiB: 768,
 });
 
-/** Options of {@link decodeImage} and {@link decodePng}. Every field is optional. */
+/** Options of {@link decodeImage}. Every field is optional. */
 export interface DecodeImageOptions {
   /**
    * The file the bytes came from; errors name it ({@link ImageDecodeError}`.file`).
@@ -43,15 +44,15 @@ export interface DecodeImageOptions {
   background?: readonly [number, number, number];
 }
 
-const WHITE = [255, 255, 255] as const;
+const DECODE_DEFAULTS = Object.freeze({ background: Object.freeze([255, 255, 255] as const) as readonly [number, number, number] });
+const DECODE_OPTIONS = optionNames<DecodeImageOptions>({ file: true, background: true });
 
 /** The options checked, with the default background. */
 export function readOptions(options: DecodeImageOptions): { file: string | undefined; background: readonly [number, number, number] } {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object of decoding options', options);
-  const { file, background = WHITE } = options;
-  if (file !== undefined && typeof file !== 'string') throw new InvalidArgumentError('options.file', 'a file name (a string)', file);
+  const { file, background } = resolveOptions('options', options, DECODE_DEFAULTS, DECODE_OPTIONS);
+  if (file !== undefined && typeof file !== 'string') throw invalid('options.file', file, 'a file name (a string)');
   if (!Array.isArray(background) || background.length !== 3 || !background.every((v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255)) {
-    throw new InvalidArgumentError('options.background', 'an [red, green, blue] array of integers 0-255', background);
+    throw invalid('options.background', background, 'an [red, green, blue] array of integers 0-255');
   }
   return { file, background };
 }
@@ -70,9 +71,9 @@ export function describeCause(error: unknown): string {
 
 /** Refuses an empty image or one beyond {@link IMAGE_LIMITS}, before its pixels are allocated. */
 export function checkSize(kind: string, width: number, height: number, file: string | undefined): void {
-  if (width === 0 || height === 0) throw new ImageDecodeError(`The ${kind} image is empty (${width}x${height} pixels).`, file);
+  if (width === 0 || height === 0) throw new ImageDecodeError(`The ${kind} image is empty (${width}x${height} pixels).`, { file });
   const { maxSide, maxPixels } = IMAGE_LIMITS;
   if (width > maxSide || height > maxSide || width * height > maxPixels) {
-    throw new ImageDecodeError(`The ${kind} image is ${width}x${height} pixels; images of at most ${maxSide} pixels on a side and ${maxPixels} pixels in all are decoded.`, file);
+    throw new ImageDecodeError(`The ${kind} image is ${width}x${height} pixels; images of at most ${maxSide} pixels on a side and ${maxPixels} pixels in all are decoded.`, { file });
   }
 }

@@ -10,6 +10,7 @@ import { describeFsError, writeFileAtomic } from './atomic.js';
 import { IMAGE_LIMITS, readOptions, subject, type DecodeImageOptions } from './image-decoding.js';
 import { decodeJpeg } from './jpeg-decode.js';
 import { decodePng } from './png-decode.js';
+import { invalid } from '../validate.js';
 
 /** Options of {@link readImage}: those of {@link decodeImage}, whose `file` is the path read. */
 export type ReadImageOptions = Omit<DecodeImageOptions, 'file'>;
@@ -19,15 +20,17 @@ const JPEG_SIGNATURE = [0xff, 0xd8, 0xff];
 
 /**
  * Decodes a PNG or JPEG file (told apart by their signatures) into an RGB image, e.g. a photo to
- * classify with {@link toFashionMnistPixels}. PNGs are read as {@link decodePng} reads them; JPEGs
- * may be baseline or progressive, greyscale, colour or Adobe CMYK. Sizes are checked against
- * {@link IMAGE_LIMITS} from the header, before decoding.
+ * classify with {@link toFashionMnistPixels}. PNGs of every kind are read (greyscale, palette,
+ * 16-bit, transparency blended over `options.background`); JPEGs may be baseline or progressive,
+ * greyscale, colour or Adobe CMYK. Sizes are checked from the header, before decoding: at most
+ * 16384 pixels on a side and 2^26 pixels (64 Mpx) in all, at most 256 MiB of PNG samples, at most
+ * 768 MiB of JPEG decoding memory; a PNG's data must not inflate past what its header describes.
  *
  * @param bytes - The file's bytes.
  * @param options - The file name for errors, and the background; see {@link DecodeImageOptions}.
  * @returns The image as {@link RgbImage}.
  * @throws {@link ImageDecodeError} when the bytes are neither a readable PNG nor a readable JPEG,
- *   are empty, or exceed {@link IMAGE_LIMITS}; its message and `file` name the file when given.
+ *   are empty, or exceed these limits; its message and `file` name the file when given.
  * @throws {@link InvalidArgumentError} when `bytes` is not a `Uint8Array` or the options are malformed.
  *
  * @example
@@ -39,19 +42,19 @@ const JPEG_SIGNATURE = [0xff, 0xd8, 0xff];
  * ```
  */
 export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {}): RgbImage {
-  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', 'a Uint8Array of PNG or JPEG bytes', bytes);
+  if (!(bytes instanceof Uint8Array)) throw invalid('bytes', bytes, 'a Uint8Array of PNG or JPEG bytes');
   const { file } = readOptions(options);
   const startsWith = (signature: number[]) => signature.every((b, i) => bytes[i] === b);
   if (startsWith(PNG_SIGNATURE)) return decodePng(bytes, options);
   if (startsWith(JPEG_SIGNATURE)) return decodeJpeg(bytes, file);
-  if (bytes.length === 0) throw new ImageDecodeError(`${subject(file)} empty.`, file);
+  if (bytes.length === 0) throw new ImageDecodeError(`${subject(file)} empty.`, { file });
   const start = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  throw new ImageDecodeError(`${subject(file)} neither a PNG nor a JPEG image (${file === undefined ? 'they start' : 'it starts'} with ${start}).`, file);
+  throw new ImageDecodeError(`${subject(file)} neither a PNG nor a JPEG image (${file === undefined ? 'they start' : 'it starts'} with ${start}).`, { file });
 }
 
 /**
  * Reads an image file and decodes it ({@link decodeImage}): the file's size is checked before it is
- * read (at most {@link IMAGE_LIMITS}`.maxFileBytes`), and every error names the path. Node only.
+ * read (at most 64 MiB), and every error names the path. Node only.
  *
  * @param path - A PNG or JPEG file.
  * @param options - The background for transparent pixels; see {@link DecodeImageOptions}.
@@ -68,14 +71,14 @@ export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {})
  * ```
  */
 export async function readImage(path: string, options: ReadImageOptions = {}): Promise<RgbImage> {
-  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path', 'a non-empty file path', path);
+  if (typeof path !== 'string' || path === '') throw invalid('path', path, 'a non-empty file path');
   readOptions(options);
   return decodeImage(await readImageFile(path), { ...options, file: path });
 }
 
 /** Reads a regular file of at most the limit's size; a FIFO or device is refused before it is opened. */
 async function readImageFile(path: string): Promise<Uint8Array> {
-  const cannotRead = (error: unknown) => new ImageDecodeError(`The file cannot be read: ${describeFsError(error)}.`, path, { cause: error });
+  const cannotRead = (error: unknown) => new ImageDecodeError(`The file cannot be read: ${describeFsError(error)}.`, { file: path, cause: error });
   const info = await stat(path).catch((error: unknown) => {
     throw cannotRead(error);
   });
@@ -102,9 +105,9 @@ async function readImageFile(path: string): Promise<Uint8Array> {
 }
 
 function checkFileStats(info: { isFile(): boolean; size: number }, path: string): number {
-  if (!info.isFile()) throw new ImageDecodeError('The path is not a regular file.', path);
+  if (!info.isFile()) throw new ImageDecodeError('The path is not a regular file.', { file: path });
   if (info.size > IMAGE_LIMITS.maxFileBytes) {
-    throw new ImageDecodeError(`The file is ${info.size} bytes; image files of at most ${IMAGE_LIMITS.maxFileBytes} bytes (64 MiB) are read.`, path);
+    throw new ImageDecodeError(`The file is ${info.size} bytes; image files of at most ${IMAGE_LIMITS.maxFileBytes} bytes (64 MiB) are read.`, { file: path });
   }
   return info.size;
 }
@@ -126,6 +129,6 @@ function checkFileStats(info: { isFile(): boolean; size: number }, path: string)
  * ```
  */
 export async function savePng(image: RgbImage, path: string): Promise<void> {
-  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path', 'a non-empty file path', path);
+  if (typeof path !== 'string' || path === '') throw invalid('path', path, 'a non-empty file path');
   await writeFileAtomic(path, encodePng(image));
 }

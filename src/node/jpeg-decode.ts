@@ -67,16 +67,13 @@ export function decodeJpeg(bytes: Uint8Array, file: string | undefined): RgbImag
   const frame = jpegFrame(bytes);
   if (frame) {
     if (frame.marker > 0xc2) {
-      throw new ImageDecodeError(`Only baseline and progressive JPEG images are supported, but this one is of another kind (lossless, hierarchical or arithmetic-coded; marker SOF${frame.marker - 0xc0}).`, file);
+      throw new ImageDecodeError(`Only baseline and progressive JPEG images are supported, but this one is of another kind (lossless, hierarchical or arithmetic-coded; marker SOF${frame.marker - 0xc0}).`, { file });
     }
-    if (frame.precision !== 8) throw new ImageDecodeError(`Only 8-bit JPEG images are supported, but this one has ${frame.precision}-bit samples.`, file);
+    if (frame.precision !== 8) throw new ImageDecodeError(`Only 8-bit JPEG images are supported, but this one has ${frame.precision}-bit samples.`, { file });
     checkSize('JPEG', frame.width, frame.height, file);
     const needed = jpegDecodeBytes(frame);
     if (needed > IMAGE_LIMITS.maxJpegMemoryMiB * 2 ** 20) {
-      throw new ImageDecodeError(
-        `The JPEG image (${frame.width}x${frame.height} pixels, ${frame.components.length} components) needs ${Math.ceil(needed / 2 ** 20)} MiB to decode; at most ${IMAGE_LIMITS.maxJpegMemoryMiB} MiB are used.`,
-        file,
-      );
+      throw new ImageDecodeError(`The JPEG image (${frame.width}x${frame.height} pixels, ${frame.components.length} components) needs ${Math.ceil(needed / 2 ** 20)} MiB to decode; at most ${IMAGE_LIMITS.maxJpegMemoryMiB} MiB are used.`, { file });
     }
   }
   let decoded: { width: number; height: number; data: Uint8Array };
@@ -91,9 +88,9 @@ export function decodeJpeg(bytes: Uint8Array, file: string | undefined): RgbImag
     });
   } catch (error) {
     if (/maxMemoryUsageInMB/.test(describeCause(error))) {
-      throw new ImageDecodeError(`The JPEG image needs more than ${IMAGE_LIMITS.maxJpegMemoryMiB} MiB to decode.`, file, { cause: error });
+      throw new ImageDecodeError(`The JPEG image needs more than ${IMAGE_LIMITS.maxJpegMemoryMiB} MiB to decode.`, { file, cause: error });
     }
-    throw new ImageDecodeError(`${subject(file)} not a readable JPEG image (${describeCause(error)}).`, file, { cause: error });
+    throw new ImageDecodeError(`${subject(file)} not a readable JPEG image (${describeCause(error)}).`, { file, cause: error });
   }
   checkSize('JPEG', decoded.width, decoded.height, file);
   return { width: decoded.width, height: decoded.height, data: decoded.data };

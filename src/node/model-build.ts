@@ -64,7 +64,7 @@ function tfjsStep<T>(file: string, what: string, step: () => T): T {
 function tfjsError(file: string, what: string, error: unknown): ModelFileError {
   // tfjs' messages run on with advice about Python and custom objects; the first sentence is the fact.
   const first = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/ This may be due to.*$/, '');
-  return new ModelFileError(file, `${file}: ${what} (${first}).`, { cause: error });
+  return new ModelFileError(`${what} (${first})`, { file, cause: error });
 }
 
 /**
@@ -115,7 +115,7 @@ async function restoreOptimizer(file: string, model: LayersModel, json: ModelJso
   }
   const iterations = model.optimizer.iterations;
   if (!Number.isSafeInteger(iterations) || iterations < 0) {
-    throw new ModelFileError(file, `${file}: the optimizer's iteration count must be a non-negative integer, but is ${iterations}.`);
+    throw new ModelFileError(`the optimizer's iteration count must be a non-negative integer, but is ${iterations}`, { file });
   }
 }
 
@@ -132,7 +132,7 @@ function checkKerasSGDState(file: string, model: LayersModel, json: ModelJson): 
     iteration?.shape.length === 0 &&
     velocities.length <= trainable.length &&
     velocities.every((v, i) => v.dtype === 'float32' && tf.util.arraysEqual(v.shape, trainable[i]!.shape as number[]));
-  if (!fits) throw new ModelFileError(file, `${file}: the KerasSGD state (an iteration count, then one velocity per trainable weight) does not fit the model.`);
+  if (!fits) throw new ModelFileError('the KerasSGD state (an iteration count, then one velocity per trainable weight) does not fit the model', { file });
 }
 
 /** Frees a model built here and its optimizer, which tfjs does not own when it comes from a training configuration. */

@@ -79,7 +79,7 @@ export async function writeModelFolder(dir: string, content: ModelFolderContent,
       await rm(join(dir, weightsFile), { force: true }).catch(() => undefined);
       await rm(join(dir, tempFile), { force: true }).catch(() => undefined);
     }
-    throw error instanceof FashionMnistError ? error : new ModelFileError(dir, `Cannot save the model to ${dir}: ${describeFsError(error)}.`, { cause: error });
+    throw error instanceof FashionMnistError ? error : new ModelFileError(`the model cannot be saved here; ${describeFsError(error)}`, { file: dir, cause: error });
   } finally {
     inFlight.delete(weightsFile);
     inFlight.delete(tempFile);
@@ -102,13 +102,13 @@ async function prepareTarget(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     return;
   }
-  if (!info.isDirectory()) throw new ModelFileError(dir, `${dir} is ${kindOf(info)}, not a model folder; refusing to replace it.`);
+  if (!info.isDirectory()) throw new ModelFileError(`${kindOf(info)}, not a model folder; refusing to replace it`, { file: dir });
   const entries = await readdir(dir);
   if (entries.includes(MODEL_FILE)) return;
   const foreign = entries.filter((name) => !isOwnFile(name));
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} entries)` : '');
-    throw new ModelFileError(dir, `${dir} is a folder without ${MODEL_FILE} that holds other files (${shown}); refusing to write a model into it.`);
+    throw new ModelFileError(`a folder without ${MODEL_FILE} that holds other files (${shown}); refusing to write a model into it`, { file: dir });
   }
 }
 
@@ -177,7 +177,7 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
     root = await realpath(dir);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the folder does not exist' : describeFsError(error);
-    throw new ModelFileError(file, `No readable ${MODEL_FILE} in ${dir} (${reason}).`, { cause: error });
+    throw new ModelFileError(`not readable (${reason})`, { file, cause: error });
   }
   for (let attempt = 1; ; attempt++) {
     const text = await readModelJsonText(dir, root);
@@ -200,13 +200,13 @@ async function readModelJsonText(dir: string, root: string): Promise<string> {
     if (error instanceof FashionMnistError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'ENOTDIR' ? `${dir} is not a folder` : describeFsError(error);
-    throw new ModelFileError(file, `No readable ${MODEL_FILE} in ${dir} (${reason}).`, { cause: error });
+    throw new ModelFileError(`not readable (${reason})`, { file, cause: error });
   }
-  if (opened.escapes) throw new ModelFileError(file, `${file} is a link that leaves the model folder (to ${opened.real}).`);
-  if (!opened.handle) throw new ModelFileError(file, `No readable ${MODEL_FILE} in ${dir} (it is ${kindOf(opened.info)}).`);
+  if (opened.escapes) throw new ModelFileError(`a link that leaves the model folder (to ${opened.real})`, { file });
+  if (!opened.handle) throw new ModelFileError(`not readable (it is ${kindOf(opened.info)})`, { file });
   try {
     if (opened.info.size > MAX_MODEL_JSON_BYTES) {
-      throw new ModelFileError(file, `${file} is ${opened.info.size} bytes, more than the limit of ${MAX_MODEL_JSON_BYTES} (64 MiB).`);
+      throw new ModelFileError(`${opened.info.size} bytes, more than the limit of ${MAX_MODEL_JSON_BYTES} (64 MiB)`, { file });
     }
     const bytes = new Uint8Array(opened.info.size);
     const got = await readFully(opened.handle, bytes, 0, bytes.length);
@@ -254,13 +254,13 @@ async function readWeights(dir: string, root: string, json: ModelJson): Promise<
       groups.push(files);
       for (const path of group.paths) files.push(await openWeights(dir, root, path));
       const size = files.reduce((sum, f) => sum + f.info.size, 0);
-      if (size !== group.bytes) throw new DataVerificationError(weightFilesLabel(dir, group.paths), 'the size of the weights in bytes', group.bytes, size);
+      if (size !== group.bytes) throw new DataVerificationError('the size of the weights in bytes', { file: weightFilesLabel(dir, group.paths), expected: group.bytes, actual: size });
     }
     const weights = new Uint8Array(json.weightBytes);
     let offset = 0;
     for (const file of groups.flat()) {
       const got = await readFully(file.handle, weights, offset, file.info.size);
-      if (got !== file.info.size) throw new DataVerificationError(file.shown, 'the size in bytes while it was read', file.info.size, got);
+      if (got !== file.info.size) throw new DataVerificationError('the size in bytes while it was read', { file: file.shown, expected: file.info.size, actual: got });
       offset += got;
     }
     return weights;
@@ -281,11 +281,11 @@ async function openWeights(dir: string, root: string, path: string): Promise<Ope
   try {
     opened = await openInside(root, path);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${shown}, listed in ${MODEL_FILE}, does not exist` : `Cannot read ${shown}: ${describeFsError(error)}`;
-    throw new ModelFileError(shown, `${reason}.`, { cause: error });
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `listed in ${MODEL_FILE} but missing` : `cannot be read; ${describeFsError(error)}`;
+    throw new ModelFileError(reason, { file: shown, cause: error });
   }
-  if (opened.escapes) throw new ModelFileError(shown, `${shown} leaves the model folder (it resolves to ${opened.real}); weight files must be inside it.`);
-  if (!opened.handle) throw new ModelFileError(shown, `${shown} is ${kindOf(opened.info)}, not a regular file.`);
+  if (opened.escapes) throw new ModelFileError(`outside the model folder (it resolves to ${opened.real}); weight files must be inside it`, { file: shown });
+  if (!opened.handle) throw new ModelFileError(`${kindOf(opened.info)}, not a regular file`, { file: shown });
   return { shown, info: opened.info, handle: opened.handle };
 }
 

@@ -10,6 +10,7 @@ import type { NamedTensor } from '../training/sgd.js';
 import { buildModel } from './model-build.js';
 import { cleanModelFolder, readModelFolder, weightFilesLabel, writeModelFolder, type WriteHook } from './model-files.js';
 import { contentSha256, type ModelJson } from './model-json.js';
+import { assertBoolean, invalid, optionNames, resolveOptions } from '../validate.js';
 
 /** Options of {@link saveModel}. Every field is optional. */
 export interface SaveModelOptions {
@@ -19,6 +20,9 @@ export interface SaveModelOptions {
    */
   includeOptimizer?: boolean;
 }
+
+const SAVE_MODEL_DEFAULTS = Object.freeze({ includeOptimizer: false });
+const SAVE_MODEL_OPTIONS = optionNames<SaveModelOptions>({ includeOptimizer: true });
 
 /** What {@link saveModel} wrote. */
 export interface SavedModel {
@@ -82,7 +86,9 @@ export async function saveModel(model: LayersModel, dir: string, options: SaveMo
  */
 export async function saveModelWithHook(model: LayersModel, dir: string, options: SaveModelOptions = {}, hook?: WriteHook): Promise<SavedModel> {
   checkDir(dir);
-  if (typeof (model as Partial<LayersModel> | null)?.save !== 'function') throw new InvalidArgumentError('model', 'a tf.LayersModel', model);
+  if (typeof (model as Partial<LayersModel> | null)?.save !== 'function') throw invalid('model', model, 'a tf.LayersModel');
+  const { includeOptimizer } = resolveOptions('options', options, SAVE_MODEL_DEFAULTS, SAVE_MODEL_OPTIONS);
+  assertBoolean('options.includeOptimizer', includeOptimizer);
   let saved: SavedModel | undefined;
   const handler = tf.io.withSaveHandler(async (artifacts) => {
     const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData!));
@@ -102,13 +108,12 @@ export async function saveModelWithHook(model: LayersModel, dir: string, options
     };
     const verify = async (readBack: Uint8Array, weightsFile: string): Promise<void> => {
       const actual = await sha256Hex(readBack);
-      if (actual !== sha256) throw new DataVerificationError(join(dir, weightsFile), 'the SHA-256 of the weights read back', sha256, actual);
+      if (actual !== sha256) throw new DataVerificationError('the SHA-256 of the weights read back', { file: join(dir, weightsFile), expected: sha256, actual });
     };
     const weightsFile = await writeModelFolder(dir, { weights, modelJson, verify }, hook);
     saved = { dir, weightsFile, weightBytes: weights.length, sha256 };
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   });
-  const includeOptimizer = options.includeOptimizer ?? false;
   await freeingOptimizerWeights(includeOptimizer ? model.optimizer : undefined, () => model.save(handler, { includeOptimizer }));
   return saved!;
 }
@@ -188,7 +193,7 @@ export async function loadModelFolder(dir: string): Promise<{ model: LayersModel
   if (json.weightsSha256 !== undefined) {
     const actual = await sha256Hex(weights);
     const paths = json.weightsManifest.flatMap((group) => group.paths);
-    if (actual !== json.weightsSha256) throw new DataVerificationError(weightFilesLabel(dir, paths), 'the SHA-256 of the weights', json.weightsSha256, actual);
+    if (actual !== json.weightsSha256) throw new DataVerificationError('the SHA-256 of the weights', { file: weightFilesLabel(dir, paths), expected: json.weightsSha256, actual });
   }
   const model = await buildModel(file, json, weights);
   await cleanModelFolder(dir);
@@ -197,5 +202,5 @@ export async function loadModelFolder(dir: string): Promise<{ model: LayersModel
 
 /** Refuses a `dir` argument that is not a non-empty string. */
 export function checkDir(dir: unknown): asserts dir is string {
-  if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('dir', 'a non-empty directory path', dir);
+  if (typeof dir !== 'string' || dir === '') throw invalid('dir', dir, 'a non-empty directory path');
 }

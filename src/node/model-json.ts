@@ -63,11 +63,11 @@ export function parseModelJson(file: string, text: string): ModelJson {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ModelFileError(file, `${file} is not valid JSON (${(error as Error).message}).`, { cause: error });
+    throw new ModelFileError(`not valid JSON (${(error as Error).message})`, { file, cause: error });
   }
-  if (!isPlainObject(json)) throw new ModelFileError(file, `${file} must hold a JSON object, but holds ${describeValue(json)}.`);
+  if (!isPlainObject(json)) throw new ModelFileError(`must hold a JSON object, but holds ${describeValue(json)}`, { file });
   const fail = (field: string, expected: string, value: unknown): never => {
-    throw new ModelFileError(file, `${file}: \`${field}\` must be ${expected}, but is ${describeValue(value)}.`);
+    throw new ModelFileError(`\`${field}\` must be ${expected}, but is ${describeValue(value)}`, { file });
   };
   // Checked first: a file changed since it was saved is reported as such, whatever the change broke.
   const recorded = json.modelJsonSha256;
@@ -78,9 +78,9 @@ export function parseModelJson(file: string, text: string): ModelJson {
       actual = contentSha256(json);
     } catch (error) {
       // JSON.stringify recurses; JSON.parse does not, so a hostile file can nest deeper than it can.
-      throw new ModelFileError(file, `${file} is nested too deeply to be checked (${(error as Error).message}).`, { cause: error });
+      throw new ModelFileError(`nested too deeply to be checked (${(error as Error).message})`, { file, cause: error });
     }
-    if (actual !== recorded) throw new DataVerificationError(file, 'the SHA-256 of its content (without `modelJsonSha256`)', recorded as string, actual);
+    if (actual !== recorded) throw new DataVerificationError('the SHA-256 of its content (without `modelJsonSha256`)', { file, expected: recorded as string, actual });
   }
   if (json.format !== undefined && json.format !== 'layers-model') fail('format', '"layers-model" (a graph model cannot be loaded as a layers model)', json.format);
   const topology = json.modelTopology;
@@ -98,7 +98,7 @@ export function parseModelJson(file: string, text: string): ModelJson {
   const weightBytes = weightsManifest.reduce((sum, group) => sum + group.bytes, 0);
   if (weightBytes > MAX_WEIGHT_BYTES) {
     const declared = Number.isFinite(weightBytes) ? `${weightBytes} bytes of weights, more than` : 'more bytes of weights than';
-    throw new ModelFileError(file, `${file} declares ${declared} the limit of ${MAX_WEIGHT_BYTES} (2 GiB).`);
+    throw new ModelFileError(`declares ${declared} the limit of ${MAX_WEIGHT_BYTES} (2 GiB)`, { file });
   }
   return {
     modelTopology: topology,

@@ -6,34 +6,18 @@ import { convertIndexedToRgb, decode, type DecodedPng } from 'fast-png';
 import { InvalidArgumentError, ImageDecodeError } from '../errors.js';
 import type { RgbImage } from '../viz/image.js';
 import { checkSize, describeCause, IMAGE_LIMITS, readOptions, subject, type DecodeImageOptions } from './image-decoding.js';
+import { invalid } from '../validate.js';
 
 /**
- * Decodes PNG bytes into an RGB image, e.g. to check a file written by {@link savePng} or to read a
- * user's picture. Every PNG kind is read: greyscale is expanded, palettes are looked up, 16-bit
- * samples are scaled to 8 bits (`round(v / 257)`), and transparent pixels (alpha channel or `tRNS`)
- * are blended over `options.background`.
- *
- * The header's size is checked against {@link IMAGE_LIMITS} first, and the compressed data is
- * checked to inflate to no more than the header describes, so a small file cannot expand into
- * gigabytes.
- *
- * @param png - The PNG file's bytes.
- * @param options - The file name for errors, and the background; see {@link DecodeImageOptions}.
- * @returns The image as {@link RgbImage}.
- * @throws {@link ImageDecodeError} when the bytes are not a readable PNG, are empty (0 pixels wide
- *   or high), or exceed {@link IMAGE_LIMITS}; its message and `file` name the file when given.
- * @throws {@link InvalidArgumentError} when `png` is not a `Uint8Array` or the options are malformed.
- *
- * @example
- * ```ts
- * import { decodePng, encodePng } from 'tfjs-fashion-mnist/node';
- *
- * const image = decodePng(encodePng({ width: 2, height: 1, data: new Uint8Array(6) }));
- * console.log(image.width, image.height); // 2 1
- * ```
+ * Decodes PNG bytes into an RGB image: the PNG half of `decodeImage` (which the Node entry exports).
+ * Every PNG kind is read: greyscale is expanded, palettes are looked up, 16-bit samples are scaled to
+ * 8 bits (`round(v / 257)`), and transparent pixels (alpha channel or `tRNS`) are blended over
+ * `options.background`. The header's size is checked against IMAGE_LIMITS first, and the compressed
+ * data is checked to inflate to no more than the header describes, so a small file cannot expand
+ * into gigabytes. Throws an ImageDecodeError naming `options.file` when given.
  */
 export function decodePng(png: Uint8Array, options: DecodeImageOptions = {}): RgbImage {
-  if (!(png instanceof Uint8Array)) throw new InvalidArgumentError('png', 'a Uint8Array of PNG bytes', png);
+  if (!(png instanceof Uint8Array)) throw invalid('png', png, 'a Uint8Array of PNG bytes');
   const { file, background } = readOptions(options);
   const header = readPngHeader(png, file);
   checkInflatedSize(png, header, file);
@@ -41,9 +25,9 @@ export function decodePng(png: Uint8Array, options: DecodeImageOptions = {}): Rg
   try {
     decoded = decode(png);
   } catch (error) {
-    throw new ImageDecodeError(`${subject(file)} not a readable PNG image (${describeCause(error)}).`, file, { cause: error });
+    throw new ImageDecodeError(`${subject(file)} not a readable PNG image (${describeCause(error)}).`, { file, cause: error });
   }
-  if (header.palette && !decoded.palette) throw new ImageDecodeError(`${subject(file)} not a readable PNG image (an indexed-colour image without a PLTE palette).`, file);
+  if (header.palette && !decoded.palette) throw new ImageDecodeError(`${subject(file)} not a readable PNG image (an indexed-colour image without a PLTE palette).`, { file });
   return pngToRgb(decoded, background, file);
 }
 
@@ -68,20 +52,17 @@ const PNG_CHANNELS: Record<number, { channels: number; depths: number[] }> = {
 function readPngHeader(png: Uint8Array, file: string | undefined): PngHeader {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   if (png.length < 33 || view.getUint32(8) !== 13 || String.fromCharCode(...png.subarray(12, 16)) !== 'IHDR') {
-    throw new ImageDecodeError(`${subject(file)} not a readable PNG image (it ends or breaks off before its IHDR header).`, file);
+    throw new ImageDecodeError(`${subject(file)} not a readable PNG image (it ends or breaks off before its IHDR header).`, { file });
   }
   const [width, height, depth, colorType, interlace] = [view.getUint32(16), view.getUint32(20), png[24]!, png[25]!, png[28]!];
   checkSize('PNG', width, height, file);
   const kind = PNG_CHANNELS[colorType];
   if (!kind || !kind.depths.includes(depth) || interlace > 1) {
-    throw new ImageDecodeError(`${subject(file)} not a readable PNG image (colour type ${colorType}, bit depth ${depth} and interlace method ${interlace} are not a valid combination).`, file);
+    throw new ImageDecodeError(`${subject(file)} not a readable PNG image (colour type ${colorType}, bit depth ${depth} and interlace method ${interlace} are not a valid combination).`, { file });
   }
   const sampleBytes = height * Math.ceil((width * kind.channels * depth) / 8);
   if (sampleBytes > IMAGE_LIMITS.maxPngSampleBytes) {
-    throw new ImageDecodeError(
-      `The PNG image's ${width}x${height} pixels of ${kind.channels} ${depth}-bit samples are ${sampleBytes} bytes; images of at most ${IMAGE_LIMITS.maxPngSampleBytes} bytes (256 MiB) of samples are decoded.`,
-      file,
-    );
+    throw new ImageDecodeError(`The PNG image's ${width}x${height} pixels of ${kind.channels} ${depth}-bit samples are ${sampleBytes} bytes; images of at most ${IMAGE_LIMITS.maxPngSampleBytes} bytes (256 MiB) of samples are decoded.`, { file });
   }
   return { width, height, depth, channels: kind.channels, interlaced: interlace === 1, palette: colorType === 3 };
 }
@@ -124,12 +105,12 @@ function checkInflatedSize(png: Uint8Array, header: PngHeader, file: string | un
     inflated = inflateSync(Buffer.concat(chunks), { maxOutputLength: expected + INFLATE_SLACK });
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new ImageDecodeError(`The PNG image data inflates to more than its ${header.width}x${header.height} header describes (${expected} bytes).`, file, { cause: error });
+      throw new ImageDecodeError(`The PNG image data inflates to more than its ${header.width}x${header.height} header describes (${expected} bytes).`, { file, cause: error });
     }
-    throw new ImageDecodeError(`${subject(file)} not a readable PNG image (${describeCause(error)}).`, file, { cause: error });
+    throw new ImageDecodeError(`${subject(file)} not a readable PNG image (${describeCause(error)}).`, { file, cause: error });
   }
   if (inflated.length < expected) {
-    throw new ImageDecodeError(`The PNG image data is truncated: it inflates to ${inflated.length} of the ${expected} bytes its ${header.width}x${header.height} header describes.`, file);
+    throw new ImageDecodeError(`The PNG image data is truncated: it inflates to ${inflated.length} of the ${expected} bytes its ${header.width}x${header.height} header describes.`, { file });
   }
 }
 
@@ -160,7 +141,7 @@ function pngToRgb(decoded: DecodedPng, background: readonly [number, number, num
     try {
       data = convertIndexedToRgb(decoded);
     } catch (error) {
-      throw new ImageDecodeError(`${subject(file)} not a readable PNG image (${describeCause(error)}).`, file, { cause: error });
+      throw new ImageDecodeError(`${subject(file)} not a readable PNG image (${describeCause(error)}).`, { file, cause: error });
     }
     channels = decoded.palette[0]?.length ?? 3;
     max = 255;

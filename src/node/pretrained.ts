@@ -2,15 +2,17 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { DataVerificationError, InvalidArgumentError, ModelFileError } from '../errors.js';
+import { DataVerificationError, ModelFileError } from '../errors.js';
 import {
   loadPretrainedModel as fetchPretrainedModel,
   PRETRAINED_FILES,
   pretrainedModelFromBytes,
+  resolvePretrainedOptions,
   type LoadPretrainedModelOptions,
 } from '../pretrained/load.js';
 import { resolveTransferSettings } from '../datasets/fashion-mnist.js';
 import { describeFsError } from './atomic.js';
+import { invalid } from '../validate.js';
 
 /**
  * Loads the pretrained MiniVGGNet that ships with this package: trained by this library on the 60,000
@@ -41,13 +43,13 @@ import { describeFsError } from './atomic.js';
  * ```
  */
 export async function loadPretrainedModel(options: LoadPretrainedModelOptions = {}): Promise<LayersModel> {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
-  if (options.modelUrl !== undefined || options.weightsUrl !== undefined) {
-    if (options.modelUrl === undefined) throw new InvalidArgumentError('options.modelUrl', 'a URL when `options.weightsUrl` is given', options.modelUrl);
+  const resolved = resolvePretrainedOptions(options);
+  if (resolved.modelUrl !== undefined || resolved.weightsUrl !== undefined) {
+    if (resolved.modelUrl === undefined) throw invalid('options.modelUrl', resolved.modelUrl, 'a URL when `options.weightsUrl` is given');
     return fetchPretrainedModel(options);
   }
   // Checked although no download follows, so that a mistake fails the same way with or without a URL.
-  resolveTransferSettings(options);
+  resolveTransferSettings(resolved);
   options.signal?.throwIfAborted();
   const modelJsonName = shippedFile('model.json');
   const weightsName = shippedFile('weights.bin');
@@ -61,7 +63,7 @@ function shippedFile(name: 'model.json' | 'weights.bin'): string {
   try {
     return createRequire(import.meta.url).resolve(`tfjs-fashion-mnist/pretrained/${name}`);
   } catch (error) {
-    throw new ModelFileError(`pretrained/${name}`, `The package's pretrained/${name} cannot be found (${(error as Error).message.split('\n')[0]}).`, { cause: error });
+    throw new ModelFileError(`the package's copy cannot be found (${(error as Error).message.split('\n')[0]})`, { file: `pretrained/${name}`, cause: error });
   }
 }
 
@@ -71,14 +73,14 @@ async function readShipped(file: string, bytes: number): Promise<Uint8Array> {
   try {
     handle = await open(file, 'r');
     const { size } = await handle.stat();
-    if (size !== bytes) throw new DataVerificationError(file, "the size in bytes of this package version's pretrained file", bytes, size);
+    if (size !== bytes) throw new DataVerificationError("the size in bytes of this package version's pretrained file", { file, expected: bytes, actual: size });
     const data = new Uint8Array(bytes);
     const { bytesRead } = await handle.read(data, 0, bytes, 0);
-    if (bytesRead !== bytes) throw new DataVerificationError(file, 'the bytes read', bytes, bytesRead);
+    if (bytesRead !== bytes) throw new DataVerificationError('the bytes read', { file, expected: bytes, actual: bytesRead });
     return data;
   } catch (error) {
     if (error instanceof DataVerificationError) throw error;
-    throw new ModelFileError(file, `${file} cannot be read (${describeFsError(error)}).`, { cause: error });
+    throw new ModelFileError(`cannot be read (${describeFsError(error)})`, { file, cause: error });
   } finally {
     await handle?.close();
   }

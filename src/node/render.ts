@@ -8,6 +8,7 @@ import { provideDefaultRendererAssets } from '../viz/renderer.js';
 import { InvalidArgumentError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { nodeRendererAssets } from './renderer-assets.js';
+import { invalid } from '../validate.js';
 
 /**
  * Tiles images into captioned montages, as imutils' `build_montages`; the same function as the
@@ -20,7 +21,7 @@ import { nodeRendererAssets } from './renderer-assets.js';
  * @param options - Captions, their colours and size; see {@link MontageOptions}.
  * @returns The montages as RGB images.
  * @throws {@link InvalidArgumentError} for bad shapes, images or options, checked before anything is
- *   allocated; sizes beyond {@link MONTAGE_LIMITS}.
+ *   allocated; sizes beyond the limits of the platform-neutral `buildMontage`.
  *
  * @example
  * ```ts
@@ -50,8 +51,8 @@ export function buildMontage(
  * @param spec - A Vega-Lite spec, e.g. from {@link trainingHistorySpec}.
  * @param scale - Pixel density, above 0 and at most 8; 2 gives a sharp image for high-DPI screens.
  * @returns The PNG file's bytes.
- * @throws {@link InvalidArgumentError} for a bad scale, or a chart that would render beyond
- *   {@link CHART_LIMITS} (checked before rendering).
+ * @throws {@link InvalidArgumentError} for a bad scale, or a chart that would render to more than
+ *   16384 pixels on a side or 2^26 pixels in all (checked before rendering).
  * @throws {@link RendererError} when resvg cannot read the chart's SVG.
  * @throws Whatever Vega-Lite reports for an invalid spec.
  *
@@ -73,7 +74,7 @@ export function chartToPng(spec: ChartSpec, scale = 1): Promise<Uint8Array> {
  * @param spec - A Vega-Lite spec, e.g. from {@link trainingHistorySpec}.
  * @param path - A path ending in `.svg` or `.png`.
  * @returns A promise that resolves once the file is in place; nothing is written when it fails.
- * @throws {@link InvalidArgumentError} for another extension, or a PNG (at scale 2) beyond {@link CHART_LIMITS}.
+ * @throws {@link InvalidArgumentError} for another extension, or a PNG (at scale 2) beyond the limits of {@link chartToPng}.
  * @throws {@link RendererError} when resvg cannot read the chart's SVG.
  *
  * @example
@@ -85,6 +86,6 @@ export function chartToPng(spec: ChartSpec, scale = 1): Promise<Uint8Array> {
  */
 export async function saveChart(spec: ChartSpec, path: string): Promise<void> {
   const extension = typeof path === 'string' ? path.slice(path.lastIndexOf('.')).toLowerCase() : '';
-  if (extension !== '.svg' && extension !== '.png') throw new InvalidArgumentError('path', 'a file path ending in .svg or .png', path);
+  if (extension !== '.svg' && extension !== '.png') throw invalid('path', path, 'a file path ending in .svg or .png');
   await writeFileAtomic(path, extension === '.svg' ? await chartToSvg(spec) : await chartToPng(spec, 2));
 }

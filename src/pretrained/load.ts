@@ -5,10 +5,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import { sha256Hex } from '../datasets/decode.js';
-import { resolveTransferSettings, type LoadFashionMnistOptions } from '../datasets/fashion-mnist.js';
+import { resolveTransferSettings, TRANSFER_DEFAULTS, type LoadFashionMnistOptions } from '../datasets/fashion-mnist.js';
 import { Transfer, type TransferSettings } from '../datasets/transfer.js';
 import { DataVerificationError, DownloadError, InvalidArgumentError, ModelFileError } from '../errors.js';
 import { PRETRAINED_FILES } from './manifest.js';
+import { invalid, optionNames, resolveOptions } from '../validate.js';
 
 export { PRETRAINED_FILES };
 
@@ -71,13 +72,13 @@ export interface PretrainedBytes {
  * ```
  */
 export async function loadPretrainedModel(options: LoadPretrainedModelOptions = {}): Promise<LayersModel> {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object with a `modelUrl`', options);
-  if (options.modelUrl === undefined) {
-    throw new InvalidArgumentError('options.modelUrl', "the URL of the package's pretrained/model.json (the Node entry, tfjs-fashion-mnist/node, reads it without one)", options.modelUrl);
+  const resolved = resolvePretrainedOptions(options);
+  if (resolved.modelUrl === undefined) {
+    throw invalid('options.modelUrl', resolved.modelUrl, "the URL of the package's pretrained/model.json (the Node entry, tfjs-fashion-mnist/node, reads it without one)");
   }
-  const modelUrl = resolveUrl('options.modelUrl', options.modelUrl);
-  const weightsUrl = options.weightsUrl === undefined ? new URL('weights.bin', modelUrl) : resolveUrl('options.weightsUrl', options.weightsUrl);
-  const settings = resolveTransferSettings(options);
+  const modelUrl = resolveUrl('options.modelUrl', resolved.modelUrl);
+  const weightsUrl = resolved.weightsUrl === undefined ? new URL('weights.bin', modelUrl) : resolveUrl('options.weightsUrl', resolved.weightsUrl);
+  const settings = resolveTransferSettings(resolved);
   const [modelJson, weights] = await Promise.all([
     fetchShipped(modelUrl.href, 'model.json', PRETRAINED_FILES.modelJsonBytes, settings),
     fetchShipped(weightsUrl.href, 'weights.bin', PRETRAINED_FILES.weightsBytes, settings),
@@ -85,13 +86,20 @@ export async function loadPretrainedModel(options: LoadPretrainedModelOptions = 
   return pretrainedModelFromBytes({ modelJson, modelJsonName: modelUrl.href, weights, weightsName: weightsUrl.href });
 }
 
+const PRETRAINED_OPTIONS = optionNames<LoadPretrainedModelOptions>({ modelUrl: true, weightsUrl: true, signal: true, timeoutMs: true, idleTimeoutMs: true, onProgress: true });
+
+/** The options of both entries' `loadPretrainedModel`, with the download defaults applied. */
+export function resolvePretrainedOptions(options: LoadPretrainedModelOptions) {
+  return resolveOptions('options', options, TRANSFER_DEFAULTS, PRETRAINED_OPTIONS);
+}
+
 function resolveUrl(argument: string, value: unknown): URL {
   if (value instanceof URL) return value;
-  if (typeof value !== 'string' || value === '') throw new InvalidArgumentError(argument, 'a URL (string or URL)', value);
+  if (typeof value !== 'string' || value === '') throw invalid(argument, value, 'a URL (string or URL)');
   try {
     return new URL(value, globalThis.location?.href);
   } catch {
-    throw new InvalidArgumentError(argument, 'a URL (absolute, or relative to the page in a browser)', value);
+    throw invalid(argument, value, 'a URL (absolute, or relative to the page in a browser)');
   }
 }
 
@@ -103,7 +111,7 @@ async function fetchShipped(url: string, file: string, bytes: number, settings: 
     const response = await transfer.response();
     if (!response.ok) {
       response.body?.cancel().catch(() => undefined);
-      throw new DownloadError(url, `HTTP ${response.status} ${response.statusText}`.trim());
+      throw new DownloadError(`HTTP ${response.status} ${response.statusText}`.trim(), { file: url });
     }
     const data = new Uint8Array(bytes);
     let length = 0;
@@ -131,11 +139,11 @@ export async function pretrainedModelFromBytes({ modelJson, modelJsonName, weigh
     return await loadLayersModel(handler);
   } catch (error) {
     // Only a tfjs that cannot read what this package's own tfjs wrote gets here (a peer-dependency mismatch).
-    throw new ModelFileError(modelJsonName, `${modelJsonName}: tfjs could not build the pretrained model (${(error as Error).message}).`, { cause: error });
+    throw new ModelFileError(`tfjs could not build the pretrained model (${(error as Error).message})`, { file: modelJsonName, cause: error });
   }
 }
 
 async function verify(name: string, bytes: Uint8Array, expected: string): Promise<void> {
   const actual = await sha256Hex(bytes);
-  if (actual !== expected) throw new DataVerificationError(name, "the SHA-256 of this package version's pretrained file", expected, actual);
+  if (actual !== expected) throw new DataVerificationError("the SHA-256 of this package version's pretrained file", { file: name, expected, actual });
 }

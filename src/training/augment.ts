@@ -1,8 +1,7 @@
 import type { FashionMnistSplit } from '../datasets/fashion-mnist.js';
-import { assertSplit } from '../datasets/tensors.js';
 import { InvalidArgumentError } from '../errors.js';
 import { seededRandom } from '../random.js';
-import { assertInteger, assertNumberInRange, withDefaults } from '../validate.js';
+import { assertBoolean, assertInteger, assertNumber, assertObject, assertSplit, invalid, optionNames, resolveOptions } from '../validate.js';
 
 /**
  * Options of random erasing (Zhong et al., 2020, as torchvision's `RandomErasing`): with some
@@ -63,7 +62,8 @@ export interface AugmentOptions {
    */
   flip?: boolean;
   /**
-   * Random erasing: `true` for {@link RANDOM_ERASING_DEFAULTS}, or options of its own.
+   * Random erasing: `true` for torchvision's defaults (see {@link RandomErasingOptions}), or options
+   * of its own.
    * @defaultValue false
    */
   erase?: boolean | RandomErasingOptions;
@@ -102,8 +102,9 @@ export interface AugmentSettings {
   erase: Required<RandomErasingOptions> | undefined;
 }
 
-const AUGMENT_KEYS = ['translate', 'flip', 'erase'];
-const ERASE_KEYS = Object.keys(RANDOM_ERASING_DEFAULTS);
+// A misspelt option would silently turn augmentation off, so unknown keys are refused.
+const AUGMENT_OPTIONS = optionNames<AugmentOptions>({ translate: true, flip: true, erase: true });
+const ERASE_OPTIONS = optionNames<RandomErasingOptions>({ probability: true, minArea: true, maxArea: true, minAspectRatio: true, maxAspectRatio: true, value: true });
 
 /**
  * Validates augmentation options and applies the defaults; undefined when they change no image, so
@@ -111,10 +112,9 @@ const ERASE_KEYS = Object.keys(RANDOM_ERASING_DEFAULTS);
  */
 export function resolveAugment(options: AugmentOptions | undefined, argument: string): AugmentSettings | undefined {
   if (options === undefined) return undefined;
-  assertPlainOptions(argument, options, AUGMENT_KEYS);
-  const { translate, flip, erase } = withDefaults(AUGMENT_DEFAULTS, options) as Required<AugmentOptions>;
+  const { translate, flip, erase } = resolveOptions(argument, options, AUGMENT_DEFAULTS, AUGMENT_OPTIONS);
   assertInteger(`${argument}.translate`, translate, 0);
-  if (typeof flip !== 'boolean') throw new InvalidArgumentError(`${argument}.flip`, 'true or false', flip);
+  assertBoolean(`${argument}.flip`, flip);
   const settings: AugmentSettings = { translate, flip, erase: resolveErase(erase, `${argument}.erase`) };
   return settings.translate === 0 && !settings.flip && settings.erase === undefined ? undefined : settings;
 }
@@ -122,41 +122,26 @@ export function resolveAugment(options: AugmentOptions | undefined, argument: st
 function resolveErase(erase: boolean | RandomErasingOptions, argument: string): Required<RandomErasingOptions> | undefined {
   if (erase === false) return undefined;
   if (erase === true) return { ...RANDOM_ERASING_DEFAULTS };
-  assertPlainOptions(argument, erase, ERASE_KEYS, 'true, false or an object with only');
-  const settings = withDefaults(RANDOM_ERASING_DEFAULTS, erase) as Required<RandomErasingOptions>;
-  assertNumberInRange(`${argument}.probability`, settings.probability, 0, 1);
-  assertPositiveAtMost(`${argument}.minArea`, settings.minArea, 1);
-  assertPositiveAtMost(`${argument}.maxArea`, settings.maxArea, 1);
-  if (settings.minArea > settings.maxArea) throw new InvalidArgumentError(`${argument}.minArea`, `at most maxArea (${settings.maxArea})`, settings.minArea);
-  assertPositiveAtMost(`${argument}.minAspectRatio`, settings.minAspectRatio, Number.MAX_VALUE);
-  assertPositiveAtMost(`${argument}.maxAspectRatio`, settings.maxAspectRatio, Number.MAX_VALUE);
+  assertObject(argument, erase, 'true, false or an object of random erasing options');
+  const settings = resolveOptions(argument, erase, RANDOM_ERASING_DEFAULTS, ERASE_OPTIONS);
+  assertNumber(`${argument}.probability`, settings.probability, { min: 0, max: 1 });
+  assertNumber(`${argument}.minArea`, settings.minArea, { above: 0, max: 1 });
+  assertNumber(`${argument}.maxArea`, settings.maxArea, { above: 0, max: 1 });
+  if (settings.minArea > settings.maxArea) throw invalid(`${argument}.minArea`, settings.minArea, `at most maxArea (${settings.maxArea})`);
+  assertNumber(`${argument}.minAspectRatio`, settings.minAspectRatio, { above: 0 });
+  assertNumber(`${argument}.maxAspectRatio`, settings.maxAspectRatio, { above: 0 });
   if (settings.minAspectRatio > settings.maxAspectRatio) {
-    throw new InvalidArgumentError(`${argument}.minAspectRatio`, `at most maxAspectRatio (${settings.maxAspectRatio})`, settings.minAspectRatio);
+    throw invalid(`${argument}.minAspectRatio`, settings.minAspectRatio, `at most maxAspectRatio (${settings.maxAspectRatio})`);
   }
-  assertInteger(`${argument}.value`, settings.value, 0);
-  if (settings.value > 255) throw new InvalidArgumentError(`${argument}.value`, 'an integer from 0 to 255', settings.value);
+  assertInteger(`${argument}.value`, settings.value, { min: 0, max: 255 });
   return settings.probability === 0 ? undefined : settings;
-}
-
-/** A misspelt option would silently turn augmentation off, so unknown keys are refused. */
-function assertPlainOptions(argument: string, options: unknown, keys: readonly string[], what = 'an object with only'): asserts options is object {
-  const expected = `${what} ${keys.join(', ')}`;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError(argument, expected, options);
-  const unknown = Object.keys(options).find((key) => !keys.includes(key));
-  if (unknown !== undefined) throw new InvalidArgumentError(argument, `${expected} (not ${unknown})`, options);
-}
-
-function assertPositiveAtMost(argument: string, value: unknown, max: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
-    throw new InvalidArgumentError(argument, max === Number.MAX_VALUE ? 'a finite number above 0' : `a number above 0 and at most ${max}`, value);
-  }
 }
 
 /** Throws unless a translation leaves part of every image in view. */
 export function assertAugmentFits(settings: AugmentSettings, height: number, width: number, argument: string): void {
   const side = Math.min(height, width);
   if (settings.translate >= side) {
-    throw new InvalidArgumentError(`${argument}.translate`, `below the images' smallest side (${side} pixels), or every image could be shifted out of view`, settings.translate);
+    throw invalid(`${argument}.translate`, settings.translate, `below the images' smallest side (${side} pixels), or every image could be shifted out of view`);
   }
 }
 
@@ -259,7 +244,7 @@ function erase(image: Uint8Array, offset: number, height: number, width: number,
  * ```
  */
 export function augmentSplit(split: FashionMnistSplit, options: AugmentOptions, seed: number): FashionMnistSplit {
-  assertSplit(split, 'split');
+  assertSplit('split', split);
   assertInteger('seed', seed, 0);
   const settings = resolveAugment(options, 'options');
   if (settings === undefined) return { ...split, images: split.images.slice(), labels: split.labels.slice() };

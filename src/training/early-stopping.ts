@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
-import { assertInteger, assertOneOf, withDefaults } from '../validate.js';
+import { assertBoolean, assertInteger, assertNumber, assertOneOf, describeOneOf, invalid, optionNames, resolveOptions } from '../validate.js';
 import type { EpochLogs, TrainingCallbacks } from './train.js';
 
 /** A metric {@link earlyStopping} can watch: losses should fall, accuracies rise. */
@@ -78,7 +78,7 @@ interface WeightCopy {
  * ```
  */
 export function earlyStopping(options: EarlyStoppingOptions = {}): TrainingCallbacks {
-  const settings = resolveOptions(options);
+  const settings = resolveEarlyStoppingOptions(options);
   const maximise = settings.monitor.endsWith('accuracy');
   const improves = (current: number, best: number) => (maximise ? current - settings.minDelta > best : current + settings.minDelta < best);
   let model: LayersModel | undefined;
@@ -88,7 +88,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): TrainingCallb
   return {
     onTrainBegin(info, trained) {
       if (settings.monitor.startsWith('val_') && info.validationSamples === 0) {
-        throw new InvalidArgumentError('options.monitor', "'loss' or 'accuracy' when there is no validation split (data.test)", settings.monitor);
+        throw invalid('options.monitor', settings.monitor, `${describeOneOf(['loss', 'accuracy'])} when there is no validation split (data.test)`);
       }
       model = trained;
       best = maximise ? -Infinity : Infinity;
@@ -113,15 +113,14 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): TrainingCallb
   };
 }
 
-function resolveOptions(options: EarlyStoppingOptions) {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object such as { patience: 2 }', options);
-  const settings = withDefaults(EARLY_STOPPING_DEFAULTS, options);
+const EARLY_STOPPING_OPTIONS = optionNames<EarlyStoppingOptions>({ monitor: true, minDelta: true, patience: true, restoreBestWeights: true });
+
+function resolveEarlyStoppingOptions(options: EarlyStoppingOptions) {
+  const settings = resolveOptions('options', options, EARLY_STOPPING_DEFAULTS, EARLY_STOPPING_OPTIONS);
   assertOneOf('options.monitor', settings.monitor, METRICS);
-  if (typeof settings.minDelta !== 'number' || !(settings.minDelta >= 0) || !Number.isFinite(settings.minDelta)) {
-    throw new InvalidArgumentError('options.minDelta', 'a finite number >= 0', settings.minDelta);
-  }
+  assertNumber('options.minDelta', settings.minDelta, { min: 0 });
   assertInteger('options.patience', settings.patience, 0);
-  if (typeof settings.restoreBestWeights !== 'boolean') throw new InvalidArgumentError('options.restoreBestWeights', 'true or false', settings.restoreBestWeights);
+  assertBoolean('options.restoreBestWeights', settings.restoreBestWeights);
   return settings;
 }
 

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { FashionMnistSplit } from '../datasets/fashion-mnist.js';
 import { InvalidArgumentError } from '../errors.js';
-import { assertInteger } from '../validate.js';
-import { assertLabelsBelow, assertSplit, imagesToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
+import { assertBoolean, assertInteger, assertSplit, optionNames, resolveOptions } from '../validate.js';
+import { assertLabelsBelow, imagesToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
 
 /** What {@link evaluateModel} measures on a split. */
 export interface Evaluation {
@@ -39,6 +39,10 @@ const EPSILON = 1e-7;
 /** Images per forward pass of {@link evaluateModel} and of the validation in {@link trainFashionMnist}. */
 export const EVALUATION_BATCH_SIZE = 128;
 
+/** The defaults of {@link EvaluateOptions}. */
+export const EVALUATE_DEFAULTS = Object.freeze({ batchSize: EVALUATION_BATCH_SIZE, testTimeFlip: false });
+const EVALUATE_OPTIONS = optionNames<EvaluateOptions>({ batchSize: true, testTimeFlip: true });
+
 /**
  * Runs the model over a split in batches (inference mode: dropout off, batch norm on its moving
  * statistics) and measures loss and accuracy as Keras' `evaluate` does, keeping the predictions.
@@ -65,11 +69,10 @@ export const EVALUATION_BATCH_SIZE = 128;
  * ```
  */
 export async function evaluateModel(model: LayersModel, split: FashionMnistSplit, options: EvaluateOptions = {}): Promise<Evaluation> {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object such as { batchSize: 128 }', options);
-  const { batchSize = EVALUATION_BATCH_SIZE, testTimeFlip = false } = options;
+  const { batchSize, testTimeFlip } = resolveOptions('options', options, EVALUATE_DEFAULTS, EVALUATE_OPTIONS);
   assertInteger('options.batchSize', batchSize);
-  if (typeof testTimeFlip !== 'boolean') throw new InvalidArgumentError('options.testTimeFlip', 'true or false', testTimeFlip);
-  assertSplit(split, 'split');
+  assertBoolean('options.testTimeFlip', testTimeFlip);
+  assertSplit('split', split);
   const spec = modelImageSpec(model);
   assertLabelsBelow(split, spec.classes, 'split');
   const probabilities = await predictProbabilities(model, split, layoutFor(spec, split), spec.classes, batchSize, testTimeFlip);

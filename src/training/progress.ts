@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { EpochLogs, TrainingCallbacks } from './train.js';
+import { assertNumber, invalid, optionNames, resolveOptions } from '../validate.js';
 
 /** Where {@link progressBar} writes: `process.stdout`, or anything with `write`. */
 export interface ProgressStream {
@@ -58,6 +59,10 @@ function formatLogs(logs: Partial<Record<string, number>>): string {
     .join('');
 }
 
+/** The defaults of {@link ProgressBarOptions} (the stream defaults to `process.stdout`). */
+export const PROGRESS_BAR_DEFAULTS = Object.freeze({ intervalMs: 100 });
+const PROGRESS_BAR_OPTIONS = optionNames<ProgressBarOptions>({ stream: true, intervalMs: true });
+
 /**
  * A terminal progress bar in Keras' style, for {@link trainFashionMnist}:
  *
@@ -82,9 +87,12 @@ function formatLogs(logs: Partial<Record<string, number>>): string {
  * ```
  */
 export function progressBar(options: ProgressBarOptions = {}): TrainingCallbacks {
-  const stream = options.stream ?? (globalThis as { process?: { stdout?: ProgressStream } }).process?.stdout;
-  if (!stream) throw new InvalidArgumentError('options.stream', 'a writable stream (there is no process.stdout to default to outside Node)', options.stream);
-  const interval = options.intervalMs ?? 100;
+  const settings = resolveOptions('options', options, PROGRESS_BAR_DEFAULTS, PROGRESS_BAR_OPTIONS);
+  const stream = settings.stream ?? (globalThis as { process?: { stdout?: ProgressStream } }).process?.stdout;
+  if (!stream) throw invalid('options.stream', settings.stream, 'a writable stream (there is no process.stdout to default to outside Node)');
+  if (typeof stream.write !== 'function') throw invalid('options.stream', stream, 'a writable stream (an object with a write method)');
+  assertNumber('options.intervalMs', settings.intervalMs, { min: 0 });
+  const interval = settings.intervalMs;
   let epochs = 0;
   let steps = 0;
   let started = 0;

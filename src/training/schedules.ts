@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
-import { assertInteger, withDefaults } from '../validate.js';
+import { assertInteger, assertNumber, describeNumber, describeOneOf, invalid, optionNames, resolveOptions } from '../validate.js';
 
 /** Where a run is when {@link LearningRateSchedule.learningRate} is asked for the rate of a batch. */
 export type ScheduleStep = {
@@ -105,6 +105,17 @@ export const SCHEDULE_DEFAULTS = Object.freeze({
   factor: 0.5,
 });
 
+// The options of each schedule, and their defaults taken from SCHEDULE_DEFAULTS.
+const D = SCHEDULE_DEFAULTS;
+const KERAS_TIME_DECAY = { defaults: Object.freeze({ warmupEpochs: D.warmupEpochs }), names: optionNames<KerasTimeDecayOptions>({ warmupEpochs: true, decay: true }) };
+const COSINE_DECAY = { defaults: Object.freeze({ warmupEpochs: D.warmupEpochs, minLearningRate: D.minLearningRate }), names: optionNames<CosineDecayOptions>({ warmupEpochs: true, minLearningRate: true }) };
+// One-cycle's warm-up is a share of the run (oneCycleWarmupFraction), known only when it runs.
+const ONE_CYCLE = {
+  defaults: Object.freeze({ initialDivisor: D.initialDivisor, finalDivisor: D.finalDivisor }),
+  names: optionNames<OneCycleOptions>({ warmupEpochs: true, maxLearningRate: true, initialDivisor: true, finalDivisor: true }),
+};
+const STEP_DECAY = { defaults: Object.freeze({ warmupEpochs: D.warmupEpochs, everyEpochs: D.everyEpochs, factor: D.factor }), names: optionNames<StepDecayOptions>({ warmupEpochs: true, everyEpochs: true, factor: true }) };
+
 /**
  * Keras' time-based decay, `rate = baseLearningRate / (1 + decay * step)` with the step counted in
  * batches: the tutorial's schedule, which {@link KerasSGD} applies by itself when no schedule is
@@ -124,9 +135,9 @@ export const SCHEDULE_DEFAULTS = Object.freeze({
  * ```
  */
 export function kerasTimeDecay(options: KerasTimeDecayOptions = {}): LearningRateSchedule {
-  const warmupEpochs = resolveWarmup(options);
-  if (options.decay !== undefined) assertNonNegative('options.decay', options.decay);
-  const fixedDecay = options.decay;
+  const { warmupEpochs, decay: fixedDecay } = resolveOptions('options', options, KERAS_TIME_DECAY.defaults, KERAS_TIME_DECAY.names);
+  assertNumber('options.warmupEpochs', warmupEpochs, { min: 0 });
+  if (fixedDecay !== undefined) assertNumber('options.decay', fixedDecay, { min: 0 });
   return Object.freeze({
     name: 'keras',
     learningRate(at: ScheduleStep): number {
@@ -156,9 +167,9 @@ export function kerasTimeDecay(options: KerasTimeDecayOptions = {}): LearningRat
  * ```
  */
 export function cosineDecay(options: CosineDecayOptions = {}): LearningRateSchedule {
-  const warmupEpochs = resolveWarmup(options);
-  const { minLearningRate } = withDefaults({ minLearningRate: SCHEDULE_DEFAULTS.minLearningRate }, options);
-  assertNonNegative('options.minLearningRate', minLearningRate);
+  const { warmupEpochs, minLearningRate } = resolveOptions('options', options, COSINE_DECAY.defaults, COSINE_DECAY.names);
+  assertNumber('options.warmupEpochs', warmupEpochs, { min: 0 });
+  assertNumber('options.minLearningRate', minLearningRate, { min: 0 });
   return Object.freeze({
     name: 'cosine',
     learningRate(at: ScheduleStep): number {
@@ -191,12 +202,11 @@ export function cosineDecay(options: CosineDecayOptions = {}): LearningRateSched
  * ```
  */
 export function oneCycle(options: OneCycleOptions = {}): LearningRateSchedule {
-  if (options.warmupEpochs !== undefined) assertNonNegative('options.warmupEpochs', options.warmupEpochs);
-  if (options.maxLearningRate !== undefined) assertNonNegative('options.maxLearningRate', options.maxLearningRate);
-  const { initialDivisor, finalDivisor } = withDefaults({ initialDivisor: SCHEDULE_DEFAULTS.initialDivisor, finalDivisor: SCHEDULE_DEFAULTS.finalDivisor }, options);
-  assertPositive('options.initialDivisor', initialDivisor);
-  assertPositive('options.finalDivisor', finalDivisor);
-  const { warmupEpochs, maxLearningRate } = options;
+  const { warmupEpochs, maxLearningRate, initialDivisor, finalDivisor } = resolveOptions('options', options, ONE_CYCLE.defaults, ONE_CYCLE.names);
+  if (warmupEpochs !== undefined) assertNumber('options.warmupEpochs', warmupEpochs, { min: 0 });
+  if (maxLearningRate !== undefined) assertNumber('options.maxLearningRate', maxLearningRate, { min: 0 });
+  assertNumber('options.initialDivisor', initialDivisor, { above: 0 });
+  assertNumber('options.finalDivisor', finalDivisor, { above: 0 });
   return Object.freeze({
     name: 'one-cycle',
     learningRate(at: ScheduleStep): number {
@@ -231,12 +241,10 @@ export function oneCycle(options: OneCycleOptions = {}): LearningRateSchedule {
  * ```
  */
 export function stepDecay(options: StepDecayOptions = {}): LearningRateSchedule {
-  const warmupEpochs = resolveWarmup(options);
-  const { everyEpochs, factor } = withDefaults({ everyEpochs: SCHEDULE_DEFAULTS.everyEpochs, factor: SCHEDULE_DEFAULTS.factor }, options);
+  const { warmupEpochs, everyEpochs, factor } = resolveOptions('options', options, STEP_DECAY.defaults, STEP_DECAY.names);
+  assertNumber('options.warmupEpochs', warmupEpochs, { min: 0 });
   assertInteger('options.everyEpochs', everyEpochs);
-  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor <= 0 || factor > 1) {
-    throw new InvalidArgumentError('options.factor', 'a number above 0 and at most 1', factor);
-  }
+  assertNumber('options.factor', factor, { above: 0, max: 1 });
   return Object.freeze({
     name: 'step',
     learningRate(at: ScheduleStep): number {
@@ -255,11 +263,11 @@ export const SCHEDULE_NAMES = ['keras', 'cosine', 'one-cycle', 'step'] as const;
  */
 export function scheduleFromFlags(name: string | undefined, warmup: string | undefined): LearningRateSchedule | undefined {
   if (name !== undefined && !(SCHEDULE_NAMES as readonly string[]).includes(name)) {
-    throw new InvalidArgumentError('--schedule', `one of ${SCHEDULE_NAMES.join(', ')}`, name);
+    throw invalid('--schedule', name, describeOneOf(SCHEDULE_NAMES));
   }
   const warmupEpochs = warmup === undefined ? undefined : Number(warmup);
   if (warmupEpochs !== undefined && !(Number.isFinite(warmupEpochs) && warmupEpochs >= 0 && warmup!.trim() !== '')) {
-    throw new InvalidArgumentError('--warmup', 'a number of epochs >= 0', warmup);
+    throw invalid('--warmup', warmup, 'a non-negative number of epochs');
   }
   const options = warmupEpochs === undefined ? {} : { warmupEpochs };
   if (name === 'cosine') return cosineDecay(options);
@@ -271,7 +279,7 @@ export function scheduleFromFlags(name: string | undefined, warmup: string | und
 /** Throws unless `schedule` is one; used by trainFashionMnist before anything runs. */
 export function assertSchedule(schedule: unknown, argument: string): asserts schedule is LearningRateSchedule {
   if (typeof schedule !== 'object' || schedule === null || typeof (schedule as LearningRateSchedule).learningRate !== 'function') {
-    throw new InvalidArgumentError(argument, 'a schedule: an object with a learningRate(step) method, such as cosineDecay() returns', schedule);
+    throw invalid(argument, schedule, 'a schedule: an object with a learningRate(step) method, such as cosineDecay() returns');
   }
 }
 
@@ -279,15 +287,9 @@ export function assertSchedule(schedule: unknown, argument: string): asserts sch
 export function scheduledRate(schedule: LearningRateSchedule, at: ScheduleStep, argument: string): number {
   const rate = schedule.learningRate({ ...at });
   if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0) {
-    throw new InvalidArgumentError(argument, `a schedule whose learningRate(step) is a finite number >= 0 (at step ${at.step})`, rate);
+    throw invalid(argument, rate, `a schedule whose learningRate(step) is ${describeNumber({ min: 0 })} (at step ${at.step})`);
   }
   return rate;
-}
-
-function resolveWarmup(options: WarmupOptions): number {
-  const { warmupEpochs } = withDefaults({ warmupEpochs: SCHEDULE_DEFAULTS.warmupEpochs }, options);
-  assertNonNegative('options.warmupEpochs', warmupEpochs);
-  return warmupEpochs;
 }
 
 function totalSteps(at: ScheduleStep): number {
@@ -307,12 +309,4 @@ function warm(at: ScheduleStep, warmupEpochs: number): number {
 /** Half a cosine from `start` (progress 0) to `end` (progress 1), as PyTorch's `_annealing_cos`. */
 function anneal(start: number, end: number, progress: number): number {
   return end + ((start - end) / 2) * (1 + Math.cos(Math.PI * progress));
-}
-
-function assertNonNegative(argument: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError(argument, 'a finite number >= 0', value);
-}
-
-function assertPositive(argument: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(argument, 'a finite number above 0', value);
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNumberInRange, withDefaults } from '../validate.js';
+import { assertNumber, optionNames, resolveOptions } from '../validate.js';
 
 /** Options of {@link KerasSGD}. Every field is optional; the defaults are the tutorial's. */
 export interface KerasSGDOptions {
@@ -30,6 +30,7 @@ export interface KerasSGDOptions {
 
 /** The tutorial's optimizer settings: SGD(lr=0.01, momentum=0.9, decay=0.01 / 25), no weight decay. */
 export const KERAS_SGD_DEFAULTS: Readonly<Required<KerasSGDOptions>> = Object.freeze({ learningRate: 0.01, momentum: 0.9, decay: 0.01 / 25, weightDecay: 0 });
+const KERAS_SGD_OPTIONS = optionNames<KerasSGDOptions>({ learningRate: true, momentum: true, decay: true, weightDecay: true });
 
 /** A tensor with the name it is saved under (tfjs-core's NamedTensor, which it does not export). */
 export type NamedTensor = {
@@ -107,11 +108,11 @@ export class KerasSGD extends tf.Optimizer {
    */
   constructor(options: KerasSGDOptions = {}) {
     super();
-    const { learningRate, momentum, decay, weightDecay } = withDefaults(KERAS_SGD_DEFAULTS, options);
-    assertNumberInRange('options.learningRate', learningRate, 0, Number.MAX_VALUE);
-    assertNumberInRange('options.momentum', momentum, 0, 1);
-    assertNumberInRange('options.decay', decay, 0, Number.MAX_VALUE);
-    assertNumberInRange('options.weightDecay', weightDecay, 0, Number.MAX_VALUE);
+    const { learningRate, momentum, decay, weightDecay } = resolveOptions('options', options, KERAS_SGD_DEFAULTS, KERAS_SGD_OPTIONS);
+    assertNumber('options.learningRate', learningRate, { min: 0 });
+    assertNumber('options.momentum', momentum, { min: 0, max: 1 });
+    assertNumber('options.decay', decay, { min: 0 });
+    assertNumber('options.weightDecay', weightDecay, { min: 0 });
     this.learningRate = learningRate;
     this.momentum = momentum;
     this.decay = decay;
@@ -138,7 +139,7 @@ export class KerasSGD extends tf.Optimizer {
 
   /** Sets the rate of the next updates, or undefined to go back to the time-based decay. */
   set learningRateOverride(rate: number | undefined) {
-    if (rate !== undefined) assertNumberInRange('learningRateOverride', rate, 0, Number.MAX_VALUE);
+    if (rate !== undefined) assertNumber('learningRateOverride', rate, { min: 0 });
     this.override = rate;
   }
 
@@ -197,9 +198,12 @@ export class KerasSGD extends tf.Optimizer {
     return { learningRate: this.learningRate, momentum: this.momentum, decay: this.decay, ...(this.weightDecay > 0 ? { weightDecay: this.weightDecay } : {}) };
   }
 
-  /** Rebuilds an optimizer from {@link KerasSGD.getConfig}. */
+  /**
+   * Rebuilds an optimizer from {@link KerasSGD.getConfig}. Keys other than the options are ignored
+   * here (a saved configuration is data, not a call with a typo), unlike in the constructor.
+   */
   static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
-    return new cls(config as KerasSGDOptions);
+    return new cls(Object.fromEntries(Object.entries(config).filter(([key]) => KERAS_SGD_OPTIONS.includes(key))) as KerasSGDOptions);
   }
 }
 

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import { assertRgbImage, type RgbImage } from './image.js';
+import { invalid } from '../validate.js';
 
 /**
  * Draws an RGB image on a canvas (browser), resizing the canvas to the image.
@@ -21,7 +22,7 @@ export function drawImageToCanvas(image: RgbImage, canvas: HTMLCanvasElement | O
   canvas.width = image.width;
   canvas.height = image.height;
   const context = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
-  if (!context) throw new InvalidArgumentError('canvas', 'a canvas with a 2d context', canvas);
+  if (!context) throw invalid('canvas', canvas, 'a canvas with a 2d context');
   const rgba = new Uint8ClampedArray(image.width * image.height * 4);
   for (let p = 0, q = 0; p < image.data.length; p += 3, q += 4) {
     rgba[q] = image.data[p]!;

@@ -1,6 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { InvalidArgumentError } from '../errors.js';
 import { assertRenderableText, FONT_FAMILY, renderSvgToPng } from './renderer.js';
+import { assertInteger, assertNumber, invalid, optionNames, resolveOptions } from '../validate.js';
 
 /**
  * Per-epoch metrics: the `History` that `model.fit` resolves to, or its `history` record. Keys as
@@ -41,12 +42,12 @@ export interface TrainingHistorySpecOptions {
    */
   title?: string;
   /**
-   * Chart width in pixels (of the plotting area): an integer from 1 to {@link CHART_LIMITS}`.maxPlotSide`.
+   * Chart width in pixels (of the plotting area): an integer from 1 to 4096.
    * @defaultValue 560
    */
   width?: number;
   /**
-   * Chart height in pixels (of the plotting area): an integer from 1 to {@link CHART_LIMITS}`.maxPlotSide`.
+   * Chart height in pixels (of the plotting area): an integer from 1 to 4096.
    * @defaultValue 360
    */
   height?: number;
@@ -78,8 +79,8 @@ const GGPLOT_CONFIG = {
  * @param options - Title and size; see {@link TrainingHistorySpecOptions}.
  * @returns A Vega-Lite spec.
  * @throws {@link InvalidArgumentError} when the history has none of the four series, a series holds a
- *   non-number, or the series lengths differ; for a size beyond {@link CHART_LIMITS}, or a title
- *   that is too long or has control characters.
+ *   non-number, or the series lengths differ; for a size beyond 4096 pixels, unknown options, or a
+ *   title longer than 256 characters or with control characters.
  *
  * @example
  * ```ts
@@ -117,38 +118,33 @@ export function trainingHistorySpec(history: TrainingHistory, options: TrainingH
 }
 
 /** The defaults of {@link TrainingHistorySpecOptions}. */
-const HISTORY_DEFAULTS = { title: 'Training Loss and Accuracy on Fashion-MNIST', width: 560, height: 360 };
+const HISTORY_DEFAULTS = Object.freeze({ title: 'Training Loss and Accuracy on Fashion-MNIST', width: 560, height: 360 });
+const HISTORY_OPTIONS = optionNames<TrainingHistorySpecOptions>({ title: true, width: true, height: true });
 
 function readHistoryOptions(options: TrainingHistorySpecOptions): Required<TrainingHistorySpecOptions> {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object of chart options', options);
-  const title = options.title ?? HISTORY_DEFAULTS.title;
+  const { title, width, height } = resolveOptions('options', options, HISTORY_DEFAULTS, HISTORY_OPTIONS);
   assertRenderableText('options.title', title, CHART_LIMITS.maxTextLength);
-  const width = options.width ?? HISTORY_DEFAULTS.width;
-  const height = options.height ?? HISTORY_DEFAULTS.height;
-  assertPlotSide('options.width', width);
-  assertPlotSide('options.height', height);
+  assertInteger('options.width', width, { min: 1, max: CHART_LIMITS.maxPlotSide });
+  assertInteger('options.height', height, { min: 1, max: CHART_LIMITS.maxPlotSide });
   return { title, width, height };
 }
 
-function assertPlotSide(argument: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > CHART_LIMITS.maxPlotSide) {
-    throw new InvalidArgumentError(argument, `an integer from 1 to ${CHART_LIMITS.maxPlotSide}`, value);
-  }
-}
+const MATRIX_DEFAULTS = Object.freeze({ title: 'Confusion matrix' });
+const MATRIX_OPTIONS = optionNames<ConfusionMatrixSpecOptions>({ title: true, cellSize: true });
 
 /** Checks that `matrix` is square, non-empty, finite and small enough to plot; returns its size. */
 function readMatrix(matrix: readonly (readonly number[])[]): number {
   const n = Array.isArray(matrix) ? matrix.length : 0;
-  if (n > CHART_LIMITS.maxPlotSide) throw new InvalidArgumentError('matrix', `a matrix of at most ${CHART_LIMITS.maxPlotSide} classes (one pixel each)`, `${n} rows`);
+  if (n > CHART_LIMITS.maxPlotSide) throw invalid('matrix', `${n} rows`, `a matrix of at most ${CHART_LIMITS.maxPlotSide} classes (one pixel each)`);
   if (n === 0 || !matrix.every((row) => Array.isArray(row) && row.length === n && row.every((v: unknown) => typeof v === 'number' && Number.isFinite(v)))) {
-    throw new InvalidArgumentError('matrix', 'a non-empty square matrix of finite numbers', matrix);
+    throw invalid('matrix', matrix, 'a non-empty square matrix of finite numbers');
   }
   return n;
 }
 
 function readHistory(history: TrainingHistory): Record<string, number[]> {
   const record = (history && typeof history === 'object' && 'history' in history && typeof history.history === 'object' ? history.history : history) as Record<string, unknown>;
-  if (!record || typeof record !== 'object') throw new InvalidArgumentError('history', 'a History from model.fit or a record of per-epoch arrays', history);
+  if (!record || typeof record !== 'object') throw invalid('history', history, 'a History from model.fit or a record of per-epoch arrays');
   const result: Record<string, number[]> = {};
   for (const { name, keys } of SERIES) {
     // Empty series (e.g. val_* of a run without validation) count as absent.
@@ -156,15 +152,15 @@ function readHistory(history: TrainingHistory): Record<string, number[]> {
     if (key === undefined) continue;
     const points = record[key] as unknown[];
     points.forEach((v, i) => {
-      if (typeof v !== 'number') throw new InvalidArgumentError(`history.${key}[${i}]`, 'a number', v);
+      if (typeof v !== 'number') throw invalid(`history.${key}[${i}]`, v, 'a number');
     });
     result[name] = points as number[];
   }
   const lengths = new Set(Object.values(result).map((p) => p.length));
   if (lengths.size === 0 || lengths.has(0)) {
-    throw new InvalidArgumentError('history', 'a record with at least one epoch of loss, val_loss, accuracy (or acc) or val_accuracy (or val_acc)', Object.keys(record));
+    throw invalid('history', Object.keys(record), 'a record with at least one epoch of loss, val_loss, accuracy (or acc) or val_accuracy (or val_acc)');
   }
-  if (lengths.size > 1) throw new InvalidArgumentError('history', 'series of equal length (one value per epoch)', Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.length])));
+  if (lengths.size > 1) throw invalid('history', Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.length])), 'series of equal length (one value per epoch)');
   return result;
 }
 
@@ -177,7 +173,7 @@ export interface ConfusionMatrixSpecOptions {
   title?: string;
   /**
    * Side of one cell in pixels: a positive integer, with `cellSize` times the number of classes at
-   * most {@link CHART_LIMITS}`.maxPlotSide`.
+   * most 4096.
    * @defaultValue 44, or less when that would make the plot wider than the limit
    */
   cellSize?: number;
@@ -192,7 +188,8 @@ export interface ConfusionMatrixSpecOptions {
  * @param options - Title and cell size; see {@link ConfusionMatrixSpecOptions}.
  * @returns A Vega-Lite spec.
  * @throws {@link InvalidArgumentError} when the matrix is not square or the names do not match it, a
- *   name or the title is too long or has control characters, or the plot would exceed {@link CHART_LIMITS}.
+ *   name or the title is longer than 256 characters or has control characters, or the plot would be
+ *   more than 4096 pixels wide.
  *
  * @example
  * ```ts
@@ -204,16 +201,13 @@ export interface ConfusionMatrixSpecOptions {
  */
 export function confusionMatrixSpec(matrix: readonly (readonly number[])[], labelNames: readonly string[], options: ConfusionMatrixSpecOptions = {}): ChartSpec {
   const n = readMatrix(matrix);
-  if (!Array.isArray(labelNames) || labelNames.length !== n) throw new InvalidArgumentError('labelNames', `${n} names, one per row of the matrix`, labelNames);
+  if (!Array.isArray(labelNames) || labelNames.length !== n) throw invalid('labelNames', labelNames, `${n} names, one per row of the matrix`);
   labelNames.forEach((name: unknown, i) => assertRenderableText(`labelNames[${i}]`, name, CHART_LIMITS.maxTextLength));
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object of chart options', options);
-  const title = options.title ?? 'Confusion matrix';
+  const { title, cellSize } = resolveOptions('options', options, MATRIX_DEFAULTS, MATRIX_OPTIONS);
   assertRenderableText('options.title', title, CHART_LIMITS.maxTextLength);
   const largest = Math.floor(CHART_LIMITS.maxPlotSide / n);
-  const cell = options.cellSize ?? Math.min(44, largest);
-  if (typeof cell !== 'number' || !Number.isInteger(cell) || cell < 1 || cell > largest) {
-    throw new InvalidArgumentError('options.cellSize', `an integer from 1 to ${largest} (${n} cells must fit in ${CHART_LIMITS.maxPlotSide} pixels)`, cell);
-  }
+  const cell = cellSize ?? Math.min(44, largest);
+  assertInteger('options.cellSize', cell, { min: 1, max: largest, note: `${n} cells must fit in ${CHART_LIMITS.maxPlotSide} pixels` });
   const isCounts = matrix.every((row) => row.every((v: number) => Number.isInteger(v)));
   const values = matrix.flatMap((row, i) => row.map((value: number, j: number) => ({ actual: labelNames[i], predicted: labelNames[j], value })));
   // A loop, not Math.max(...): spreading a large matrix overflows the call stack.
@@ -270,8 +264,8 @@ export async function chartToSvg(spec: ChartSpec): Promise<string> {
 
 /**
  * Renders a Vega-Lite spec to PNG bytes (Vega to SVG, then resvg with the bundled font). The size
- * is checked before any pixel is allocated: at most {@link CHART_LIMITS}`.maxPngSide` pixels on a
- * side and `maxPngPixels` in all, after scaling.
+ * is checked before any pixel is allocated: at most 16384 pixels on a side and 2^26 (64 Mpx) in
+ * all, after scaling.
  *
  * @param spec - A Vega-Lite spec, e.g. from {@link trainingHistorySpec}.
  * @param scale - Pixel density, above 0 and at most 8; 2 gives a sharp image for high-DPI screens.
@@ -289,9 +283,7 @@ export async function chartToSvg(spec: ChartSpec): Promise<string> {
  * ```
  */
 export async function chartToPng(spec: ChartSpec, scale = 1): Promise<Uint8Array> {
-  if (typeof scale !== 'number' || !(scale > 0) || scale > CHART_LIMITS.maxScale) {
-    throw new InvalidArgumentError('scale', `a number above 0 and at most ${CHART_LIMITS.maxScale}`, scale);
-  }
+  assertNumber('scale', scale, { above: 0, max: CHART_LIMITS.maxScale });
   const svg = await chartToSvg(spec);
   checkPngSize(svg, scale);
   return renderSvgToPng(svg, scale);
@@ -305,10 +297,10 @@ function checkPngSize(svg: string, scale: number): void {
   const pngHeight = Math.ceil(height! * scale);
   const { maxPngSide, maxPngPixels } = CHART_LIMITS;
   if (!(pngWidth <= maxPngSide && pngHeight <= maxPngSide && pngWidth * pngHeight <= maxPngPixels)) {
-    throw new InvalidArgumentError(
+    throw invalid(
       'spec',
-      `a chart that renders to at most ${maxPngSide} pixels on a side and ${maxPngPixels} pixels in all at scale ${scale}`,
       `a chart of ${width}x${height} pixels (${pngWidth}x${pngHeight} at scale ${scale})`,
+      `a chart that renders to at most ${maxPngSide} pixels on a side and ${maxPngPixels} pixels in all at scale ${scale}`,
     );
   }
 }

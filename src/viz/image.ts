@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { invalid } from '../validate.js';
 
 /**
  * An 8-bit RGB image as plain data: `data` holds `height * width * 3` values 0-255, row-major, each
@@ -21,7 +21,7 @@ export function assertRgbImage(image: RgbImage, argument: string): void {
   const valid =
     typeof image === 'object' && image !== null && Number.isInteger(image.width) && Number.isInteger(image.height) &&
     image.width > 0 && image.height > 0 && image.data instanceof Uint8Array && image.data.length === image.width * image.height * 3;
-  if (!valid) throw new InvalidArgumentError(argument, 'an RgbImage { width, height, data } with width * height * 3 bytes of data', image);
+  if (!valid) throw invalid(argument, image, 'an RgbImage { width, height, data } with width * height * 3 bytes of data');
 }
 
 /** Makes a black RGB image. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
-import { assertInteger } from '../validate.js';
+import { assertInteger, assertTensor, invalid, optionNames, resolveOptions } from '../validate.js';
 import { blackImage, type RgbImage } from './image.js';
 import { CSS_COLOR_FORMS, parseCssColor, type ParsedColor } from './color.js';
 import { assertRenderableText, escapeXml, FONT_FAMILY, renderSvgToRgba } from './renderer.js';
@@ -28,7 +28,7 @@ export type MontageImages =
 export interface MontageOptions {
   /**
    * A text per image, drawn at the top-left of its tile like the tutorial's `cv2.putText`. Each is
-   * at most {@link MONTAGE_LIMITS}`.maxCaptionLength` characters (UTF-16 code units) and has no
+   * at most 256 characters (UTF-16 code units) and has no
    * control characters (a NUL, tab or line break is refused, not stripped); a caption wider than
    * its tile is cut off at the tile's edge.
    * @defaultValue undefined: no captions
@@ -43,15 +43,14 @@ export interface MontageOptions {
    */
   captionColors?: string | readonly string[];
   /**
-   * Caption font size in pixels: an integer from 1 to the tile height, and at most
-   * {@link MONTAGE_LIMITS}`.maxFontSize`.
+   * Caption font size in pixels: an integer from 1 to the tile height, and at most 512.
    * @defaultValue a sixth of the tile height (16 for 96-pixel tiles), at least 8 and at most 512
    *   (and never more than the tile height)
    */
   fontSize?: number;
 }
 
-/** The defaults of {@link MontageOptions}. */
+/** The defaults of {@link MontageOptions} (`fontSize` is worked out from the tile height). */
 export const MONTAGE_DEFAULTS = Object.freeze({
   /** Green captions, as the tutorial draws correct predictions. */
   captionColors: '#00ff00',
@@ -60,6 +59,8 @@ export const MONTAGE_DEFAULTS = Object.freeze({
   /** The smallest default caption font size in pixels (smaller when the tile is smaller). */
   minFontSize: 8,
 });
+
+const MONTAGE_OPTIONS = optionNames<MontageOptions>({ captions: true, captionColors: true, fontSize: true });
 
 /**
  * The limits {@link buildMontage} enforces before it allocates anything, so that a typo such as
@@ -89,16 +90,19 @@ export const MONTAGE_LIMITS = Object.freeze({
  * new montage starts when one is full; the last one is padded with black. Optional captions are drawn
  * with a bundled font, so they render the same on machines without system fonts.
  *
- * Every argument is checked before anything is allocated; the sizes are bounded by
- * {@link MONTAGE_LIMITS}. Tensors passed in stay the caller's, and every tensor made here is
- * disposed of, also when it throws.
+ * Every argument is checked before anything is allocated, so that a typo such as `[20000, 20000]`
+ * is refused at once instead of taking gigabytes or minutes. Limits: tiles of at most 4096 pixels on
+ * a side; montages of at most 16384 pixels on a side and 2^26 pixels (64 Mpx, 192 MiB as RGB); the
+ * montages of one call at most 2^28 pixels (768 MiB); captions of at most 256 characters; font sizes
+ * of at most 512 pixels. Tensors passed in stay the caller's, and every tensor made here is disposed
+ * of, also when it throws.
  *
  * @param images - The images; see {@link MontageImages}.
  * @param imageShape - `[width, height]` of each tile in pixels, each at most 4096.
  * @param montageShape - `[columns, rows]` of tiles per montage.
  * @param options - Captions, their colours and size; see {@link MontageOptions}.
  * @returns One {@link RgbImage} of `rows * height` by `columns * width` pixels per montage (none for no images).
- * @throws {@link InvalidArgumentError} for unsupported image shapes, sizes beyond {@link MONTAGE_LIMITS},
+ * @throws {@link InvalidArgumentError} for unsupported image shapes, sizes beyond the limits, unknown options,
  *   a font size out of range, caption lists whose length differs from the number of images, captions
  *   with control characters, or colours that are not CSS colours.
  * @throws {@link RendererError} when captions are asked for in a browser without {@link configureRenderer}.
@@ -127,9 +131,9 @@ export async function buildMontage(
   const count = imageCount(images);
   const perMontage = columns * rows;
   checkTotalPixels(count, perMontage, columns * tile.width * rows * tile.height);
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object of montage options', options);
-  const captions = readCaptions(options, count);
-  const fontSize = readFontSize(options.fontSize, tile.height);
+  const settings = resolveOptions('options', options, { captionColors: MONTAGE_DEFAULTS.captionColors }, MONTAGE_OPTIONS);
+  const captions = readCaptions(settings, count);
+  const fontSize = readFontSize(settings.fontSize, tile.height);
   const montages: RgbImage[] = [];
   for (let i = 0; i < count; i++) {
     if (i % perMontage === 0) montages.push(blackImage(columns * tile.width, rows * tile.height));
@@ -153,7 +157,7 @@ interface TileSize {
 
 function readPair(value: readonly [number, number], argument: string, names: [string, string]): [unknown, unknown] {
   if (!Array.isArray(value) || value.length !== 2) {
-    throw new InvalidArgumentError(argument, `a pair [${names[0]}, ${names[1]}] of positive integers`, value);
+    throw invalid(argument, value, `a pair [${names[0]}, ${names[1]}] of positive integers`);
   }
   return [value[0], value[1]];
 }
@@ -161,8 +165,8 @@ function readPair(value: readonly [number, number], argument: string, names: [st
 function readTileShape(imageShape: readonly [number, number]): TileSize {
   const [width, height] = readPair(imageShape, 'imageShape', ['width', 'height']);
   const max = MONTAGE_LIMITS.maxTileSide;
-  assertIntegerInRange('imageShape[0] (width)', width, 1, max);
-  assertIntegerInRange('imageShape[1] (height)', height, 1, max);
+  assertInteger('imageShape[0] (width)', width, { min: 1, max });
+  assertInteger('imageShape[1] (height)', height, { min: 1, max });
   return { width, height };
 }
 
@@ -175,10 +179,10 @@ function readMontageShape(montageShape: readonly [number, number], tile: TileSiz
   const width = columns * tile.width;
   const height = rows * tile.height;
   if (width > maxMontageSide || height > maxMontageSide || width * height > maxMontagePixels) {
-    throw new InvalidArgumentError(
+    throw invalid(
       'montageShape',
-      `a grid that makes montages of at most ${maxMontageSide} pixels on a side and ${maxMontagePixels} pixels in all (with ${tile.width}x${tile.height} tiles it makes ${width}x${height})`,
       montageShape,
+      `a grid that makes montages of at most ${maxMontageSide} pixels on a side and ${maxMontagePixels} pixels in all (with ${tile.width}x${tile.height} tiles it makes ${width}x${height})`,
     );
   }
   return [columns, rows];
@@ -189,17 +193,11 @@ function checkTotalPixels(count: number, perMontage: number, montagePixels: numb
   const montages = Math.ceil(count / perMontage);
   if (montages * montagePixels > MONTAGE_LIMITS.maxTotalPixels) {
     const most = Math.floor(MONTAGE_LIMITS.maxTotalPixels / montagePixels) * perMontage;
-    throw new InvalidArgumentError(
+    throw invalid(
       'images',
-      `at most ${most} images for these montage and tile sizes (all montages of one call hold at most ${MONTAGE_LIMITS.maxTotalPixels} pixels; make several calls)`,
       `${count} images`,
+      `at most ${most} images for these montage and tile sizes (all montages of one call hold at most ${MONTAGE_LIMITS.maxTotalPixels} pixels; make several calls)`,
     );
-  }
-}
-
-function assertIntegerInRange(argument: string, value: unknown, min: number, max: number): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(argument, `an integer from ${min} to ${max}`, value);
   }
 }
 
@@ -218,22 +216,22 @@ function imageCount(images: MontageImages): number {
   }
   if (isSplit(images)) {
     const { count, height, width } = images;
-    [count, height, width].forEach((v, i) => assertInteger(`images.${['count', 'height', 'width'][i]}`, v, i === 0 ? 0 : 1));
+    assertInteger('images.count', count, 0);
+    assertInteger('images.height', height);
+    assertInteger('images.width', width);
     if (!(images.images instanceof Uint8Array) || images.images.length !== count * height * width) {
-      throw new InvalidArgumentError('images.images', `a Uint8Array of count * height * width = ${count * height * width} bytes`, images.images);
+      throw invalid('images.images', images.images, `a Uint8Array of count * height * width = ${count * height * width} bytes`);
     }
     return count;
   }
-  throw new InvalidArgumentError('images', 'an array of image tensors, a 4-D tensor, or a split from loadFashionMnist', images);
+  throw invalid('images', images, 'an array of image tensors, a 4-D tensor, or a split from loadFashionMnist');
 }
 
 function checkTensor(image: unknown, argument: string, ranks: number[]): void {
-  if (!(image instanceof tf.Tensor) || image.isDisposed) throw new InvalidArgumentError(argument, 'a tensor that has not been disposed', image);
+  const expected = `an image tensor of shape ${ranks.includes(4) ? '[n, height, width, 1 or 3]' : '[height, width], [height, width, 1] or [height, width, 3]'}`;
+  assertTensor(argument, image, { ranks, expected });
   const channels = image.rank === 2 ? 1 : image.shape[image.rank - 1];
-  if (!ranks.includes(image.rank) || (channels !== 1 && channels !== 3) || image.shape.some((d: number) => d === 0)) {
-    const shapes = ranks.includes(4) ? '[n, height, width, 1 or 3]' : '[height, width], [height, width, 1] or [height, width, 3]';
-    throw new InvalidArgumentError(argument, `an image tensor of shape ${shapes}`, image);
-  }
+  if ((channels !== 1 && channels !== 3) || image.shape.some((d: number) => d === 0)) throw invalid(argument, image, expected);
 }
 
 interface CaptionText {
@@ -250,7 +248,7 @@ function readCaptions(options: MontageOptions, count: number): CaptionText[] | u
   const { captions } = options;
   if (captions === undefined) return undefined;
   if (!Array.isArray(captions) || captions.length !== count) {
-    throw new InvalidArgumentError('options.captions', `an array of ${count} strings, one per image`, captions);
+    throw invalid('options.captions', captions, `an array of ${count} strings, one per image`);
   }
   captions.forEach((text: unknown, i) => assertRenderableText(`options.captions[${i}]`, text, MONTAGE_LIMITS.maxCaptionLength));
   return captions.map((text: string, i) => ({ text, color: colors[i] ?? colors[0]! }));
@@ -261,14 +259,14 @@ function readColors(colors: MontageOptions['captionColors'], count: number): Par
   const value = colors ?? MONTAGE_DEFAULTS.captionColors;
   if (typeof value === 'string') return [readColor('options.captionColors', value)];
   if (!Array.isArray(value) || value.length !== count) {
-    throw new InvalidArgumentError('options.captionColors', `a CSS colour or an array of ${count} colours, one per image`, value);
+    throw invalid('options.captionColors', value, `a CSS colour or an array of ${count} colours, one per image`);
   }
   return value.map((color: unknown, i) => readColor(`options.captionColors[${i}]`, color));
 }
 
 function readColor(argument: string, value: unknown): ParsedColor {
   const color = parseCssColor(value);
-  if (!color) throw new InvalidArgumentError(argument, CSS_COLOR_FORMS, value);
+  if (!color) throw invalid(argument, value, CSS_COLOR_FORMS);
   return color;
 }
 
@@ -278,9 +276,7 @@ function readFontSize(fontSize: number | undefined, tileHeight: number): number 
   if (fontSize === undefined) {
     return Math.min(max, Math.max(MONTAGE_DEFAULTS.minFontSize, Math.round(tileHeight * MONTAGE_DEFAULTS.fontSizeFraction)));
   }
-  if (typeof fontSize !== 'number' || !Number.isInteger(fontSize) || fontSize < 1 || fontSize > max) {
-    throw new InvalidArgumentError('options.fontSize', `an integer from 1 to ${max} (the tile height, and at most ${MONTAGE_LIMITS.maxFontSize})`, fontSize);
-  }
+  assertInteger('options.fontSize', fontSize, { min: 1, max, note: `the tile height, and at most ${MONTAGE_LIMITS.maxFontSize}` });
   return fontSize;
 }
 

@@ -2,7 +2,8 @@
 // captions and charts look the same on a fresh container without system fonts, in Node and in the
 // browser.
 import type { Resvg as ResvgClass } from '@resvg/resvg-wasm';
-import { InvalidArgumentError, RendererError } from '../errors.js';
+import { RendererError } from '../errors.js';
+import { invalid } from '../validate.js';
 
 /** The family name of the bundled font (DejaVu Sans from `@fontsource/dejavu-sans`). */
 export const FONT_FAMILY = 'DejaVu Sans';
@@ -132,9 +133,9 @@ const UNRENDERABLE = /[\p{Cc}\uFFFE\uFFFF]|\p{Cs}/u;
 /** Throws unless `value` is a string of at most `maxLength` UTF-16 code units that resvg can draw. */
 export function assertRenderableText(argument: string, value: unknown, maxLength: number): asserts value is string {
   if (typeof value === 'string' && value.length > maxLength) {
-    throw new InvalidArgumentError(argument, `a text of at most ${maxLength} characters`, `a string of ${value.length} characters`);
+    throw invalid(argument, `a string of ${value.length} characters`, `a text of at most ${maxLength} characters`);
   }
   if (typeof value !== 'string' || UNRENDERABLE.test(value)) {
-    throw new InvalidArgumentError(argument, 'a string without control characters (U+0000 to U+001F, U+007F to U+009F), unpaired surrogates, U+FFFE or U+FFFF', value);
+    throw invalid(argument, value, 'a string without control characters (U+0000 to U+001F, U+007F to U+009F), unpaired surrogates, U+FFFE or U+FFFF');
   }
 }
