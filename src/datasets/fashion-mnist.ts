@@ -55,7 +55,8 @@ export interface LoadFashionMnistOptions {
   baseUrl: string;
   /**
    * Expected SHA-256 of each decompressed file, or `false` to skip the check (for other data sets in
-   * the same IDX layout). Structure (magic numbers, sizes, counts, labels 0-9) is always checked.
+   * the same IDX layout); an object naming some of the files keeps the official digests of the
+   * others. Structure (magic numbers, sizes, counts, labels 0-9) is always checked.
    * @defaultValue the official Fashion-MNIST digests
    */
   checksums?: Partial<FashionMnistChecksums> | false;

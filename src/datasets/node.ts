@@ -60,8 +60,10 @@ export interface NodeLoadFashionMnistOptions extends Partial<LoadFashionMnistOpt
   /**
    * Base URLs (absolute, http or https) to download from, tried in order for each file: an HTTP
    * error, a broken or stalled connection, an oversized body or a file that fails verification
-   * moves on to the next one.
-   * @defaultValue the Keras storage bucket, then Zalando's mirror
+   * moves on to the next one. To try your own mirror first, pass it followed by the defaults.
+   * @defaultValue `['https://storage.googleapis.com/tensorflow/tf-keras-datasets/',
+   *   'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/']` (the Keras storage bucket, then
+   *   Zalando's mirror)
    */
   mirrors?: readonly string[];
 }
