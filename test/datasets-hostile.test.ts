@@ -238,7 +238,7 @@ describe('local files that cannot be read or are too large', () => {
     symlinkSync('/proc/self/mem', path); // a regular file whose first page cannot be read
     const error = (await loadFashionMnist({ dir, checksums }).catch((e: unknown) => e)) as DatasetUnavailableError;
     expect(error).toBeInstanceOf(DatasetUnavailableError);
-    expect(error.message).toBe(`${path} cannot be read (EIO: i/o error, read).`);
+    expect(error.message).toBe(`${path}: cannot be read (EIO: i/o error, read).`);
     expect((error.cause as NodeJS.ErrnoException).code).toBe('EIO');
     rmSync(dir, { recursive: true });
   });
@@ -255,8 +255,8 @@ describe('local files that cannot be read or are too large', () => {
     chmodSync(path, 0o000);
     chmodSync(closedDir, 0o000); // stat of anything inside fails
     const expected = [
-      { ok: false, name: 'DatasetUnavailableError', message: `${path} cannot be read (EACCES: permission denied, open '${path}').`, causeCode: 'EACCES' },
-      { ok: false, name: 'DatasetUnavailableError', message: `${inClosed} cannot be read (EACCES: permission denied, stat '${inClosed}').`, causeCode: 'EACCES' },
+      { ok: false, name: 'DatasetUnavailableError', message: `${path}: cannot be read (EACCES: permission denied, open '${path}').`, causeCode: 'EACCES' },
+      { ok: false, name: 'DatasetUnavailableError', message: `${inClosed}: cannot be read (EACCES: permission denied, stat '${inClosed}').`, causeCode: 'EACCES' },
     ];
     const outcomes = await Promise.all(
       [dir, closedDir].map(async (d) => {
@@ -281,7 +281,7 @@ describe('local files that cannot be read or are too large', () => {
   });
 
   it.each([
-    [{ timeoutMs: 0 }, 'Argument `options.timeoutMs` must be a positive integer, but received 0.'],
+    [{ timeoutMs: 0 }, 'Argument `options.timeoutMs` must be an integer from 1 to 2147483647 (milliseconds), but received 0.'],
     [{ timeoutMs: 2 ** 31 }, 'Argument `options.timeoutMs` must be an integer from 1 to 2147483647 (milliseconds), but received 2147483648.'],
     [{ idleTimeoutMs: 1.5 }, 'Argument `options.idleTimeoutMs` must be an integer from 1 to 2147483647 (milliseconds), but received 1.5.'],
     [{ onProgress: 'log' }, 'Argument `options.onProgress` must be a function, but received "log".'],

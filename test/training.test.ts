@@ -437,7 +437,7 @@ describe('callbacks', () => {
   it('refuses to watch a validation metric without a validation split', async () => {
     const error = await trainFashionMnist(smallModel(), { train: bandSplit(8) }, { epochs: 1, callbacks: [earlyStopping()] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
-    expect((error as Error).message).toBe("Argument `options.monitor` must be 'loss' or 'accuracy' when there is no validation split (data.test), but received \"val_loss\".");
+    expect((error as Error).message).toBe('Argument `options.monitor` must be one of "loss" or "accuracy" when there is no validation split (data.test), but received "val_loss".');
   });
 
   it('drives tfjs-layers callbacks as model.fit does (History, CustomCallback)', async () => {
