@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from '../src/wasm/node.js';
-import { RELU_GRADIENT_KERNEL } from '../src/wasm/relu-gradient.js';
+import { RELU_GRADIENT_KERNEL } from '../src/kernel-names.js';
 import { activeSimdKernels, disableSimdKernels } from '../src/wasm/simd-kernels.js';
 
 beforeAll(async () => {

@@ -11,8 +11,7 @@ import '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from '../src/wasm/node.js';
 import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
-import { BATCH_NORM_TRAINING_KERNEL } from '../src/architectures/batch-norm-training.js';
-import { DROPOUT_MASK_KERNEL } from '../src/architectures/dropout-training.js';
+import { BATCH_NORM_TRAINING_KERNEL, DROPOUT_MASK_KERNEL } from '../src/kernel-names.js';
 import { activeSimdKernels, CONTROL, createSimdKernels, disableSimdKernels, enableSimdKernels, hostMemory, runClaimedBlocks, SimdKernels, type Conv3x3Shape, type DenseShape, type FilterGradientShape } from '../src/wasm/simd-kernels.js';
 
 let seed = 7;

@@ -6,13 +6,7 @@
 // layers whose statistics are not per channel on the last axis, the layer's own code runs.
 import { engine, getKernel, mul, sub, tidy, type Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-
-/**
- * Kernel name: inputs `x` (float32, channels last), `scale` and `offset` (one value per channel),
- * attribute `varianceEpsilon`; outputs the normalised x and the batch mean and (biased) variance per
- * channel.
- */
-export const BATCH_NORM_TRAINING_KERNEL = 'FashionMnistBatchNormTraining';
+import { BATCH_NORM_TRAINING_KERNEL } from '../kernel-names.js';
 
 /** The parts of tfjs-layers' BatchNormalization this reads (private in its typings). */
 interface BatchNormLayer extends PatchableLayer {

@@ -15,16 +15,10 @@ import {
   type Tensor,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { BATCH_NORM_TRAINING_KERNEL } from '../architectures/batch-norm-training.js';
+import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, BATCH_NORM_TRAINING_KERNEL } from '../kernel-names.js';
 import { WasmBackendError } from '../errors.js';
 import { KernelRunner, withOutputs, type WasmBackendData } from './kernel-runner.js';
 import { activeSimdKernels, type SimdKernels } from './simd-kernels.js';
-
-/**
- * The gradient of {@link BATCH_NORM_TRAINING_KERNEL} as one kernel, on the library's SIMD kernels:
- * inputs dy, x, scale, mean, variance, dyMean, dyVariance; outputs ∂x, ∂scale, ∂offset.
- */
-export const BATCH_NORM_TRAINING_GRADIENT_KERNEL = 'FashionMnistBatchNormTrainingGradient';
 
 /** The SIMD kernels when they are loaded and take this case (float32, channels in sixteens). */
 function simdKernelsFor(x: { dtype: string; shape: readonly number[] }): SimdKernels | undefined {

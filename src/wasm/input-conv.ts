@@ -1,7 +1,7 @@
 // INPUT_CONV_KERNEL for the wasm backend: the stock FusedConv2D (bias, no activation), with a
 // gradient whose input, filter and bias parts tfjs' engine computes only when they are needed.
 import { engine, getKernel, registerGradient, sum, type KernelBackend, type NamedAttrMap, type NamedTensorInfoMap, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
-import { INPUT_CONV_KERNEL } from '../architectures/input-conv-training.js';
+import { INPUT_CONV_KERNEL } from '../kernel-names.js';
 import { WasmBackendError } from '../errors.js';
 
 type Attrs = { strides: [number, number]; pad: 'valid' | 'same' };

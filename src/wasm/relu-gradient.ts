@@ -3,12 +3,10 @@
 // MiniVGGNet's five ReLUs.
 import { engine, getKernel, type KernelBackend, type NamedAttrMap, type NamedTensorInfoMap, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
 import { WasmBackendError } from '../errors.js';
+import { RELU_GRADIENT_KERNEL } from '../kernel-names.js';
 import { registerBackendGradient } from './gradients.js';
 import { withOutputs, type WasmBackendData } from './kernel-runner.js';
 import { activeSimdKernels } from './simd-kernels.js';
-
-/** Kernel name: inputs `dy` and `x` (float32, one shape); output dy · step(x), as tfjs-core's gradient of Relu. */
-export const RELU_GRADIENT_KERNEL = 'FashionMnistReluGradient';
 
 /** {@link RELU_GRADIENT_KERNEL}: registered, but only called when the SIMD kernels are loaded. */
 export function reluGradient({ inputs, backend }: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {

@@ -12,18 +12,15 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { WasmBackendError } from '../errors.js';
-import { BATCH_NORM_TRAINING_KERNEL } from '../architectures/batch-norm-training.js';
-import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, batchNormTraining, batchNormTrainingGradient, registerBatchNormTrainingGradient } from './batch-norm-training.js';
+import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, BATCH_NORM_TRAINING_KERNEL, DROPOUT_MASK_KERNEL, INPUT_CONV_KERNEL, RELU_GRADIENT_KERNEL, SGD_MOMENTUM_KERNEL } from '../kernel-names.js';
+import { batchNormTraining, batchNormTrainingGradient, registerBatchNormTrainingGradient } from './batch-norm-training.js';
 import { registerBatchNormGradient, registerReductionGradients } from './gradients.js';
 import { KernelRunner, withOutputs, type WasmBackendData } from './kernel-runner.js';
 import { activeSimdKernels, SimdKernels, type DenseShape } from './simd-kernels.js';
 import { dropoutMask } from './dropout-mask.js';
-import { DROPOUT_MASK_KERNEL } from '../architectures/dropout-training.js';
 import { inputConv, registerInputConvGradient } from './input-conv.js';
-import { registerReluGradient, reluGradient, RELU_GRADIENT_KERNEL } from './relu-gradient.js';
+import { registerReluGradient, reluGradient } from './relu-gradient.js';
 import { sgdMomentum } from './sgd-momentum.js';
-import { SGD_MOMENTUM_KERNEL } from '../training/sgd.js';
-import { INPUT_CONV_KERNEL } from '../architectures/input-conv-training.js';
 
 const BACKEND = 'wasm';
 type StockKernel = (args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }) => TensorInfo | TensorInfo[];
