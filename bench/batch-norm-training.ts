@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { BATCH_NORM_TRAINING_KERNEL } from '../src/kernel-names.js';
-import { disableSimdKernels } from '../src/wasm/simd-kernels.js';
+import { disableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 import { useWasmBackend } from '../src/wasm/node.js';
 
 await useWasmBackend({ threads: 2 });

@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { useWasmBackend } from '../src/wasm/node.js';
-import { SimdKernels } from '../src/wasm/simd-kernels.js';
+import { SimdKernels } from '../src/wasm/simd/kernels.js';
 import { median } from './throughput.js';
 
 const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, rounds: { type: 'string', default: '5' } } });

@@ -5,7 +5,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend } from '../src/wasm/node.js';
-import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd-kernels.js';
+import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
 const info = await useWasmBackend({ threads: Number(process.argv[2] ?? 2) });
 console.log(JSON.stringify(info));

@@ -14,7 +14,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { buildMiniVGGNet, KerasSGD } from '../src/index.js';
 import { useWasmBackend } from '../src/wasm/node.js';
-import { enableSimdKernels, SimdKernels } from '../src/wasm/simd-kernels.js';
+import { SimdKernels } from '../src/wasm/simd/kernels.js';
+import { enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
 import { median } from './throughput.js';
 

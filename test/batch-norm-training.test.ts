@@ -8,7 +8,7 @@ import { KerasSGD } from '../src/index.js';
 import { registerWasmTrainingKernels } from '../src/wasm/node.js';
 import { expectIdempotentPatchThatSavesUnpatched } from './helpers/layer-patches.js';
 import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, BATCH_NORM_TRAINING_KERNEL } from '../src/kernel-names.js';
-import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd-kernels.js';
+import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 
 beforeAll(() => {
   registerWasmTrainingKernels();

@@ -9,7 +9,7 @@ import { buildMiniVGGNet, KerasSGD } from '../src/index.js';
 import { registerWasmTrainingKernels } from '../src/wasm/node.js';
 import { expectIdempotentPatchThatSavesUnpatched } from './helpers/layer-patches.js';
 import { dropoutThreshold, laneSeeds } from '../src/wasm/dropout-mask.js';
-import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd-kernels.js';
+import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 
 beforeAll(() => {
   registerWasmTrainingKernels();

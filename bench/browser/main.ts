@@ -8,7 +8,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { useWasmBackend } from '../../src/wasm/index.js';
-import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../../src/wasm/simd-kernels.js';
+import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../../src/wasm/simd/lifecycle.js';
 import { startBrowserKernelWorkers } from '../../src/wasm/browser-simd-threads.js';
 import { inferThroughput, trainThroughput } from '../throughput.js';
 

@@ -18,7 +18,8 @@ import {
 import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, BATCH_NORM_TRAINING_KERNEL } from '../kernel-names.js';
 import { WasmBackendError } from '../errors.js';
 import { KernelRunner, withOutputs, type WasmBackendData } from './kernel-runner.js';
-import { activeSimdKernels, type SimdKernels } from './simd-kernels.js';
+import type { SimdKernels } from './simd/kernels.js';
+import { activeSimdKernels } from './simd/lifecycle.js';
 
 /** The SIMD kernels when they are loaded and take this case (float32, channels in sixteens). */
 function simdKernelsFor(x: { dtype: string; shape: readonly number[] }): SimdKernels | undefined {

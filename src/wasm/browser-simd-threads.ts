@@ -3,7 +3,7 @@
 // kernels on the same memory and claims blocks of output channels beside the page's thread; the page's
 // main thread may not block, so it spins on the count of finished blocks instead (see SimdKernels).
 import { WasmBackendError } from '../errors.js';
-import { CONTROL, stopWorkers, workerProgram, type StartKernelWorkers } from './simd-kernels.js';
+import { CONTROL, type StartKernelWorkers, stopWorkers, workerProgram } from './simd/threads.js';
 
 // The worker's whole program (see workerProgram and serveTasks), started from a blob: URL as the
 // wasm backend's own workers are.

@@ -2,7 +2,7 @@
 // native/dropout-mask.c when the SIMD kernels are loaded, else by the same generator in JavaScript.
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { withOutputs, type WasmBackendData } from './kernel-runner.js';
-import { activeSimdKernels } from './simd-kernels.js';
+import { activeSimdKernels } from './simd/lifecycle.js';
 
 /**
  * The multiplier tfjs-core's dropout computes, floor(u + keep) / keep in float32 with keep = 1 − rate,

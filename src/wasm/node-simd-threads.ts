@@ -3,7 +3,7 @@
 // control block's GENERATION word and claims blocks of output channels beside the main thread.
 import { Worker } from 'node:worker_threads';
 import { WasmBackendError } from '../errors.js';
-import { CONTROL, stopWorkers, workerProgram, type StartKernelWorkers } from './simd-kernels.js';
+import { CONTROL, type StartKernelWorkers, stopWorkers, workerProgram } from './simd/threads.js';
 
 // The worker's whole program (see workerProgram and serveTasks).
 const WORKER_SOURCE = `${workerProgram("parentPort.postMessage('ready')")}

@@ -6,7 +6,7 @@ import { WasmBackendError } from '../errors.js';
 import { RELU_GRADIENT_KERNEL } from '../kernel-names.js';
 import { registerBackendGradient } from './gradients.js';
 import { withOutputs, type WasmBackendData } from './kernel-runner.js';
-import { activeSimdKernels } from './simd-kernels.js';
+import { activeSimdKernels } from './simd/lifecycle.js';
 
 /** {@link RELU_GRADIENT_KERNEL}: registered, but only called when the SIMD kernels are loaded. */
 export function reluGradient({ inputs, backend }: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {

@@ -3,7 +3,7 @@
 // same four kernels the optimizer's ops would run.
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { KernelRunner, withOutputs, type WasmBackendData } from './kernel-runner.js';
-import { activeSimdKernels } from './simd-kernels.js';
+import { activeSimdKernels } from './simd/lifecycle.js';
 
 /** Inputs `variable`, `velocity`, `gradient`; attributes `rate`, `momentum`; outputs [w + v', v'] with v' = momentum·v − rate·g. */
 export function sgdMomentum({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo[] {

@@ -16,7 +16,8 @@ import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, BATCH_NORM_TRAINING_KERNEL, DROPOU
 import { batchNormTraining, batchNormTrainingGradient, registerBatchNormTrainingGradient } from './batch-norm-training.js';
 import { registerBatchNormGradient, registerReductionGradients } from './gradients.js';
 import { KernelRunner, withOutputs, type WasmBackendData } from './kernel-runner.js';
-import { activeSimdKernels, SimdKernels, type DenseShape } from './simd-kernels.js';
+import { type DenseShape, SimdKernels } from './simd/kernels.js';
+import { activeSimdKernels } from './simd/lifecycle.js';
 import { dropoutMask } from './dropout-mask.js';
 import { inputConv, registerInputConvGradient } from './input-conv.js';
 import { registerReluGradient, reluGradient } from './relu-gradient.js';
