@@ -8,7 +8,7 @@ import { DROPOUT_MASK_KERNEL } from '../src/kernel-names.js';
 import { buildMiniVGGNet, KerasSGD } from '../src/index.js';
 import { registerWasmTrainingKernels } from '../src/wasm/node.js';
 import { expectIdempotentPatchThatSavesUnpatched } from './helpers/layer-patches.js';
-import { dropoutThreshold, laneSeeds } from '../src/wasm/dropout-mask.js';
+import { dropoutThreshold, laneSeeds } from '../src/wasm/kernels/dropout-mask.js';
 import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 
 beforeAll(() => {

@@ -3,7 +3,7 @@ import { InvalidArgumentError, WasmBackendError } from '../errors.js';
 import { startBrowserKernelWorkers } from './browser-simd-threads.js';
 import { disableSimdKernels, enableSimdKernels } from './simd/lifecycle.js';
 import type { StartKernelWorkers } from './simd/threads.js';
-import { registerWasmTrainingKernels } from './training-kernels.js';
+import { registerWasmTrainingKernels } from './kernels/register.js';
 
 /** Options of {@link useWasmBackend}. Every field is optional. */
 export interface UseWasmBackendOptions {

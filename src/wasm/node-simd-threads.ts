@@ -1,4 +1,4 @@
-// Node-only: worker threads for the library's SIMD kernels (src/wasm/simd-kernels.ts). Each worker
+// Node-only: worker threads for the library's SIMD kernels (src/wasm/simd/kernels.ts). Each worker
 // instantiates the shared-memory build of the kernels on the same memory, waits for a task on the
 // control block's GENERATION word and claims blocks of output channels beside the main thread.
 import { Worker } from 'node:worker_threads';

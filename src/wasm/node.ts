@@ -6,7 +6,7 @@ import { startWasmBackend, type UseWasmBackendOptions, type WasmBackendInfo, typ
 import { startNodeKernelWorkers } from './node-simd-threads.js';
 import { withNodeWasmThreads, withoutBackendProcessHandlers } from './node-threads.js';
 
-export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './training-kernels.js';
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './kernels/register.js';
 export type { UseWasmBackendOptions, WasmBackendInfo } from './backend.js';
 export { WasmBackendError } from '../errors.js';
 

@@ -276,7 +276,7 @@ export class SimdKernels {
   }
 
   /**
-   * The gradient of {@link batchNormForward} (see src/wasm/batch-norm-training.ts for the formula),
+   * The gradient of {@link batchNormForward} (see src/wasm/kernels/batch-norm-training.ts for the formula),
    * on the calling thread. Writes ∂x, ∂scale and ∂offset.
    */
   batchNormGradient(inputs: BatchNormGradientInputs, epsilon: number, out: { dx: Float32Array; dScale: Float32Array; dOffset: Float32Array }): void {
