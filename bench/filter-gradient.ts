@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { useWasmBackend } from '../src/wasm/node.js';
 import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
-import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
+import { startNodeKernelWorkers } from '../src/wasm/simd/node-workers.js';
 const info = await useWasmBackend({ threads: Number(process.argv[2] ?? 2) });
 console.log(JSON.stringify(info));
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;

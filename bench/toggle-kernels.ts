@@ -16,7 +16,7 @@ import { buildMiniVGGNet, KerasSGD } from '../src/index.js';
 import { useWasmBackend } from '../src/wasm/node.js';
 import { SimdKernels } from '../src/wasm/simd/kernels.js';
 import { enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
-import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
+import { startNodeKernelWorkers } from '../src/wasm/simd/node-workers.js';
 import { median } from './throughput.js';
 
 const { values } = parseArgs({ options: { kernels: { type: 'string' }, 'own-memory': { type: 'boolean', default: false }, dense: { type: 'boolean', default: false }, winograd: { type: 'boolean', default: false }, threads: { type: 'string', default: '2' }, rounds: { type: 'string', default: '6' }, steps: { type: 'string', default: '8' } } });

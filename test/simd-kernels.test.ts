@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from '../src/wasm/node.js';
-import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
+import { startNodeKernelWorkers } from '../src/wasm/simd/node-workers.js';
 import { BATCH_NORM_TRAINING_KERNEL, DROPOUT_MASK_KERNEL } from '../src/kernel-names.js';
 import { type Conv3x3Shape, type DenseShape, type FilterGradientShape, SimdKernels } from '../src/wasm/simd/kernels.js';
 import { activeSimdKernels, createSimdKernels, disableSimdKernels, enableSimdKernels } from '../src/wasm/simd/lifecycle.js';

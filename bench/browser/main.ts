@@ -9,7 +9,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { useWasmBackend } from '../../src/wasm/index.js';
 import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../../src/wasm/simd/lifecycle.js';
-import { startBrowserKernelWorkers } from '../../src/wasm/browser-simd-threads.js';
+import { startBrowserKernelWorkers } from '../../src/wasm/simd/browser-workers.js';
 import { inferThroughput, trainThroughput } from '../throughput.js';
 
 async function main(): Promise<Record<string, unknown>> {

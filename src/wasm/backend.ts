@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, WasmBackendError } from '../errors.js';
-import { startBrowserKernelWorkers } from './browser-simd-threads.js';
+import { startBrowserKernelWorkers } from './simd/browser-workers.js';
 import { disableSimdKernels, enableSimdKernels } from './simd/lifecycle.js';
 import type { StartKernelWorkers } from './simd/threads.js';
 import { registerWasmTrainingKernels } from './kernels/register.js';

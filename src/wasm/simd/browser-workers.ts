@@ -2,8 +2,8 @@
 // isolated pages (shared memory needs them). Each worker instantiates the shared-memory build of the
 // kernels on the same memory and claims blocks of output channels beside the page's thread; the page's
 // main thread may not block, so it spins on the count of finished blocks instead (see SimdKernels).
-import { WasmBackendError } from '../errors.js';
-import { CONTROL, type StartKernelWorkers, stopWorkers, workerProgram } from './simd/threads.js';
+import { WasmBackendError } from '../../errors.js';
+import { CONTROL, type StartKernelWorkers, stopWorkers, workerProgram } from './threads.js';
 
 // The worker's whole program (see workerProgram and serveTasks), started from a blob: URL as the
 // wasm backend's own workers are.
