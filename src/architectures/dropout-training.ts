@@ -6,7 +6,7 @@
 import { engine, getKernel, mul, tidy, type Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DROPOUT_MASK_KERNEL } from '../kernel-names.js';
-import { patchTrainingCall, type PatchableLayer } from './batch-norm-training.js';
+import { patchTrainingCall, type PatchableLayer } from './patch-training-call.js';
 
 /** The parts of tfjs-layers' Dropout this reads. */
 interface DropoutLayer extends PatchableLayer {

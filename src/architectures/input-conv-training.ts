@@ -6,7 +6,7 @@
 import { engine, getKernel, type Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { INPUT_CONV_KERNEL } from '../kernel-names.js';
-import { patchTrainingCall, type PatchableLayer } from './batch-norm-training.js';
+import { patchTrainingCall, type PatchableLayer } from './patch-training-call.js';
 
 /** The parts of tfjs-layers' Conv2D this reads. */
 interface ConvLayer extends PatchableLayer {

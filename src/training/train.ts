@@ -7,9 +7,7 @@ import { assertInteger, assertNumberInRange, withDefaults } from '../validate.js
 import { assertLabelsBelow, assertSplit, imagesToTensor, labelsToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
 import { assertAugmentFits, augmentBatch, batchSeed, resolveAugment, type AugmentOptions } from './augment.js';
 import { registerBroadcastBatchNormGradient } from './batch-norm-gradient.js';
-import { fuseBatchNormTraining } from '../architectures/batch-norm-training.js';
-import { fuseDropoutTraining } from '../architectures/dropout-training.js';
-import { fuseInputConvTraining } from '../architectures/input-conv-training.js';
+import { applyTrainingPatches } from '../architectures/training-patches.js';
 import { EVALUATION_BATCH_SIZE, predictProbabilities, scorePredictions } from './evaluate.js';
 import { assertSchedule, scheduledRate, type LearningRateSchedule } from './schedules.js';
 import { KerasSGD, KERAS_SGD_DEFAULTS } from './sgd.js';
@@ -280,10 +278,8 @@ export async function trainFashionMnist(model: LayersModel, data: TrainingData, 
   const hooks = (options.callbacks ?? []).map((callback, i) => adaptCallback(callback, `options.callbacks[${i}]`));
   // Batch norm on the channel axis of a channelsFirst model needs it (tfjs-core's gradient fails there).
   registerBroadcastBatchNormGradient();
-  // Models loaded from files (a resumed run) have tfjs-layers' batch norm and dropout; this makes them train as fast as a built one.
-  fuseBatchNormTraining(model);
-  fuseDropoutTraining(model);
-  fuseInputConvTraining(model);
+  // Models loaded from files (a resumed run) have tfjs-layers' plain layers; this makes them train as fast as a built one.
+  applyTrainingPatches(model);
   compileIfNeeded(model, options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate, settings.epochs, settings.learningRateSchedule !== undefined, settings.weightDecay);
   plan.accuracyAt = accuracyIndex(model);
   const history = copyHistory(options.history);
