@@ -1,6 +1,7 @@
 // Gradients of tfjs-core kernels that the wasm backend computes with fewer full-size passes than
 // tfjs-core's. Each is registered globally (tfjs keys gradients by kernel name only) but delegates to
-// the original on other backends. (The gradients of the library's own kernels are in their files.)
+// the original on other backends. (The library's own kernels have their gradients in their files,
+// src/wasm/kernels/.)
 import { add, broadcastTo, div, engine, getGradient, getKernel, mul, registerGradient, reshape, rsqrt, scalar, sub, sum, tidy, type GradConfig, type NamedAttrMap, type Tensor, util } from '@tensorflow/tfjs-core';
 import { RELU_GRADIENT_KERNEL } from '../kernel-names.js';
 import { activeSimdKernels } from './simd/lifecycle.js';
