@@ -55,8 +55,9 @@ export type { LoadPretrainedModelOptions } from './pretrained/load.js';
 
 export { KerasSGD, KERAS_SGD_DEFAULTS, registerKerasSGD } from './training/sgd.js';
 export type { KerasSGDOptions, NamedTensor } from './training/sgd.js';
-export { trainFashionMnist, TRAIN_DEFAULTS } from './training/train.js';
-export type { BatchBeginLogs, BatchLogs, EpochLogs, HistoryRecord, LayersCallback, TrainBeginInfo, TrainingCallbacks, TrainingData, TrainingResult, TrainOptions } from './training/train.js';
+export { trainFashionMnist } from './training/train.js';
+export { TRAIN_DEFAULTS } from './training/train-options.js';
+export type { BatchBeginLogs, BatchLogs, EpochLogs, HistoryRecord, LayersCallback, TrainBeginInfo, TrainingCallbacks, TrainingData, TrainingResult, TrainOptions } from './training/train-options.js';
 export { augmentSplit, AUGMENT_DEFAULTS, RANDOM_ERASING_DEFAULTS } from './training/augment.js';
 export type { AugmentOptions, RandomErasingOptions } from './training/augment.js';
 export { cosineDecay, kerasTimeDecay, oneCycle, SCHEDULE_DEFAULTS, stepDecay } from './training/schedules.js';

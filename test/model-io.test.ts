@@ -16,7 +16,7 @@ import {
   saveModel,
   trainFashionMnist,
 } from '../src/node.js';
-import type { HistoryRecord, TrainingResult } from '../src/training/train.js';
+import type { HistoryRecord, TrainingResult } from '../src/training/train-options.js';
 import { useWasmBackend } from '../src/wasm/node.js';
 import { bandSplit, smallModel, weightsOf } from './helpers/models.js';
 

@@ -3,9 +3,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KerasSGD } from '../src/index.js';
-import { SGD_MOMENTUM_KERNEL } from '../src/training/sgd.js';
+import { SGD_MOMENTUM_KERNEL } from '../src/kernel-names.js';
 import { useWasmBackend } from '../src/wasm/node.js';
-import { disableSimdKernels } from '../src/wasm/simd-kernels.js';
+import { disableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 
 beforeAll(async () => {
   await useWasmBackend({ threads: 2 });

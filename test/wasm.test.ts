@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KerasSGD } from '../src/index.js';
 import { registerWasmTrainingKernels, useWasmBackend, WASM_TRAINING_KERNELS } from '../src/wasm/node.js';
 import { startWasmBackend } from '../src/wasm/backend.js';
-import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
-import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../src/wasm/simd-kernels.js';
+import { startNodeKernelWorkers } from '../src/wasm/simd/node-workers.js';
+import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 
 let threads = 0;
 beforeAll(async () => {

@@ -5,14 +5,8 @@
 // register DROPOUT_MASK_KERNEL, which writes the multiplier straight into the backend's memory.
 import { engine, getKernel, mul, tidy, type Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { patchTrainingCall, type PatchableLayer } from './batch-norm-training.js';
-
-/**
- * Kernel name: no inputs; attributes `shape`, `rate` (0 < rate < 1) and `seed` (an unsigned 32-bit
- * integer); outputs a float32 tensor of `shape` whose values are 1 / (1 − rate) with probability
- * 1 − rate and 0 otherwise, tfjs-core's dropout multiplier.
- */
-export const DROPOUT_MASK_KERNEL = 'FashionMnistDropoutMask';
+import { DROPOUT_MASK_KERNEL } from '../kernel-names.js';
+import { patchTrainingCall, type PatchableLayer } from './patch-training-call.js';
 
 /** The parts of tfjs-layers' Dropout this reads. */
 interface DropoutLayer extends PatchableLayer {

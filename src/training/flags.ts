@@ -4,7 +4,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { AugmentOptions } from './augment.js';
 import { scheduleFromFlags } from './schedules.js';
-import type { TrainOptions } from './train.js';
+import type { TrainOptions } from './train-options.js';
 
 /** The raw flag values, as node:util's parseArgs gives them. */
 export interface TrainingFlags {

@@ -7,5 +7,5 @@
  */
 export { useWasmBackend } from './backend.js';
 export type { UseWasmBackendOptions, WasmBackendInfo } from './backend.js';
-export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './training-kernels.js';
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './kernels/register.js';
 export { WasmBackendError } from '../errors.js';
