@@ -8,7 +8,7 @@ import { assertLabelsBelow, assertSplit, imagesToTensor, labelsToTensor, layoutF
 import { assertAugmentFits, augmentBatch, batchSeed, resolveAugment, type AugmentOptions } from './augment.js';
 import { registerBroadcastBatchNormGradient } from './batch-norm-gradient.js';
 import { fuseBatchNormTraining } from '../architectures/batch-norm-training.js';
-import { fuseDropoutTraining } from '../architectures/dropout-training.js';
+import { fuseDropoutTraining, seedDropoutMasks } from '../architectures/dropout-training.js';
 import { fuseInputConvTraining } from '../architectures/input-conv-training.js';
 import { EVALUATION_BATCH_SIZE, predictProbabilities, scorePredictions } from './evaluate.js';
 import { assertSchedule, scheduledRate, type LearningRateSchedule } from './schedules.js';
@@ -144,8 +144,10 @@ export interface TrainOptions {
   learningRate?: number;
   /**
    * Seeds the order in which training images are visited (a new order each epoch, derived from the
-   * seed and the epoch, so a resumed run visits the same orders). Weight initialisation is seeded in
-   * {@link buildMiniVGGNet}; dropout masks are not seedable in tfjs.
+   * seed and the epoch, so a resumed run visits the same orders), the augmentation of every batch and
+   * the dropout masks of every step (from the seed, the epoch and the step). Weight initialisation is
+   * seeded in {@link buildMiniVGGNet}. Two runs with the same seeds, backend and thread count give
+   * bit-identical weights.
    * @defaultValue 42
    */
   seed?: number;
@@ -446,8 +448,12 @@ async function trainBatch(run: EpochRun, indices: Uint32Array, step: number): Pr
   try {
     y = labelsToTensor(split, indices, plan.classes);
     if (settings.labelSmoothing > 0) y = smoothLabels(y, settings.labelSmoothing, plan.classes);
+    // Dropout's masks from the seed, the epoch and the step, as the augmentation's, so that a run
+    // (resumed or not) is reproducible bit for bit on one backend and thread count.
+    seedDropoutMasks(model, batchSeed(settings.seed ^ DROPOUT_SEED_SALT, run.epoch, step));
     return [(await model.trainOnBatch(x, y)) as number | number[]].flat();
   } finally {
+    seedDropoutMasks(model, undefined);
     tf.dispose(y === undefined ? x : [x, y]);
   }
 }
@@ -471,6 +477,9 @@ function smoothLabels(oneHot: tf.Tensor, smoothing: number, classes: number): tf
     oneHot.dispose();
   }
 }
+
+/** Keeps dropout's seeds apart from the augmentation's, which hash the same seed, epoch and step. */
+const DROPOUT_SEED_SALT = 0x5eed_d207;
 
 const ACCURACY_NAMES = ['acc', 'accuracy', 'categoricalAccuracy'];
 
