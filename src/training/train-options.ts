@@ -135,8 +135,10 @@ export interface TrainOptions {
   learningRate?: number;
   /**
    * Seeds the order in which training images are visited (a new order each epoch, derived from the
-   * seed and the epoch, so a resumed run visits the same orders). Weight initialisation is seeded in
-   * {@link buildMiniVGGNet}; dropout masks are not seedable in tfjs.
+   * seed and the epoch, so a resumed run visits the same orders), the augmentation of every batch and
+   * the dropout masks of every step (from the seed, the epoch and the step). Weight initialisation is
+   * seeded in {@link buildMiniVGGNet}. Two runs with the same seeds, backend and thread count give
+   * bit-identical weights.
    * @defaultValue 42
    */
   seed?: number;

@@ -10,6 +10,7 @@ import { assertLabelsBelow, assertSplit, imagesToTensor, labelsToTensor, layoutF
 import { assertAugmentFits, augmentBatch, batchSeed, resolveAugment } from './augment.js';
 import { registerBroadcastBatchNormGradient } from './batch-norm-gradient.js';
 import { applyTrainingPatches } from '../architectures/training-patches.js';
+import { seedDropoutMasks } from '../architectures/dropout-training.js';
 import { adaptCallback, each, type Hooks } from './callbacks.js';
 import { EVALUATION_BATCH_SIZE, predictProbabilities, scorePredictions } from './evaluate.js';
 import { assertSchedule, scheduledRate } from './schedules.js';
@@ -233,8 +234,12 @@ async function trainBatch(run: EpochRun, indices: Uint32Array, step: number): Pr
   try {
     y = labelsToTensor(split, indices, plan.classes);
     if (settings.labelSmoothing > 0) y = smoothLabels(y, settings.labelSmoothing, plan.classes);
+    // Dropout's masks from the seed, the epoch and the step, as the augmentation's, so that a run
+    // (resumed or not) is reproducible bit for bit on one backend and thread count.
+    seedDropoutMasks(model, batchSeed(settings.seed ^ DROPOUT_SEED_SALT, run.epoch, step));
     return [(await model.trainOnBatch(x, y)) as number | number[]].flat();
   } finally {
+    seedDropoutMasks(model, undefined);
     tf.dispose(y === undefined ? x : [x, y]);
   }
 }
@@ -258,6 +263,9 @@ function smoothLabels(oneHot: tf.Tensor, smoothing: number, classes: number): tf
     oneHot.dispose();
   }
 }
+
+/** Keeps dropout's seeds apart from the augmentation's, which hash the same seed, epoch and step. */
+const DROPOUT_SEED_SALT = 0x5eed_d207;
 
 const ACCURACY_NAMES = ['acc', 'accuracy', 'categoricalAccuracy'];
 
