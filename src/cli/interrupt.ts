@@ -4,7 +4,7 @@
 // signal exits at once. Exiting through process.exit runs the process's 'exit' listeners, which is
 // where the threaded wasm backend removes its temporary folder; a signal's default action would not.
 import { constants } from 'node:os';
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { endLine } from './output.js';
 
 /** What the running command says when interrupted. */
@@ -69,14 +69,18 @@ export function handleInterrupts(host: InterruptHost = processHost): { setHandli
 
 /**
  * The command line that runs `args` again as the user ran this program: the installed command
- * (through npx when it lives in node_modules), or node / tsx with the script's path.
+ * (through npx when it lives in node_modules), else node with the script (and tsx's loader for the
+ * TypeScript source: under tsx's own launcher, which kills its child when it does not answer a
+ * signal within 60 ms, an interrupted step could not finish).
  */
 export function commandLine(args: readonly string[], script = process.argv[1] ?? 'tfjs-fashion-mnist'): string {
-  const program = /[/\\]node_modules[/\\]/.test(script)
-    ? 'npx tfjs-fashion-mnist'
-    : /(^|\/)tfjs-fashion-mnist$/.test(script)
-      ? 'tfjs-fashion-mnist'
-      : `${script.endsWith('.ts') ? 'npx tsx' : 'node'} ${quote(relative(process.cwd(), script) || script)}`;
+  let program: string;
+  if (/[/\\]node_modules[/\\]/.test(script)) program = 'npx tfjs-fashion-mnist';
+  else if (/(^|[/\\])tfjs-fashion-mnist$/.test(script)) program = 'tfjs-fashion-mnist';
+  else {
+    const path = relative(process.cwd(), script);
+    program = `node${script.endsWith('.ts') ? ' --import tsx' : ''} ${quote(path.startsWith('..') || isAbsolute(path) ? script : path)}`;
+  }
   return [program, ...args.map(quote)].join(' ');
 }
 

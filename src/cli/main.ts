@@ -12,6 +12,10 @@ import { train, type CommandContext } from './train.js';
 /** Runs the command `argv` asks for and exits with its code; `packageJson` gives --version. */
 export function runCli(argv: readonly string[], packageJson: URL): void {
   const interrupts = handleInterrupts();
+  // The program ends by process.exit with the command's code, never because the event loop ran
+  // empty: a promise with nothing behind it in the loop (the threaded wasm build's start can be
+  // one) would otherwise end it with code 0 and no word.
+  setInterval(() => {}, 1 << 30);
   main(argv, packageJson, interrupts.setHandling).then(
     (code) => process.exit(code),
     (error: unknown) => {
