@@ -14,8 +14,8 @@ export interface ParsedArgs {
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
-/** Names users reach for that are far from ours by spelling. */
-const ALIASES: Readonly<Record<string, string>> = { 'learning-rate': 'lr', 'learningrate': 'lr', 'batch': 'batch-size', 'output': 'out' };
+/** Names users reach for that are far from ours by spelling (Keras' name of --lr). */
+const ALIASES: Readonly<Record<string, string>> = { 'learning-rate': 'lr', learningrate: 'lr', learning_rate: 'lr' };
 
 /**
  * Parses `argv` (without node and the script). `--name value`, `--name=value` and `-h`/`-v`;
