@@ -10,7 +10,7 @@ import { interruptedTrainingLine, type TrainRun } from '../src/cli/train.js';
 import { RANDOM_ERASING_DEFAULTS } from '../src/training/augment.js';
 import { SCHEDULE_DEFAULTS } from '../src/training/schedules.js';
 import { KERAS_SGD_DEFAULTS } from '../src/training/sgd.js';
-import { TRAIN_DEFAULTS } from '../src/training/train.js';
+import { TRAIN_DEFAULTS } from '../src/training/train-options.js';
 
 const messageOf = (error: unknown): string => {
   let text = '';

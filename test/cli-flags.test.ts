@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TRAIN_DEFAULTS } from '../src/training/train.js';
+import { TRAIN_DEFAULTS } from '../src/training/train-options.js';
 import { KERAS_SGD_DEFAULTS } from '../src/training/sgd.js';
 import { runCli } from './helpers/cli.js';
 

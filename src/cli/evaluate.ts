@@ -1,6 +1,6 @@
 // `evaluate [<model-dir>]`: the report, confusion matrix and montage of a saved model, or of the
 // pretrained one, on the test split.
-import { TRAIN_DEFAULTS } from '../training/train.js';
+import { TRAIN_DEFAULTS } from '../training/train-options.js';
 import { integerFromFlag } from '../training/flags.js';
 import { backendFromFlags, startBackend } from './backend.js';
 import { checkDataDir, loadData } from './data.js';

@@ -3,7 +3,7 @@
 import { RANDOM_ERASING_DEFAULTS } from '../training/augment.js';
 import { SCHEDULE_DEFAULTS } from '../training/schedules.js';
 import { KERAS_SGD_DEFAULTS } from '../training/sgd.js';
-import { TRAIN_DEFAULTS } from '../training/train.js';
+import { TRAIN_DEFAULTS } from '../training/train-options.js';
 
 export const COMMANDS = ['train', 'evaluate', 'predict'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -66,7 +66,7 @@ export const OPTIONS = [
     commands: TRAIN,
     help: ['L2 weight decay of weight matrices and kernels, added to their gradients', `as x·w (PyTorch's SGD weight_decay; default ${TRAIN_DEFAULTS.weightDecay})`],
   },
-  { name: 'seed', value: '<n>', commands: TRAIN_EVALUATE, help: ['Seed for weight initialisation and data order, and of the montage\'s', `sample (default ${TRAIN_DEFAULTS.seed})`] },
+  { name: 'seed', value: '<n>', commands: TRAIN_EVALUATE, help: ['Seed of everything random in training (weights, data order, augmentation,', `dropout) and of the montage's sample (default ${TRAIN_DEFAULTS.seed})`] },
   { name: 'limit', value: '<n>', commands: TRAIN_EVALUATE, help: ['Use only the first n training and n test images (quick runs)'] },
   { name: 'data-dir', value: '<dir>', commands: TRAIN_EVALUATE, help: ['Folder with the four Fashion-MNIST files (default: search the usual', 'places, then download)'] },
   { name: 'out', value: '<dir>', commands: TRAIN_EVALUATE, help: [`Output folder (default: ${DEFAULT_OUT})`] },

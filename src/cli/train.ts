@@ -6,7 +6,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { buildMiniVGGNet, checkpointCallback, loadCheckpoint, progressBar, saveChart, saveModel, trainFashionMnist, trainingHistorySpec } from '../node.js';
 import { integerFromFlag, trainOptionsFromFlags, type FlagTrainOptions } from '../training/flags.js';
 import { KERAS_SGD_DEFAULTS } from '../training/sgd.js';
-import { TRAIN_DEFAULTS, type HistoryRecord, type TrainingCallbacks } from '../training/train.js';
+import { TRAIN_DEFAULTS, type HistoryRecord, type TrainingCallbacks } from '../training/train-options.js';
 import { backendFromFlags, startBackend } from './backend.js';
 import { checkDataDir, loadData } from './data.js';
 import { UsageError } from './errors.js';
