@@ -1,7 +1,32 @@
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
+
+// The slow suites, test/<name>.e2e.test.ts, run by `npm run test:e2e`: each with the timeout its
+// tests need on a loaded 2-core machine. Tests and setup hooks that need longer say so themselves.
+const E2E_TIMEOUTS: Record<string, number> = {
+  package: 60_000, // builds and packs the package (setup: 300 s), installs it, type-checks and runs consumers
+  browser: 120_000, // builds the demo with Vite and drives Debian's Chromium (setup: 300 s)
+  cli: 60_000, // spawns the command-line program; its training run may take 600 s
+  readme: 60_000, // spawns the README's examples; the tour's training run may take 600 s
+  tsdoc: 120_000, // type-checks every TSDoc @example with tsc
+  'datasets-bombs': 30_000, // inflates gzip bombs in a child process (setup: 120 s)
+  'pretrained-accuracy': 60_000, // classifies the 10,000 test images (300 s)
+};
+
+const e2eFiles = readdirSync(fileURLToPath(new URL('./test', import.meta.url))).filter((file) => file.endsWith('.e2e.test.ts'));
+for (const file of e2eFiles) {
+  if (!(file.replace('.e2e.test.ts', '') in E2E_TIMEOUTS)) throw new Error(`test/${file} has no timeout in vitest.config.ts's E2E_TIMEOUTS.`);
+}
+
+const e2e = Object.entries(E2E_TIMEOUTS).map(
+  ([name, timeout]): TestProjectInlineConfiguration => ({
+    extends: true,
+    test: { name: `e2e:${name}`, include: [`test/${name}.e2e.test.ts`], testTimeout: timeout, hookTimeout: timeout },
+  }),
+);
 
 export default defineConfig({
   // Code under test that imports the package by name (examples/browser/prepare-data.ts) gets the
@@ -15,9 +40,14 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
     pool: 'forks',
+    projects: [
+      // `npm test`: everything that runs in the test process, in seconds.
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.e2e.test.ts'], testTimeout: 20_000, hookTimeout: 20_000 },
+      },
+      ...e2e,
+    ],
   },
 });
