@@ -40,9 +40,9 @@ const reported = new Set<Requirement>();
 export function missing(...requirements: Requirement[]): boolean {
   const absent = requirements.filter((r) => !existsSync(r.file));
   for (const r of absent) {
-    const message = `${r.what} is not installed (no ${r.file}): install it with \`${r.install}\``;
-    if (process.env['CI'] === 'true') throw new Error(`${message}. CI=true: the tests that need it must run.`);
-    if (!reported.has(r)) console.warn(`Skipping the tests that need ${message}.`);
+    const install = `no ${r.file}; install it with \`${r.install}\``;
+    if (process.env['CI'] === 'true') throw new Error(`The tests need ${r.what}: ${install}. (With CI=true they fail instead of being skipped.)`);
+    if (!reported.has(r)) console.warn(`Skipping the tests that need ${r.what}: ${install}.`);
     reported.add(r);
   }
   return absent.length > 0;
