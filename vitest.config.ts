@@ -42,10 +42,19 @@ export default defineConfig({
   test: {
     pool: 'forks',
     projects: [
-      // `npm test`: everything that runs in the test process, in seconds.
+      // `npm test`: the unit tests, each in seconds, a file per core at a time (vitest's default
+      // leaves a core to its main process, idle here). Setup hooks get longer: starting the threaded
+      // wasm backend (workers compiling its module) is slow on a loaded machine.
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.e2e.test.ts'], testTimeout: 20_000, hookTimeout: 20_000 },
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.e2e.test.ts'],
+          maxWorkers: '100%',
+          testTimeout: 20_000,
+          hookTimeout: 60_000,
+        },
       },
       ...e2e,
     ],
