@@ -4,6 +4,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { useWasmBackend } from '../src/wasm/node.js';
 import { fitThroughput, inferThroughput, trainThroughput } from './throughput.js';
+import { exitOnHelp } from './usage.js';
+
+exitOnHelp(`
+npx tsx bench/backend.ts --config <config> [options]
+  One configuration of npm run bench; prints one JSON line.
+  --config <c>            cpu | wasm-stock | wasm-kernels-<threads> | tfjs-node
+  --train-batches <list>  training batch sizes (default 32,128)
+  --train-steps <n>       timed steps at batch 32 and below (default 20)
+  --infer-batch <n>       inference batch (default 128)
+  --xnnpack-only          with wasm-kernels-*: the library's training kernels, none of its SIMD kernels
+`);
 
 const { values } = parseArgs({
   options: {
@@ -37,7 +48,8 @@ async function setup(config: string): Promise<string> {
   return '1 thread';
 }
 
-const config = values.config!;
+if (values.config === undefined) throw new Error('--config is required (see --help)');
+const config = values.config;
 const threads = await setup(config);
 const slow = config === 'cpu';
 const train: Record<string, unknown> = {};

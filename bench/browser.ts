@@ -7,6 +7,16 @@ import { join, resolve } from 'node:path';
 import { build, preview, type InlineConfig } from 'vite';
 import { crossOriginIsolation, wasmSafeMinify } from '../examples/browser/vite.config.js';
 import { launchChromium } from '../test/helpers/chromium.js';
+import { exitOnHelp } from './usage.js';
+
+exitOnHelp(`
+npx tsx bench/browser.ts ['?<parameters>']
+  The Chromium configuration of npm run bench; prints one JSON line. Page parameters:
+  simd=0          keep every kernel on XNNPACK (none of the library's SIMD kernels)
+  batches=<list>  training batch sizes (default 32,128)
+  steps=<n>       timed steps at batch 32 and below (default 20)
+  e.g. npx tsx bench/browser.ts '?simd=0&batches=32'
+`);
 
 const outDir = await mkdtemp(join(tmpdir(), 'tfjs-fashion-mnist-bench-'));
 // The demo's cross-origin isolation (threads) and whitespace-only minification (see its config).

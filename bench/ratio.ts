@@ -1,27 +1,34 @@
-// The issue's measure, robust to this kind of machine's drift (20-30% within minutes): rounds that
-// alternate the PyTorch reference (bench/torch_reference.py, Debian's python3-torch) and the library
-// on 2 threads in Node (bench/backend.ts --config wasm-kernels-2: raw trainOnBatch steps and
-// trainFashionMnist), in the order ABBA so a drift during the run hits both sides alike. Each round
-// reports both throughputs at batch 32 and their ratios; then the medians over rounds.
-//   npx tsx bench/ratio.ts [--rounds 6] [--threads 2]     (npm run bench:ratio)
+// npm run bench:ratio: the library's training throughput as a fraction of PyTorch's, robust to a
+// shared machine's drift (20-30% within minutes): rounds that alternate the PyTorch reference
+// (bench/torch_reference.py) and the library on the wasm backend in Node (bench/backend.ts: raw
+// trainOnBatch steps and trainFashionMnist), in the order ABBA so a drift during the run hits both
+// sides alike. Each round reports both throughputs at batch 32 and their ratios; then the medians.
 import { execFile } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { median } from './throughput.js';
-import { TORCH_ENV, torchProcessEnv } from './torch-env.js';
+import { TORCH_ENV, TORCH_PYTHON, torchProcessEnv } from './torch-env.js';
+import { exitOnHelp } from './usage.js';
+
+exitOnHelp(`
+npm run bench:ratio [-- options]      (npx tsx bench/ratio.ts [options])
+  Alternating rounds of the PyTorch reference (\$BENCH_PYTHON or /usr/bin/python3 with torch) and
+  the library at batch 32; prints each round and the median ratios.
+  --rounds <n>    rounds, each one PyTorch and one library run (default 6)
+  --threads <n>   threads of the library's wasm backend (default 2)
+`);
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '6' }, threads: { type: 'string', default: '2' } } });
 const root = join(fileURLToPath(import.meta.url), '../..');
-const PYTHON = '/usr/bin/python3';
 
 async function json(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, any>> {
   const { stdout } = await promisify(execFile)(command, args, { cwd: root, env, maxBuffer: 1 << 24, timeout: 10 * 60_000 });
   return JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)!) as Record<string, any>;
 }
 
-const pytorch = async () => (await json(PYTHON, [join(root, 'bench/torch_reference.py'), '--train-batches', '32', '--infer-batch', '32'], torchProcessEnv(TORCH_ENV))).train['32'].imagesPerSecond as number;
+const pytorch = async () => (await json(TORCH_PYTHON, [join(root, 'bench/torch_reference.py'), '--train-batches', '32', '--infer-batch', '32'], torchProcessEnv(TORCH_ENV))).train['32'].imagesPerSecond as number;
 const library = async () => {
   const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
   const result = await json(process.execPath, [tsx, join(root, 'bench/backend.ts'), '--config', `wasm-kernels-${values.threads}`, '--train-batches', '32', '--infer-batch', '32'], process.env);

@@ -1,6 +1,7 @@
 // npm run bench: measures, on this machine, MiniVGGNet training and inference throughput for each
 // backend configuration (each in its own process), plus data loading and report time. Prints a
-// table, writes docs/benchmarks.json and refreshes the table in docs/benchmarks.md.
+// table, writes docs/benchmarks.json and refreshes the table between docs/benchmarks.md's
+// `<!-- bench:start -->` and `<!-- bench:end -->` markers.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -10,8 +11,20 @@ import { parseArgs, promisify } from 'node:util';
 import { classificationReport, loadFashionMnist } from '../src/node.js';
 import { CHROMIUM_PATH } from '../test/helpers/chromium.js';
 import { median } from './throughput.js';
-import { TORCH_ENV, torchProcessEnv } from './torch-env.js';
+import { TORCH_ENV, TORCH_PYTHON, torchProcessEnv } from './torch-env.js';
+import { exitOnHelp } from './usage.js';
 
+exitOnHelp(`
+npm run bench [-- options]      (npx tsx bench/run.ts [options])
+  Each configuration in its own process, one after the other: tfjs-backend-cpu, stock
+  tfjs-backend-wasm, the wasm backend with this library's kernels on 1 thread and on every core,
+  headless Chromium (if /usr/bin/chromium exists), tfjs-node (if installed) and the PyTorch
+  reference (bench/torch_reference.py, if \$BENCH_PYTHON or /usr/bin/python3 can import torch).
+  Needs the Fashion-MNIST files (apt-get install dataset-fashion-mnist) for the loading time.
+  Takes minutes (tfjs-backend-cpu alone several); run it on an otherwise idle machine.
+  --skip-cpu   leave out tfjs-backend-cpu (minutes per training step)
+  --no-write   print the table only; leave docs/benchmarks.md and docs/benchmarks.json as they are
+`);
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { 'skip-cpu': { type: 'boolean' }, 'no-write': { type: 'boolean' } } });
 
@@ -46,10 +59,8 @@ async function hasTfjsNode(): Promise<boolean> {
   return import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
 }
 
-/** Debian's python3-torch, for the PyTorch reference row (bench/torch_reference.py). */
-const PYTHON = '/usr/bin/python3';
 async function hasPyTorch(): Promise<boolean> {
-  return promisify(execFile)(PYTHON, ['-c', 'import torch']).then(() => true, () => false);
+  return promisify(execFile)(TORCH_PYTHON, ['-c', 'import torch']).then(() => true, () => false);
 }
 
 async function runConfig(config: string): Promise<Record<string, unknown>> {
@@ -57,7 +68,7 @@ async function runConfig(config: string): Promise<Record<string, unknown>> {
   process.stderr.write(`[bench] ${config}...\n`);
   const [command, args] =
     config === 'pytorch'
-      ? [PYTHON, [join(root, 'bench/torch_reference.py')]]
+      ? [TORCH_PYTHON, [join(root, 'bench/torch_reference.py')]]
       : [process.execPath, config === 'chromium' ? [tsx, join(root, 'bench/browser.ts')] : [tsx, join(root, 'bench/backend.ts'), '--config', config]];
   const env = config === 'pytorch' ? torchProcessEnv(TORCH_ENV) : process.env;
   const { stdout } = await promisify(execFile)(command, args, { cwd: root, env, maxBuffer: 1 << 24, timeout: 30 * 60_000 });
@@ -123,7 +134,7 @@ const table = [
   `Loading all 70,000 images from ${loading.source}, decompressed and SHA-256-verified: ${loading.ms.toFixed(0)} ms (median of 3).`,
   `classificationReport for 10,000 predictions: ${report.ms.toFixed(2)} ms (median of 25).`,
   `tfjs-node: ${results.some((r) => r.config === 'tfjs-node') ? 'measured above' : 'not installed here, not measured'}.`,
-  `PyTorch: ${pytorch ? 'measured above, the same network, loss and optimizer on random data (bench/torch_reference.py)' : `not measured (${PYTHON} cannot import torch: apt-get install python3-torch libopenblas0-pthread)`}.`,
+  `PyTorch: ${pytorch ? 'measured above, the same network, loss and optimizer on random data (bench/torch_reference.py)' : `not measured (${TORCH_PYTHON} cannot import torch: apt-get install python3-torch libopenblas0-pthread)`}.`,
   `Chromium: ${results.some((r) => r.config === 'chromium-wasm-kernels') ? `${CHROMIUM_PATH}, headless, through playwright-core (bench/browser.ts)` : `not found at ${CHROMIUM_PATH}, not measured`}.`,
 ].join('\n');
 console.log(table);

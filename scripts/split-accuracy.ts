@@ -1,12 +1,17 @@
-// Accuracy of saved models on the training and test splits, without augmentation or dropout
-// (inference mode): how much a recipe fits its training data against how well it generalises
-// (docs/results.md, recipes A and C). Used for the tutorial recipe's run 2 and recipes A and C on 2026-11-30.
+// Accuracy of saved models on the 60,000 training and the 10,000 test images, in inference mode
+// (no augmentation, no dropout): how much a recipe fits its training data against how well it
+// generalises. docs/results.md's training-split figures come from it.
 //   npx tsx scripts/split-accuracy.ts <model-dir>...
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadFashionMnist, loadModel, type FashionMnistSplit } from '../src/node.js';
 import { useWasmBackend } from '../src/wasm/node.js';
 
+const dirs = process.argv.slice(2);
+if (dirs.length === 0) {
+  console.error('usage: npx tsx scripts/split-accuracy.ts <model-dir>...');
+  process.exit(1);
+}
 await useWasmBackend({ threads: 1 });
 const data = await loadFashionMnist();
 
@@ -23,7 +28,7 @@ function accuracy(model: Awaited<ReturnType<typeof loadModel>>, split: FashionMn
   return correct / split.count;
 }
 
-for (const dir of process.argv.slice(2)) {
+for (const dir of dirs) {
   const model = await loadModel(dir);
   console.log(`${dir}: train ${(accuracy(model, data.train) * 100).toFixed(2)}%, test ${(accuracy(model, data.test) * 100).toFixed(2)}%`);
   model.dispose();

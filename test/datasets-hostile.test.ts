@@ -13,7 +13,7 @@ import { decodeStream, maxGzipLength, streamGunzip, type Gunzip } from '../src/d
 import { loadFashionMnist as loadNeutral } from '../src/datasets/fashion-mnist.js';
 import { FILE_SPECS, type FileSpec } from '../src/datasets/files.js';
 import { idxFileLength } from '../src/datasets/idx.js';
-import { nodeGunzip } from '../src/datasets/node.js';
+import { nodeGunzip } from '../src/datasets/node-files.js';
 import { DatasetUnavailableError, DataVerificationError, DownloadError, InvalidArgumentError, loadFashionMnist } from '../src/node.js';
 import { idxHeader, idxLabels, makeFixture, writeFixture } from './helpers/idx.js';
 import { FASHION_MNIST, missing } from './helpers/requirements.js';

@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -186,7 +186,7 @@ describe('a writer killed with SIGKILL', () => {
   }, 120_000);
 });
 
-describe('leftovers and recovery', () => {
+describe('leftovers of dead writers', () => {
   it('removes the leftovers of dead writers only, and never a file it does not own', async () => {
     const dir = await oldCheckpoint('mixed');
     const dead = deadPid();
@@ -196,7 +196,7 @@ describe('leftovers and recovery', () => {
       deadTemp: `.model.json.${dead}.${randomUUID()}.tmp`,
       liveWeights: `weights.${live}.0123456789ab.bin`,
       liveTemp: `.model.json.${live}.${randomUUID()}.tmp`,
-      legacyWeights: 'weights.bin',
+      tfjsNodeWeights: 'weights.bin',
       foreign: 'notes.txt',
     };
     for (const name of Object.values(names)) writeFileSync(join(dir, name), 'x');
@@ -206,8 +206,8 @@ describe('leftovers and recovery', () => {
     expect(leftovers(dir).sort()).toEqual([names.liveTemp, names.foreign, names.liveWeights].sort());
   });
 
-  it('keeps a weights.bin that model.json lists (a folder saved by tfjs-node or an earlier version)', async () => {
-    const dir = await oldCheckpoint('legacy-name');
+  it('keeps a weights.bin that model.json lists (a folder saved by tfjs-node)', async () => {
+    const dir = await oldCheckpoint('tfjs-node-name');
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     renameSync(join(dir, json.weightsManifest[0].paths[0]), join(dir, 'weights.bin'));
     json.weightsManifest[0].paths = ['weights.bin'];
@@ -221,49 +221,6 @@ describe('leftovers and recovery', () => {
     model.optimizer.dispose();
     model.dispose();
     expect(readdirSync(dir).sort()).toEqual(['model.json', weightsFile]);
-  });
-
-  /** The state an earlier version's crash between its two renames left: no folder, `.tmp` and `.tmp.old` beside it. */
-  async function legacyCrash(name: string, parts: { old: boolean; staged: boolean; pid?: number }): Promise<string> {
-    const dir = join(work, name);
-    const stem = join(work, `.${name}.${parts.pid ?? deadPid()}.${randomUUID()}.tmp`);
-    if (parts.old) renameSync(await oldCheckpoint(`${name}-old`), `${stem}.old`);
-    if (parts.staged) {
-      const model = checkpointModel(2, 1);
-      await saveModel(model, `${stem}-staged`, { includeOptimizer: true });
-      model.optimizer.dispose();
-      model.dispose();
-      renameSync(`${stem}-staged`, stem);
-    }
-    return dir;
-  }
-
-  it('recovers the verified new copy when the old one was set aside, and removes the rest', async () => {
-    const dir = await legacyCrash('legacy-both', { old: true, staged: true });
-    expect(await whatLoads(dir)).toBe('new');
-    expect(readdirSync(work).filter((name) => name.startsWith('.legacy-both'))).toEqual([]);
-  });
-
-  it('recovers a set-aside old copy alone', async () => {
-    const dir = await legacyCrash('legacy-old', { old: true, staged: false });
-    expect(await whatLoads(dir)).toBe('old');
-    expect(readdirSync(work).filter((name) => name.startsWith('.legacy-old'))).toEqual([]);
-  });
-
-  it('does not trust an unverified staged copy alone, and a later save removes it', async () => {
-    const dir = await legacyCrash('legacy-staged', { old: false, staged: true });
-    await expect(loadModel(dir)).rejects.toThrow(`No readable model.json in ${dir} (the folder does not exist).`);
-    const model = checkpointModel(1, 0);
-    await saveModel(model, dir);
-    model.dispose();
-    expect(readdirSync(work).filter((name) => name.startsWith('.legacy-staged'))).toEqual([]);
-  });
-
-  it('leaves the leftovers of a live writer alone', async () => {
-    const dir = await legacyCrash('legacy-live', { old: true, staged: true, pid: process.ppid });
-    await expect(loadModel(dir)).rejects.toThrow(`No readable model.json in ${dir} (the folder does not exist).`);
-    expect(readdirSync(work).filter((name) => name.startsWith('.legacy-live'))).toHaveLength(2);
-    expect(existsSync(dir)).toBe(false);
   });
 });
 

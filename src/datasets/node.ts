@@ -1,14 +1,12 @@
-// Node-only half of the loader: local directories, the caches and downloads. Reached only from the
-// Node entry (src/node.ts), so browser bundles of the library never pull in node:fs or node:zlib.
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+// Node-only half of the loader: its options and where it looks (a given folder, the environment,
+// the Keras cache, this library's cache, Debian's package), reading local files (node-files.ts) and
+// the cache and its downloads (node-cache.ts). Reached only from the Node entry (src/node.ts), so
+// browser bundles of the library never pull in node:fs or node:zlib.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { DatasetUnavailableError, DataVerificationError, DownloadError, InvalidArgumentError } from '../errors.js';
+import { DatasetUnavailableError, InvalidArgumentError } from '../errors.js';
 import { assertOneOf } from '../validate.js';
-import { createAssembler, decodeStream, maxGzipLength, type DecodedFile, type Gunzip } from './decode.js';
+import type { DecodedFile } from './decode.js';
 import {
   assembleDataset,
   assertNonEmptyString,
@@ -21,27 +19,10 @@ import {
   type FashionMnistSourceName,
   type LoadFashionMnistOptions,
 } from './fashion-mnist.js';
-import { FILE_SPECS, type FashionMnistChecksums, type FileSpec } from './files.js';
-import { finalError, FinalError, Transfer, type TransferSettings } from './transfer.js';
+import { FILE_SPECS } from './files.js';
+import { downloadAll, readCache, type CacheSettings } from './node-cache.js';
+import { allInOrder, findPaths, nodeGunzip, readLocal } from './node-files.js';
 import type { FashionMnistSource } from './types.js';
-
-/**
- * node:zlib is about twice as fast as DecompressionStream here, and runs off the main thread. It
- * inflates into 256 KiB chunks and stops as soon as the reader does (a destroyed stream inflates
- * no further), so the reader's byte budget bounds memory.
- */
-export const nodeGunzip: Gunzip = (compressed) => {
-  const inflater = createGunzip({ chunkSize: 1 << 18 });
-  // Errors reach the reader through `inflater` itself; the callback only keeps them handled.
-  pipeline(compressed, inflater, () => undefined);
-  return inflater;
-};
-
-/** Bytes per read from a local file. */
-const READ_CHUNK = 1 << 20;
-
-/** A `.part` file whose process is alive is still removed once it is this old (its pid may have been reused). */
-const STALE_PART_MS = 24 * 60 * 60 * 1000;
 
 export const DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 
@@ -178,13 +159,10 @@ function assertMirrors(mirrors: unknown): asserts mirrors is readonly string[] {
   });
 }
 
-interface NodeLoadSettings extends TransferSettings {
+interface NodeLoadSettings extends CacheSettings {
   dir: string | undefined;
   sources: readonly LocalSource[];
-  cacheDir: string;
   download: boolean;
-  mirrors: readonly string[];
-  checksums: FashionMnistChecksums | null;
 }
 
 type LocalSource = 'env' | 'keras' | 'cache' | 'debian';
@@ -217,91 +195,6 @@ function candidates(settings: NodeLoadSettings): Candidate[] {
   return list;
 }
 
-/**
- * The path of a file in `dir`, plain IDX preferred over .gz, or undefined. With `strict` (the
- * caller's own `dir`), a file that exists but cannot be examined (EACCES on the folder) is reported
- * instead of being taken for missing.
- */
-async function findFile(dir: string, spec: FileSpec, strict = false): Promise<string | undefined> {
-  for (const name of [spec.name, `${spec.name}.gz`]) {
-    const path = join(dir, name);
-    try {
-      if ((await stat(path)).isFile()) return path;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (strict && code !== 'ENOENT' && code !== 'ENOTDIR') throw unreadable(path, error);
-    }
-  }
-  return undefined;
-}
-
-/** Each file's path in `dir`, in FILE_SPECS order, undefined where missing. */
-function findPaths(dir: string, strict: boolean): Promise<Array<string | undefined>> {
-  return allInOrder(FILE_SPECS.map((spec) => findFile(dir, spec, strict)));
-}
-
-/**
- * Promise.all, except that when several fail the error thrown is the first in list order, not the
- * first to happen: an unreadable folder fails all four files, and the error should name the same one
- * on every run.
- */
-async function allInOrder<T>(promises: Array<Promise<T>>): Promise<T[]> {
-  const results = await Promise.allSettled(promises);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
-
-function unreadable(path: string, error: unknown): DatasetUnavailableError {
-  return new DatasetUnavailableError(`${path} cannot be read (${(error as Error).message}).`, { cause: error });
-}
-
-/**
- * Reads and verifies one local file as a stream: its size on disk is checked first, and reading
- * stops as soon as the content is wrong or longer than it may be.
- */
-async function readLocal(spec: FileSpec, path: string, settings: NodeLoadSettings): Promise<DecodedFile> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw unreadable(path, error);
-  }
-  try {
-    const assembler = createAssembler(spec, path, settings.checksums);
-    const maxSize = maxGzipLength(assembler.maxLength);
-    let size: number;
-    try {
-      size = (await handle.stat()).size;
-    } catch (error) {
-      throw unreadable(path, error);
-    }
-    if (size > maxSize) throw new DataVerificationError(path, 'the file size in bytes', `at most ${maxSize}`, size);
-    return await decodeStream(spec, readChunks(handle, path, size, maxSize, settings.signal), path, settings.checksums, nodeGunzip, assembler);
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-}
-
-/** The file's bytes in chunks of at most 1 MiB (each a fresh buffer: inflating is asynchronous). */
-async function* readChunks(handle: FileHandle, path: string, size: number, maxSize: number, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
-  for (let total = 0; ; ) {
-    signal?.throwIfAborted();
-    const buffer = new Uint8Array(Math.min(READ_CHUNK, Math.max(size - total, 1 << 12)));
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await handle.read(buffer, 0, buffer.length, null));
-    } catch (error) {
-      throw unreadable(path, error);
-    }
-    if (bytesRead === 0) return;
-    total += bytesRead;
-    // The file grew since it was measured.
-    if (total > maxSize) throw new DataVerificationError(path, 'the file size in bytes', `at most ${maxSize}`, `more than ${maxSize}`);
-    yield buffer.subarray(0, bytesRead);
-  }
-}
-
 /** Finds the first complete local source, else downloads into the cache; returns the verified files. */
 async function loadFromNode(settings: NodeLoadSettings): Promise<{ files: DecodedFile[]; source: FashionMnistSource }> {
   const searched = candidates(settings);
@@ -328,171 +221,4 @@ function missingFiles(dir: string, paths: Array<string | undefined>): DatasetUna
   return new DatasetUnavailableError(
     `Directory \`options.dir\` (${dir}) does not contain all four Fashion-MNIST files: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (plain or .gz).`,
   );
-}
-
-/** The four cached files, or undefined when any failed verification (those are moved aside). */
-async function readCache(paths: string[], settings: NodeLoadSettings): Promise<DecodedFile[] | undefined> {
-  const results = await Promise.allSettled(FILE_SPECS.map((spec, i) => readLocal(spec, paths[i]!, settings)));
-  let complete = true;
-  for (const [i, result] of results.entries()) {
-    if (result.status === 'fulfilled') continue;
-    await repairCache(paths[i]!, result.reason, settings);
-    complete = false;
-  }
-  return complete ? results.map((r) => (r as PromiseFulfilledResult<DecodedFile>).value) : undefined;
-}
-
-/**
- * Moves a cached file that failed verification (or cannot be read) aside, with a warning, so that
- * the next source is tried; anything else (an abort), or a failed rename, is rethrown.
- */
-async function repairCache(path: string, error: unknown, settings: NodeLoadSettings): Promise<void> {
-  settings.signal?.throwIfAborted();
-  if (!(error instanceof DataVerificationError || error instanceof DatasetUnavailableError)) throw error;
-  const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  try {
-    await rename(path, aside);
-  } catch (renameError) {
-    // Another process moved it first.
-    if ((renameError as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  process.emitWarning(`${error.message.replace(/\.$/, '')}; moved it aside to ${aside} and trying the next source.`, {
-    type: 'FashionMnistCacheWarning',
-    code: 'FASHION_MNIST_CACHE_CORRUPT',
-  });
-}
-
-async function downloadAll(settings: NodeLoadSettings): Promise<DecodedFile[]> {
-  try {
-    await mkdir(settings.cacheDir, { recursive: true });
-  } catch (error) {
-    throw new DatasetUnavailableError(`The cache directory ${settings.cacheDir} cannot be created (${(error as Error).message}).`, { cause: error });
-  }
-  await removeStaleParts(settings.cacheDir);
-  const files: DecodedFile[] = [];
-  // One file at a time, so that progress reads naturally and a failing mirror fails fast.
-  for (const spec of FILE_SPECS) {
-    const cached = await findFile(settings.cacheDir, spec);
-    let file: DecodedFile | undefined;
-    if (cached) {
-      try {
-        file = await readLocal(spec, cached, settings);
-      } catch (error) {
-        await repairCache(cached, error, settings);
-      }
-    }
-    files.push(file ?? (await downloadFile(spec, settings)));
-  }
-  return files;
-}
-
-const PART_FILE = /^\..+\.gz\.(\d+)\.[0-9a-f-]{36}\.part$/;
-
-/** The temporary name of a download: hidden, with the downloading process's pid. */
-function partName(spec: FileSpec): string {
-  return `.${spec.name}.gz.${process.pid}.${randomUUID()}.part`;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Removes `.part` files left by downloads that were killed: those whose process is gone, and any
- * older than a day (the pid may have been reused). Best effort: a file another process removes
- * first, or that cannot be removed, is left alone.
- */
-async function removeStaleParts(dir: string): Promise<void> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(
-    names.map(async (name) => {
-      const match = PART_FILE.exec(name);
-      if (!match) return;
-      const path = join(dir, name);
-      try {
-        const { mtimeMs } = await stat(path);
-        if (isAlive(Number(match[1])) && Date.now() - mtimeMs < STALE_PART_MS) return;
-        await rm(path, { force: true });
-      } catch {
-        // Gone already, or not ours to remove.
-      }
-    }),
-  );
-}
-
-async function downloadFile(spec: FileSpec, settings: NodeLoadSettings): Promise<DecodedFile> {
-  const failures: unknown[] = [];
-  for (const mirror of settings.mirrors) {
-    const url = new URL(`${spec.name}.gz`, mirror.endsWith('/') ? mirror : `${mirror}/`).href;
-    try {
-      return await downloadFrom(url, spec, settings);
-    } catch (error) {
-      const final = finalError(error, settings.signal);
-      if (final) throw final.error;
-      failures.push(error);
-    }
-  }
-  const reasons = failures.map((e) => (e as Error).message.replace(/\.$/, '')).join('; ');
-  throw new DatasetUnavailableError(`Could not download ${spec.name}.gz from any mirror (${reasons}).`, { cause: new AggregateError(failures) });
-}
-
-/**
- * Streams one file to a temporary name in the cache while it is verified, and only then renames
- * it into place: an interrupted, truncated, oversized or corrupt download leaves nothing behind.
- */
-async function downloadFrom(url: string, spec: FileSpec, settings: NodeLoadSettings): Promise<DecodedFile> {
-  const finalPath = join(settings.cacheDir, `${spec.name}.gz`);
-  const tempPath = join(settings.cacheDir, partName(spec));
-  const transfer = new Transfer(url, spec.name, settings);
-  let handle: FileHandle | undefined;
-  try {
-    const response = await transfer.response();
-    if (!response.ok) {
-      response.body?.cancel().catch(() => undefined);
-      throw new DownloadError(url, `HTTP ${response.status} ${response.statusText}`.trim());
-    }
-    handle = await diskStep(tempPath, () => open(tempPath, 'wx'));
-    const assembler = createAssembler(spec, url, settings.checksums);
-    const body = writeThrough(transfer.body(response, () => maxGzipLength(assembler.maxLength)), handle, tempPath);
-    const decoded = await decodeStream(spec, body, url, settings.checksums, nodeGunzip, assembler);
-    settings.signal?.throwIfAborted();
-    const written = handle;
-    await diskStep(tempPath, async () => {
-      await written.sync();
-      await written.close();
-    });
-    handle = undefined;
-    await diskStep(finalPath, () => rename(tempPath, finalPath));
-    return decoded;
-  } catch (error) {
-    transfer.close();
-    await handle?.close().catch(() => undefined);
-    await rm(tempPath, { force: true }).catch(() => undefined);
-    throw error;
-  } finally {
-    transfer.close();
-  }
-}
-
-/** Runs a file system step of a download; its failure ends the load (another mirror would not help). */
-async function diskStep<T>(path: string, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    throw new FinalError(new DatasetUnavailableError(`Could not write the download to ${path} (${(error as Error).message}).`, { cause: error }));
-  }
-}
-
-/** Passes the body on while appending it to the `.part` file. */
-async function* writeThrough(chunks: AsyncIterable<Uint8Array>, handle: FileHandle, path: string): AsyncGenerator<Uint8Array> {
-  for await (const chunk of chunks) {
-    await diskStep(path, () => handle.write(chunk));
-    yield chunk;
-  }
 }

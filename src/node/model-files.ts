@@ -13,7 +13,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { mkdir, open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { DataVerificationError, FashionMnistError, ModelFileError } from '../errors.js';
 import { describeFsError, inFlight, syncDirectory, writerIsGone } from './atomic.js';
 import { MAX_MODEL_JSON_BYTES, parseModelJson, type ModelJson } from './model-json.js';
@@ -36,16 +36,15 @@ export interface ModelFolderContent {
   verify: (weightsReadBack: Uint8Array, weightsFile: string) => Promise<void>;
 }
 
-// weights.bin is what tfjs-node and earlier versions of this library write; it is removed once a
-// new model.json no longer lists it.
+// weights.bin is the weights file of a folder saved by tfjs-node (`model.save('file://…')`): such a
+// folder can be replaced, and its weights.bin is removed once a new model.json no longer lists it.
 const WEIGHTS_NAME = /^weights\.(\d+)\.[0-9a-f]+\.bin$/;
-const LEGACY_WEIGHTS = 'weights.bin';
+const TFJS_NODE_WEIGHTS = 'weights.bin';
 const MODEL_TEMP_NAME = /^\.model\.json\.(\d+)\.[0-9a-f-]+\.tmp$/;
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 /** Files of a folder that this library wrote or may remove: model.json aside, nothing else is touched. */
 function isOwnFile(name: string): boolean {
-  return name === LEGACY_WEIGHTS || WEIGHTS_NAME.test(name) || MODEL_TEMP_NAME.test(name);
+  return name === TFJS_NODE_WEIGHTS || WEIGHTS_NAME.test(name) || MODEL_TEMP_NAME.test(name);
 }
 
 /**
@@ -173,7 +172,6 @@ export interface ModelFolder {
  */
 export async function readModelFolder(dir: string): Promise<ModelFolder> {
   const file = join(dir, MODEL_FILE);
-  await recoverLegacyFolder(dir);
   let root: string;
   try {
     root = await realpath(dir);
@@ -308,15 +306,14 @@ function kindOf(info: Stats): string {
 
 /**
  * Removes, best effort, what crashed writers left: temporaries and weight files that model.json
- * does not list, each only once its writer is gone (see {@link writerIsGone}); and the hidden
- * `.<name>.<pid>.<uuid>.tmp[.old]` folders of earlier versions beside the folder. Never throws.
+ * does not list, each only once its writer is gone (see {@link writerIsGone}). Never throws.
  */
 export async function cleanModelFolder(dir: string): Promise<void> {
   try {
     // Liveness first, the listing of referenced files second: a writer found gone cannot commit
     // afterwards, so a file it wrote that model.json does not list now never will be listed.
     const candidates = (await readdir(dir)).filter((name) => {
-      if (name === LEGACY_WEIGHTS) return true;
+      if (name === TFJS_NODE_WEIGHTS) return true;
       const match = WEIGHTS_NAME.exec(name) ?? MODEL_TEMP_NAME.exec(name);
       return match !== null && writerIsGone(Number(match[1]), name);
     });
@@ -326,7 +323,6 @@ export async function cleanModelFolder(dir: string): Promise<void> {
         if (MODEL_TEMP_NAME.test(name) || (listed !== undefined && !listed.has(name))) await rm(join(dir, name), { force: true });
       }
     }
-    await removeLegacyLeftovers(dir);
   } catch {
     // Cleaning is a courtesy: a read-only folder still loads, and a save that committed succeeded.
   }
@@ -340,43 +336,4 @@ async function listedFiles(dir: string): Promise<Set<string> | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** Earlier versions replaced the whole folder by renames; their crash leftovers lie beside it. */
-function legacyName(dir: string): RegExp {
-  const name = basename(dir).replace(/[.*+?^$|()[\]{}\\]/g, (c) => `\\${c}`);
-  return new RegExp(`^\\.${name}\\.(\\d+)\\.(${UUID})\\.tmp(\\.old)?$`);
-}
-
-async function legacyLeftovers(dir: string): Promise<Array<{ name: string; stem: string; old: boolean }>> {
-  const pattern = legacyName(dir);
-  const entries = await readdir(dirname(dir)).catch(() => [] as string[]);
-  return entries.flatMap((name) => {
-    const match = pattern.exec(name);
-    return match && writerIsGone(Number(match[1]), name) ? [{ name, stem: match[2]!, old: match[3] !== undefined }] : [];
-  });
-}
-
-async function removeLegacyLeftovers(dir: string): Promise<void> {
-  for (const { name } of await legacyLeftovers(dir)) await rm(join(dirname(dir), name), { recursive: true, force: true });
-}
-
-/**
- * Earlier versions set the old folder aside as `.<name>.<pid>.<uuid>.tmp.old` and then renamed the
- * verified new one, `.<name>.<pid>.<uuid>.tmp`, into place; a crash between the two renames left no
- * folder at all. When `dir` is missing, this puts back the new copy if its old one was set aside
- * (which happened only after the new one was verified), else a set-aside old one.
- */
-async function recoverLegacyFolder(dir: string): Promise<void> {
-  try {
-    await stat(dir);
-    return;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return;
-  }
-  const leftovers = await legacyLeftovers(dir);
-  const setAside = leftovers.filter((l) => l.old);
-  const verifiedNew = leftovers.find((l) => !l.old && setAside.some((o) => o.stem === l.stem));
-  const chosen = verifiedNew ?? setAside[0];
-  if (chosen) await rename(join(dirname(dir), chosen.name), dir).catch(() => undefined);
 }

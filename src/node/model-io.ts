@@ -1,12 +1,15 @@
+// Node-only: saving and loading model folders (model.json plus its weights). The crash-safe folder
+// protocol is in model-files.ts, the rebuilding of a model from a checked folder in model-build.ts,
+// checkpoints in checkpoint.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import { models, type LayersModel } from '@tensorflow/tfjs-layers';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
-import { DataVerificationError, InvalidArgumentError, ModelFileError, describeValue } from '../errors.js';
+import { DataVerificationError, InvalidArgumentError } from '../errors.js';
 import { sha256Hex } from '../datasets/decode.js';
-import type { HistoryRecord, TrainingCallbacks, TrainingResult } from '../training/train.js';
-import { KerasSGD, registerKerasSGD, type NamedTensor } from '../training/sgd.js';
+import type { NamedTensor } from '../training/sgd.js';
+import { buildModel } from './model-build.js';
 import { cleanModelFolder, readModelFolder, weightFilesLabel, writeModelFolder, type WriteHook } from './model-files.js';
-import { contentSha256, type ModelJson, type WeightSpec } from './model-json.js';
+import { contentSha256, type ModelJson } from './model-json.js';
 
 /** Options of {@link saveModel}. Every field is optional. */
 export interface SaveModelOptions {
@@ -153,8 +156,7 @@ async function freeingOptimizerWeights<T>(optimizer: tf.Optimizer | undefined, r
  * - the model must build and run one prediction on zeros (tfjs builds topologies it cannot run).
  *
  * A model saved with its optimizer comes back compiled with it, state included. Leftovers of a
- * crashed save are removed (best effort), and a folder lost by an earlier version's crash between
- * its two renames is recovered. No tensor is left behind on failure.
+ * crashed save are removed (best effort). No tensor is left behind on failure.
  *
  * Limit: the topology is built by tfjs-layers, which allocates each layer's weights before they are
  * compared with the manifest; a `model.json` declaring huge layers makes it allocate accordingly
@@ -180,7 +182,8 @@ export async function loadModel(dir: string): Promise<LayersModel> {
   return (await loadModelFolder(dir)).model;
 }
 
-async function loadModelFolder(dir: string): Promise<{ model: LayersModel; json: ModelJson; file: string }> {
+/** Reads, checks and builds the model of a folder, then removes what crashed writers left in it. */
+export async function loadModelFolder(dir: string): Promise<{ model: LayersModel; json: ModelJson; file: string }> {
   const { file, json, weights } = await readModelFolder(dir);
   if (json.weightsSha256 !== undefined) {
     const actual = await sha256Hex(weights);
@@ -192,249 +195,7 @@ async function loadModelFolder(dir: string): Promise<{ model: LayersModel; json:
   return { model, json, file };
 }
 
-/** Builds the model with tfjs, disposing whatever it created when any step fails. */
-async function buildModel(file: string, json: ModelJson, weights: Uint8Array): Promise<LayersModel> {
-  registerKerasSGD();
-  const model = await deserialize(file, json.modelTopology);
-  try {
-    const { trainingConfig, userDefinedMetadata } = json;
-    if (trainingConfig) {
-      tfjsStep(file, 'tfjs cannot restore the training configuration', () => model.loadTrainingConfig(trainingConfig as unknown as Parameters<LayersModel['loadTrainingConfig']>[0]));
-    }
-    if (userDefinedMetadata) tfjsStep(file, 'tfjs cannot restore the user-defined metadata', () => model.setUserDefinedMetadata(userDefinedMetadata));
-    const optimizerWeights = tfjsStep(file, 'the weights do not fit the model', () => loadWeights(model, json, weights));
-    try {
-      tfjsStep(file, 'tfjs cannot run the model it describes', () => tryPredict(model));
-    } catch (error) {
-      tf.dispose(optimizerWeights.map((w) => w.tensor));
-      throw error;
-    }
-    if (optimizerWeights.length > 0) await restoreOptimizer(file, model, json, optimizerWeights);
-    return model;
-  } catch (error) {
-    disposeModel(model);
-    throw error;
-  }
-}
-
-/**
- * tfjs builds the layers of a topology synchronously inside `modelFromJSON` (nothing there awaits
- * without a weights manifest), so the variables registered during that call are exactly this
- * model's: when a later layer fails, the earlier layers' variables are freed instead of leaked.
- */
-async function deserialize(file: string, topology: Record<string, unknown>): Promise<LayersModel> {
-  const before = new Set(Object.keys(tf.engine().registeredVariables));
-  const pending = models.modelFromJSON({ modelTopology: topology } as Parameters<typeof models.modelFromJSON>[0]);
-  const created = Object.entries(tf.engine().registeredVariables).filter(([name]) => !before.has(name));
-  try {
-    return await pending;
-  } catch (error) {
-    tf.dispose(created.map(([, variable]) => variable));
-    throw tfjsError(file, 'tfjs cannot build its topology', error);
-  }
-}
-
-/** Runs a synchronous tfjs step, freeing the variables it registered if it throws (an optimizer's, say). */
-function tfjsStep<T>(file: string, what: string, step: () => T): T {
-  const before = new Set(Object.keys(tf.engine().registeredVariables));
-  try {
-    return step();
-  } catch (error) {
-    const created = Object.entries(tf.engine().registeredVariables).filter(([name]) => !before.has(name));
-    tf.dispose(created.map(([, variable]) => variable));
-    throw error instanceof ModelFileError ? error : tfjsError(file, what, error);
-  }
-}
-
-function tfjsError(file: string, what: string, error: unknown): ModelFileError {
-  // tfjs' messages run on with advice about Python and custom objects; the first sentence is the fact.
-  const first = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/ This may be due to.*$/, '');
-  return new ModelFileError(file, `${file}: ${what} (${first}).`, { cause: error });
-}
-
-/**
- * tfjs builds a topology without checking that its layers can compute (strides with dilations, say)
- * and would fail only at the first prediction; one prediction on zeros, when every input's size is
- * known, turns that into a load error.
- */
-function tryPredict(model: LayersModel): void {
-  const shapes = model.inputs.map((input) => input.shape.slice(1));
-  if (shapes.some((shape) => shape.some((d) => d === null))) return;
-  tf.tidy(() => {
-    const inputs = model.inputs.map((input, i) => tf.zeros([1, ...(shapes[i] as number[])], input.dtype));
-    model.predict(inputs.length === 1 ? inputs[0]! : inputs);
-  });
-}
-
-/** Decodes the weights (checked by the manifest parser, so decoding cannot throw) and loads the model's. */
-function loadWeights(model: LayersModel, json: ModelJson, weights: Uint8Array): NamedTensor[] {
-  const specs = json.weightsManifest.flatMap((group) => group.weights);
-  const buffer = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
-  const decoded = tf.io.decodeWeights(buffer, specs as tf.io.WeightsManifestEntry[]);
-  const modelWeights: tf.NamedTensorMap = {};
-  const optimizerWeights: NamedTensor[] = [];
-  for (const spec of specs) {
-    if (spec.group === 'optimizer') optimizerWeights.push({ name: spec.name, tensor: decoded[spec.name]! });
-    else modelWeights[spec.name] = decoded[spec.name]!;
-  }
-  try {
-    model.loadWeights(modelWeights, true);
-  } catch (error) {
-    tf.dispose(Object.values(decoded));
-    throw error;
-  }
-  tf.dispose(Object.values(modelWeights));
-  // Without an optimizer tfjs ignores optimizer weights too.
-  if (!model.optimizer) tf.dispose(optimizerWeights.map((w) => w.tensor));
-  return model.optimizer ? optimizerWeights : [];
-}
-
-async function restoreOptimizer(file: string, model: LayersModel, json: ModelJson, weights: NamedTensor[]): Promise<void> {
-  try {
-    checkKerasSGDState(file, model, json);
-    await model.optimizer.setWeights(weights);
-  } catch (error) {
-    throw error instanceof ModelFileError ? error : tfjsError(file, 'the optimizer state does not fit the model', error);
-  } finally {
-    tf.dispose(weights.map((w) => w.tensor));
-  }
-  const iterations = model.optimizer.iterations;
-  if (!Number.isSafeInteger(iterations) || iterations < 0) {
-    throw new ModelFileError(file, `${file}: the optimizer's iteration count must be a non-negative integer, but is ${iterations}.`);
-  }
-}
-
-/**
- * KerasSGD stores the iteration count, then one velocity per trainable weight in order; tfjs would
- * accept any list and fail only at the next training step, deep in an op. Checked here instead.
- */
-function checkKerasSGDState(file: string, model: LayersModel, json: ModelJson): void {
-  if (!(model.optimizer instanceof KerasSGD)) return;
-  const specs: WeightSpec[] = json.weightsManifest.flatMap((group) => group.weights).filter((spec) => spec.group === 'optimizer');
-  const [iteration, ...velocities] = specs;
-  const trainable = model.trainableWeights;
-  const fits =
-    iteration?.shape.length === 0 &&
-    velocities.length <= trainable.length &&
-    velocities.every((v, i) => v.dtype === 'float32' && tf.util.arraysEqual(v.shape, trainable[i]!.shape as number[]));
-  if (!fits) throw new ModelFileError(file, `${file}: the KerasSGD state (an iteration count, then one velocity per trainable weight) does not fit the model.`);
-}
-
-/** Frees a model built here and its optimizer, which tfjs does not own when it comes from a training configuration. */
-function disposeModel(model: LayersModel): void {
-  model.optimizer?.dispose();
-  model.dispose();
-}
-
-/** Training state stored inside a checkpoint's model.json, so model and state can never disagree. */
-interface CheckpointState {
-  /** The last epoch completed, zero-based. */
-  epoch: number;
-  history: HistoryRecord;
-}
-
-/** A checkpoint read back by {@link loadCheckpoint}: pass `initialEpoch` and `history` to {@link trainFashionMnist}. */
-export interface Checkpoint {
-  /** The model, compiled with its optimizer and the optimizer's state. */
-  model: LayersModel;
-  /** The next epoch to run. */
-  initialEpoch: number;
-  /** Metrics of the epochs already run. */
-  history: HistoryRecord;
-}
-
-/**
- * A callback for {@link trainFashionMnist} that saves a checkpoint after every epoch: the model, the
- * optimizer's state and the epoch's history, in one crash-safe folder write (see {@link saveModel}:
- * at every instant the folder holds the previous checkpoint or the new one). A run killed at any
- * point resumes with {@link loadCheckpoint} and loses at most the epoch in progress. Saving a
- * checkpoint leaves the number of tensors unchanged.
- *
- * @param model - The model being trained.
- * @param dir - The checkpoint directory (replaced at each epoch; created with its parents).
- * @returns The callback.
- * @throws {@link InvalidArgumentError} for an empty path; the callback throws what
- *   {@link saveModel} throws.
- *
- * @example
- * ```ts
- * import '@tensorflow/tfjs-backend-wasm';
- * import { buildMiniVGGNet, checkpointCallback, loadFashionMnist, trainFashionMnist } from 'tfjs-fashion-mnist/node';
- * import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
- *
- * await useWasmBackend();
- * const model = buildMiniVGGNet();
- * await trainFashionMnist(model, await loadFashionMnist(), { callbacks: [checkpointCallback(model, 'out/checkpoint')] });
- * ```
- */
-export function checkpointCallback(model: LayersModel, dir: string): TrainingCallbacks {
-  checkDir(dir);
-  return {
-    async onEpochEnd(epoch: number, _logs, result: TrainingResult) {
-      const state: CheckpointState = { epoch, history: result.history };
-      model.setUserDefinedMetadata({ tfjsFashionMnistCheckpoint: state });
-      await saveModel(model, dir, { includeOptimizer: true });
-    },
-  };
-}
-
-/**
- * Reads a checkpoint written by {@link checkpointCallback}, to resume training where it stopped,
- * with every check of {@link loadModel} plus the checkpoint's own: an optimizer with its state, an
- * epoch that is a non-negative integer, a history of numbers.
- *
- * @param dir - The checkpoint directory.
- * @returns The model with its optimizer state, the next epoch and the history so far.
- * @throws {@link ModelFileError} when the directory holds no valid checkpoint;
- *   {@link DataVerificationError} when its weights are truncated or corrupt.
- *
- * @example
- * ```ts
- * import '@tensorflow/tfjs-backend-wasm';
- * import { loadCheckpoint, loadFashionMnist, trainFashionMnist } from 'tfjs-fashion-mnist/node';
- * import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
- *
- * await useWasmBackend();
- * const { model, initialEpoch, history } = await loadCheckpoint('out/checkpoint');
- * await trainFashionMnist(model, await loadFashionMnist(), { initialEpoch, history });
- * ```
- */
-export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
-  checkDir(dir);
-  const { model, file } = await loadModelFolder(dir);
-  try {
-    const state = (model.getUserDefinedMetadata() as { tfjsFashionMnistCheckpoint?: unknown } | undefined)?.tfjsFashionMnistCheckpoint;
-    if (state === undefined || !model.optimizer) throw new ModelFileError(dir, `${dir} holds a model but not a training checkpoint (no optimizer state or epoch).`);
-    const { epoch, history } = checkState(file, state);
-    return { model, initialEpoch: epoch + 1, history };
-  } catch (error) {
-    disposeModel(model);
-    throw error;
-  }
-}
-
-const HISTORY_KEYS = ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const;
-
-/** The checkpoint state as written, or a ModelFileError. JSON turned NaN metrics into null; they come back as NaN. */
-function checkState(file: string, state: unknown): CheckpointState {
-  const fail = (field: string, expected: string, value: unknown): never => {
-    throw new ModelFileError(file, `${file}: the checkpoint's \`${field}\` must be ${expected}, but is ${describeValue(value)}.`);
-  };
-  if (typeof state !== 'object' || state === null) return fail('tfjsFashionMnistCheckpoint', 'an object', state);
-  const { epoch, history } = state as { epoch?: unknown; history?: unknown };
-  if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 0) return fail('epoch', 'a non-negative integer', epoch);
-  if (typeof history !== 'object' || history === null) return fail('history', 'an object', history);
-  const checked = {} as HistoryRecord;
-  for (const key of HISTORY_KEYS) {
-    const values = (history as Record<string, unknown>)[key] ?? [];
-    if (!Array.isArray(values) || values.length > epoch + 1 || !values.every((v) => v === null || typeof v === 'number')) {
-      fail(`history.${key}`, `an array of at most ${epoch + 1} numbers`, values);
-    }
-    checked[key] = (values as Array<number | null>).map((v) => v ?? NaN);
-  }
-  return { epoch, history: checked };
-}
-
-function checkDir(dir: unknown): asserts dir is string {
+/** Refuses a `dir` argument that is not a non-empty string. */
+export function checkDir(dir: unknown): asserts dir is string {
   if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('dir', 'a non-empty directory path', dir);
 }

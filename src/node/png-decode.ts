@@ -1,0 +1,184 @@
+// Node-only: the PNG decoder. fast-png decodes; this file checks the header's size and the inflated
+// data's length first, so a small file cannot expand into gigabytes, and converts every PNG kind to
+// 8-bit RGB.
+import { inflateSync } from 'node:zlib';
+import { convertIndexedToRgb, decode, type DecodedPng } from 'fast-png';
+import { InvalidArgumentError, ImageDecodeError } from '../errors.js';
+import type { RgbImage } from '../viz/image.js';
+import { checkSize, describeCause, IMAGE_LIMITS, readOptions, subject, type DecodeImageOptions } from './image-decoding.js';
+
+/**
+ * Decodes PNG bytes into an RGB image, e.g. to check a file written by {@link savePng} or to read a
+ * user's picture. Every PNG kind is read: greyscale is expanded, palettes are looked up, 16-bit
+ * samples are scaled to 8 bits (`round(v / 257)`), and transparent pixels (alpha channel or `tRNS`)
+ * are blended over `options.background`.
+ *
+ * The header's size is checked against {@link IMAGE_LIMITS} first, and the compressed data is
+ * checked to inflate to no more than the header describes, so a small file cannot expand into
+ * gigabytes.
+ *
+ * @param png - The PNG file's bytes.
+ * @param options - The file name for errors, and the background; see {@link DecodeImageOptions}.
+ * @returns The image as {@link RgbImage}.
+ * @throws {@link ImageDecodeError} when the bytes are not a readable PNG, are empty (0 pixels wide
+ *   or high), or exceed {@link IMAGE_LIMITS}; its message and `file` name the file when given.
+ * @throws {@link InvalidArgumentError} when `png` is not a `Uint8Array` or the options are malformed.
+ *
+ * @example
+ * ```ts
+ * import { decodePng, encodePng } from 'tfjs-fashion-mnist/node';
+ *
+ * const image = decodePng(encodePng({ width: 2, height: 1, data: new Uint8Array(6) }));
+ * console.log(image.width, image.height); // 2 1
+ * ```
+ */
+export function decodePng(png: Uint8Array, options: DecodeImageOptions = {}): RgbImage {
+  if (!(png instanceof Uint8Array)) throw new InvalidArgumentError('png', 'a Uint8Array of PNG bytes', png);
+  const { file, background } = readOptions(options);
+  const header = readPngHeader(png, file);
+  checkInflatedSize(png, header, file);
+  let decoded: DecodedPng;
+  try {
+    decoded = decode(png);
+  } catch (error) {
+    throw new ImageDecodeError(`${subject(file)} not a readable PNG image (${describeCause(error)}).`, file, { cause: error });
+  }
+  if (header.palette && !decoded.palette) throw new ImageDecodeError(`${subject(file)} not a readable PNG image (an indexed-colour image without a PLTE palette).`, file);
+  return pngToRgb(decoded, background, file);
+}
+
+interface PngHeader {
+  width: number;
+  height: number;
+  depth: number;
+  channels: number;
+  interlaced: boolean;
+  palette: boolean;
+}
+
+const PNG_CHANNELS: Record<number, { channels: number; depths: number[] }> = {
+  0: { channels: 1, depths: [1, 2, 4, 8, 16] },
+  2: { channels: 3, depths: [8, 16] },
+  3: { channels: 1, depths: [1, 2, 4, 8] },
+  4: { channels: 2, depths: [8, 16] },
+  6: { channels: 4, depths: [8, 16] },
+};
+
+/** Reads and checks the IHDR chunk, which the PNG format puts first. */
+function readPngHeader(png: Uint8Array, file: string | undefined): PngHeader {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  if (png.length < 33 || view.getUint32(8) !== 13 || String.fromCharCode(...png.subarray(12, 16)) !== 'IHDR') {
+    throw new ImageDecodeError(`${subject(file)} not a readable PNG image (it ends or breaks off before its IHDR header).`, file);
+  }
+  const [width, height, depth, colorType, interlace] = [view.getUint32(16), view.getUint32(20), png[24]!, png[25]!, png[28]!];
+  checkSize('PNG', width, height, file);
+  const kind = PNG_CHANNELS[colorType];
+  if (!kind || !kind.depths.includes(depth) || interlace > 1) {
+    throw new ImageDecodeError(`${subject(file)} not a readable PNG image (colour type ${colorType}, bit depth ${depth} and interlace method ${interlace} are not a valid combination).`, file);
+  }
+  const sampleBytes = height * Math.ceil((width * kind.channels * depth) / 8);
+  if (sampleBytes > IMAGE_LIMITS.maxPngSampleBytes) {
+    throw new ImageDecodeError(
+      `The PNG image's ${width}x${height} pixels of ${kind.channels} ${depth}-bit samples are ${sampleBytes} bytes; images of at most ${IMAGE_LIMITS.maxPngSampleBytes} bytes (256 MiB) of samples are decoded.`,
+      file,
+    );
+  }
+  return { width, height, depth, channels: kind.channels, interlaced: interlace === 1, palette: colorType === 3 };
+}
+
+/** The exact size of the inflated image data: one filter byte per row of each (Adam7) pass, then the row. */
+function inflatedSize({ width, height, depth, channels, interlaced }: PngHeader): number {
+  const rowBytes = (w: number) => 1 + Math.ceil((w * channels * depth) / 8);
+  if (!interlaced) return height * rowBytes(width);
+  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+  let size = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    const w = Math.ceil((width - x0) / dx);
+    const h = Math.ceil((height - y0) / dy);
+    if (w > 0 && h > 0) size += h * rowBytes(w);
+  }
+  return size;
+}
+
+/** Extra inflated bytes tolerated after the image data, as other decoders ignore them. */
+const INFLATE_SLACK = 4096;
+
+/**
+ * Inflates the IDAT data with a cap of what the header describes, so that a "zip bomb" (a few
+ * kilobytes that inflate to gigabytes) is refused instead of filling memory; fast-png, which decodes
+ * next, has no such cap. Costs one extra inflate of the image.
+ */
+function checkInflatedSize(png: Uint8Array, header: PngHeader, file: string | undefined): void {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const chunks: Uint8Array[] = [];
+  for (let offset = 8; offset + 8 <= png.length; ) {
+    const length = view.getUint32(offset);
+    const type = String.fromCharCode(...png.subarray(offset + 4, offset + 8));
+    if (type === 'IDAT') chunks.push(png.subarray(offset + 8, Math.min(png.length, offset + 8 + length)));
+    if (type === 'IEND') break;
+    offset += 12 + length;
+  }
+  const expected = inflatedSize(header);
+  let inflated: Uint8Array;
+  try {
+    inflated = inflateSync(Buffer.concat(chunks), { maxOutputLength: expected + INFLATE_SLACK });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ImageDecodeError(`The PNG image data inflates to more than its ${header.width}x${header.height} header describes (${expected} bytes).`, file, { cause: error });
+    }
+    throw new ImageDecodeError(`${subject(file)} not a readable PNG image (${describeCause(error)}).`, file, { cause: error });
+  }
+  if (inflated.length < expected) {
+    throw new ImageDecodeError(`The PNG image data is truncated: it inflates to ${inflated.length} of the ${expected} bytes its ${header.width}x${header.height} header describes.`, file);
+  }
+}
+
+/** Unpacks 1, 2 or 4-bit greyscale samples (rows start on a byte) into one byte each. */
+function unpackSamples(data: ArrayLike<number>, width: number, height: number, depth: number): Uint8Array {
+  const samples = new Uint8Array(width * height);
+  const rowBytes = Math.ceil((width * depth) / 8);
+  const mask = (1 << depth) - 1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const bit = x * depth;
+      samples[y * width + x] = (data[y * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & mask;
+    }
+  }
+  return samples;
+}
+
+/**
+ * Converts fast-png's output (any colour type and depth) to 8-bit RGB: palette indices looked up,
+ * samples scaled to 0-255, alpha (a channel, or a `tRNS` colour key) blended over `background`.
+ */
+function pngToRgb(decoded: DecodedPng, background: readonly [number, number, number], file: string | undefined): RgbImage {
+  const { width, height, depth } = decoded;
+  let { channels } = decoded;
+  let data: ArrayLike<number> = decoded.data;
+  let max = 2 ** depth - 1;
+  if (decoded.palette) {
+    try {
+      data = convertIndexedToRgb(decoded);
+    } catch (error) {
+      throw new ImageDecodeError(`${subject(file)} not a readable PNG image (${describeCause(error)}).`, file, { cause: error });
+    }
+    channels = decoded.palette[0]?.length ?? 3;
+    max = 255;
+  } else if (depth < 8) {
+    data = unpackSamples(data, width, height, depth);
+  }
+  const key = !decoded.palette && decoded.transparency?.length ? Array.from(decoded.transparency) : undefined;
+  const color = channels >= 3 ? 3 : 1;
+  const hasAlpha = channels === 2 || channels === 4;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let p = 0; p < width * height; p++) {
+    const base = p * channels;
+    let alpha = hasAlpha ? data[base + channels - 1]! / max : 1;
+    if (key && key.every((k, c) => data[base + c] === k)) alpha = 0;
+    for (let c = 0; c < 3; c++) {
+      const value = data[base + (color === 3 ? c : 0)]! / max;
+      rgb[p * 3 + c] = Math.round(alpha === 1 ? value * 255 : value * alpha * 255 + background[c]! * (1 - alpha));
+    }
+  }
+  return { width, height, data: rgb };
+}
