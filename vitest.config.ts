@@ -43,19 +43,13 @@ export default defineConfig({
   test: {
     pool: 'forks',
     projects: [
-      // `npm test`: the unit tests, each in seconds, a file per core at a time (vitest's default
-      // leaves a core to its main process, idle here). Setup hooks get longer: starting the threaded
-      // wasm backend (workers compiling its module) is slow on a loaded machine.
+      // `npm test`: the unit tests, each in seconds. Setup hooks get longer: starting the threaded
+      // wasm backend (workers compiling its module) is slow on a loaded machine. Files run one per
+      // core but one (vitest's default): more would oversubscribe the cores of the files that run
+      // the threaded backend, whose XNNPACK threads spin while they wait for each other.
       {
         extends: true,
-        test: {
-          name: 'unit',
-          include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.e2e.test.ts'],
-          maxWorkers: '100%',
-          testTimeout: 20_000,
-          hookTimeout: 60_000,
-        },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.e2e.test.ts'], testTimeout: 20_000, hookTimeout: 60_000 },
       },
       ...e2e,
     ],
