@@ -45,8 +45,8 @@ export default defineConfig({
     projects: [
       // `npm test`: the unit tests, each in seconds. Setup hooks get longer: starting the threaded
       // wasm backend (workers compiling its module) is slow on a loaded machine. Files run one per
-      // core but one (vitest's default): more would oversubscribe the cores of the files that run
-      // the threaded backend, whose XNNPACK threads spin while they wait for each other.
+      // core but one (vitest's default): on two cores, two files at once made the threaded backend's
+      // start-up beside another file's threads slower than a minute under load.
       {
         extends: true,
         test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.e2e.test.ts'], testTimeout: 20_000, hookTimeout: 60_000 },
