@@ -4,8 +4,17 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 
 const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
 
-// The slow suites, test/<name>.e2e.test.ts, run by `npm run test:e2e`: each with the timeout its
-// tests need on a loaded 2-core machine. Tests and setup hooks that need longer say so themselves.
+// `npm test`: the unit tests, in two projects. Each test takes seconds; setup hooks get longer, as the
+// threaded wasm backend starts slowly on a loaded machine.
+const UNIT_TIMEOUTS = { testTimeout: 20_000, hookTimeout: 60_000 };
+
+// The unit test files that start the threaded wasm backend or the SIMD kernels' worker threads
+// (project unit:threads): they use every core themselves, so they run one at a time, after the
+// others (project unit), which run a file per core.
+const THREADED = ['wasm', 'simd-kernels', 'sgd-momentum', 'relu-gradient'].map((name) => `test/${name}.test.ts`);
+
+// `npm run test:e2e`: the slow suites, test/<name>.e2e.test.ts, one project each, with the timeout
+// its tests need on a loaded 2-core machine. Tests and setup hooks that need longer say so themselves.
 const E2E_TIMEOUTS: Record<string, number> = {
   package: 60_000, // builds and packs the package (setup: 300 s), installs it, type-checks and runs consumers
   browser: 120_000, // builds the demo with Vite and drives Debian's Chromium (setup: 300 s)
@@ -25,7 +34,7 @@ for (const file of e2eFiles) {
 const e2e = Object.entries(E2E_TIMEOUTS).map(
   ([name, timeout]): TestProjectInlineConfiguration => ({
     extends: true,
-    test: { name: `e2e:${name}`, include: [`test/${name}.e2e.test.ts`], testTimeout: timeout, hookTimeout: timeout },
+    test: { name: `e2e:${name}`, include: [`test/${name}.e2e.test.ts`], testTimeout: timeout, hookTimeout: timeout, sequence: { groupOrder: 2 } },
   }),
 );
 
@@ -43,13 +52,20 @@ export default defineConfig({
   test: {
     pool: 'forks',
     projects: [
-      // `npm test`: the unit tests, each in seconds. Setup hooks get longer: starting the threaded
-      // wasm backend (workers compiling its module) is slow on a loaded machine. Files run one per
-      // core but one (vitest's default): on two cores, two files at once made the threaded backend's
-      // start-up beside another file's threads slower than a minute under load.
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.e2e.test.ts'], testTimeout: 20_000, hookTimeout: 60_000 },
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.e2e.test.ts', ...THREADED],
+          maxWorkers: '100%',
+          sequence: { groupOrder: 0 },
+          ...UNIT_TIMEOUTS,
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'unit:threads', include: THREADED, maxWorkers: 1, sequence: { groupOrder: 1 }, ...UNIT_TIMEOUTS },
       },
       ...e2e,
     ],
