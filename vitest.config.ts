@@ -4,9 +4,8 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 
 const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
 
-// `npm test`: the unit tests, in two projects. Each test takes seconds; setup hooks get longer, as the
-// threaded wasm backend starts slowly on a loaded machine.
-const UNIT_TIMEOUTS = { testTimeout: 20_000, hookTimeout: 60_000 };
+// `npm test`: the unit tests, in two projects; each test and setup hook takes seconds.
+const UNIT_TIMEOUTS = { testTimeout: 20_000, hookTimeout: 20_000 };
 
 // The unit test files that start the threaded wasm backend or the SIMD kernels' worker threads
 // (project unit:threads): they use every core themselves, so they run one at a time, after the
