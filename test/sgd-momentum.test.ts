@@ -5,11 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KerasSGD } from '../src/index.js';
 import { SGD_MOMENTUM_KERNEL } from '../src/kernel-names.js';
 import { useWasmBackend } from '../src/wasm/node.js';
+import { wasmBackend } from './helpers/wasm-backend.js';
 import { disableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 
-beforeAll(async () => {
-  await useWasmBackend({ threads: 2 });
-});
+wasmBackend({ threads: 2 });
 afterAll(() => disableSimdKernels());
 
 const shapes = [[7], [3, 5], [3136, 512]];

@@ -363,7 +363,7 @@ describe("the kernels in the wasm backend's memory", () => {
     expect(Math.max(...Array.from(values, (v, i) => Math.abs(v - direct[i]!))) / scale).toBeLessThan(1e-5);
     tf.dispose([big, x, dw]);
     expect(differingValues(await outputs(), first)).toBe(0);
-  });
+  }, 60_000); // the float64 reference gradient alone is 231 million multiply-adds
 
   afterAll(() => disableSimdKernels());
 });

@@ -2,15 +2,15 @@
 // with a subset small enough for that backend's speed.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodePng, encodePng, loadFashionMnist } from '../src/node.js';
+import { FASHION_MNIST, missing } from './helpers/requirements.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const root = resolve(import.meta.dirname, '..');
-const out = mkdtempSync(join(tmpdir(), 'fmnist-cli-'));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+const out = tempDir('cli');
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -27,7 +27,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 
 const png = (name: string) => decodePng(new Uint8Array(readFileSync(join(out, name))));
 
-describe('the command-line program (src/cli.ts)', () => {
+describe.skipIf(missing(FASHION_MNIST))('the command-line program (src/cli.ts)', () => {
   it('explains itself with --help', async () => {
     const { code, stdout } = await cli('--help');
     expect(code).toBe(0);
