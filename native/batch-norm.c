@@ -1,5 +1,5 @@
 // Batch normalisation's training pass in WebAssembly SIMD, for the layer's fused kernel
-// (src/wasm/batch-norm-training.ts): x is [rows, c], channels last, c a multiple of 16. Work is cut
+// (src/wasm/kernels/batch-norm-training.ts): x is [rows, c], channels last, c a multiple of 16. Work is cut
 // into blocks of ROW_BLOCK rows: every function takes the blocks [begin, end) (the caller gives all).
 // Sums are accumulated in float32 registers over a block and stored per block; the caller adds the
 // blocks in order in double precision and computes the per-channel factors. Like filter-gradient.c

@@ -8,7 +8,7 @@
 //
 // Each call computes a range [begin, end) of one output dimension (columns j of y, columns t of dx,
 // rows t of dw), so threads share the work without reductions (see runClaimedBlocks in
-// src/wasm/simd-kernels.ts). Register blocks of 8 vector accumulators, like native/filter-gradient.c,
+// src/wasm/simd/threads.ts). Register blocks of 8 vector accumulators, like native/filter-gradient.c,
 // so that the accumulators, the loaded vectors, a splat and a product fit V8's 16 x86-64 SIMD
 // registers; each block shape is a constant-size instance of one inlined function (no linear-memory
 // stack: threads share the memory). n must be a multiple of 4 (src/wasm checks).

@@ -1,7 +1,7 @@
 // Dropout's multiplier in WebAssembly SIMD: four xorshift32 generators (Marsaglia's 13/17/5), one per
 // lane, value i from lane i % 4. A value is kept (written as `scale`, else 0) when its top 24 bits
 // are at least `threshold`; the caller derives the threshold from the rate so that this equals
-// tfjs-core's floor(u + keep) test for u = top bits / 2^24. src/wasm/dropout-mask.ts has the same
+// tfjs-core's floor(u + keep) test for u = top bits / 2^24. src/wasm/kernels/dropout-mask.ts has the same
 // generator in JavaScript, value for value. Calling thread only; no linear-memory stack.
 #include <wasm_simd128.h>
 

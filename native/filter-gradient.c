@@ -65,7 +65,7 @@ static void block(const float *x, const float *dy, float *out, int oh, int ow, i
 }
 
 // The output channels [o_begin, o_end) come first, as in every kernel the threads share (see
-// runClaimedBlocks in src/wasm/simd-kernels.ts).
+// runClaimedBlocks in src/wasm/simd/threads.ts).
 __attribute__((export_name("filter_gradient")))
 void filter_gradient(int o_begin, int o_end, const float *xp, const float *dy, float *dw, int n, int ph, int pw, int oh, int ow, int kh, int kw,
                      int ci, int co) {

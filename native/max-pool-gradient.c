@@ -3,7 +3,7 @@
 // order (strictly greater wins, NaN never does), as tfjs-backend-cpu routes it. x and dx are
 // [n, h, w, c], dy is [n, h / 2, w / 2, c] (rounded down), c a multiple of 4. Windows do not overlap,
 // so every element of dx is written once: the gradient or zero; a last odd row or column, which no
-// window covers, is zeroed. A call handles images [begin, end) (src/wasm/simd-kernels.ts gives all). No
+// window covers, is zeroed. A call handles images [begin, end) (src/wasm/simd/kernels.ts gives all). No
 // linear-memory stack.
 #include <wasm_simd128.h>
 

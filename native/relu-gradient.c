@@ -1,7 +1,7 @@
 // The gradient of ReLU as tfjs-core computes it, dx = dy · step(x), in WebAssembly SIMD: dy times 1
 // where x > 0, times NaN where x is NaN, times 0 elsewhere (so 0 with dy's sign, or NaN where dy is
 // infinite or NaN). One pass instead of tfjs' Step and Multiply. A call handles the elements
-// [begin, end) (src/wasm/simd-kernels.ts gives all). No linear-memory stack.
+// [begin, end) (src/wasm/simd/kernels.ts gives all). No linear-memory stack.
 #include <wasm_simd128.h>
 
 static inline v128_t step(v128_t x) {

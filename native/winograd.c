@@ -1,6 +1,6 @@
 // 3x3 stride-1 convolutions by Winograd's minimal filtering F(2x2, 3x3), NHWC, in WebAssembly SIMD:
 // MiniVGGNet's forward convolutions and (with the filter flipped and its channels swapped, see
-// src/wasm/training-kernels.ts) their input gradients; and their filter gradients by F(3x3, 2x2)
+// src/wasm/kernels/conv2d-backprop-input.ts) their input gradients; and their filter gradients by F(3x3, 2x2)
 // (at the end of this file). Each 2x2 block of outputs ("tile") comes from
 // a 4x4 patch of the input: 16 products per input/output channel pair where the direct convolution
 // needs 36, so 2.25 times fewer multiply-adds, the rest being additions of the transforms
@@ -12,7 +12,7 @@
 // M[ξ][tile][o] = sum over c of V[ξ][tile][c] * U[ξ][c][o], computed for a block of at most
 // TILES_PER_CALL tiles at a time in a thread's scratch slot, so V and M stay in cache between the
 // transforms and the products. Threads share the tiles (see runClaimedBlocks in
-// src/wasm/simd-kernels.ts); each call takes a free slot with an atomic exchange. Input and output
+// src/wasm/simd/threads.ts); each call takes a free slot with an atomic exchange. Input and output
 // channels in fours (src/wasm checks). No linear-memory stack (threads share the memory).
 #include <wasm_simd128.h>
 

@@ -50,14 +50,13 @@ export type { RendererAssets } from './viz/renderer.js';
 export { chartToPng, chartToSvg, confusionMatrixSpec, trainingHistorySpec } from './viz/charts.js';
 export type { ChartSpec, ConfusionMatrixSpecOptions, TrainingHistory, TrainingHistorySpecOptions } from './viz/charts.js';
 
-// PRETRAINED_FILES stays exported only until src/cli.ts imports it from src/pretrained/manifest.ts.
-export { loadPretrainedModel, PRETRAINED_FILES } from './pretrained/load.js';
+export { loadPretrainedModel } from './pretrained/load.js';
 export type { LoadPretrainedModelOptions } from './pretrained/load.js';
 
 export { KerasSGD, registerKerasSGD } from './training/sgd.js';
 export type { KerasSGDOptions, NamedTensor } from './training/sgd.js';
 export { trainFashionMnist } from './training/train.js';
-export type { BatchBeginLogs, BatchLogs, EpochLogs, HistoryRecord, LayersCallback, TrainBeginInfo, TrainingCallbacks, TrainingData, TrainingResult, TrainOptions } from './training/train.js';
+export type { BatchBeginLogs, BatchLogs, EpochLogs, HistoryRecord, LayersCallback, TrainBeginInfo, TrainingCallbacks, TrainingData, TrainingResult, TrainOptions } from './training/train-options.js';
 export { augmentSplit } from './training/augment.js';
 export type { AugmentOptions, RandomErasingOptions } from './training/augment.js';
 export { cosineDecay, kerasTimeDecay, oneCycle, stepDecay } from './training/schedules.js';

@@ -1,6 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { applyTrainingPatches } from '../src/architectures/training-patches.js';
 import { buildMiniVGGNet, InvalidArgumentError } from '../src/index.js';
 
 beforeAll(async () => {
@@ -117,5 +119,27 @@ describe('buildMiniVGGNet', () => {
     expect(() => buildMiniVGGNet(28 as never)).toThrow(
       'Argument `options` must be an object such as { width: 28, height: 28, depth: 1, classes: 10 }, but received 28.',
     );
+  });
+});
+
+describe('applyTrainingPatches', () => {
+  const patchedClasses = ['BatchNormalization', 'Dropout', 'Conv2D'];
+  const isPatchable = (layer: tfl.layers.Layer) => patchedClasses.includes(layer.getClassName());
+
+  it('patches the batch-norm, dropout and convolution layers of a loaded model once, as buildMiniVGGNet does', async () => {
+    const built = buildMiniVGGNet();
+    const loaded = await tfl.models.modelFromJSON({ modelTopology: built.toJSON(null, false) as tf.io.ModelJSON['modelTopology'] });
+    const targets = loaded.layers.filter(isPatchable);
+    expect(targets.map((l) => l.getClassName()).sort()).toEqual(built.layers.filter(isPatchable).map((l) => l.getClassName()).sort());
+    expect(targets).toHaveLength(12);
+    for (const layer of targets) expect(layer.call).toBe(Object.getPrototypeOf(layer).call);
+    applyTrainingPatches(loaded);
+    const patched = targets.map((layer) => layer.call);
+    for (const [i, layer] of targets.entries()) expect(patched[i]).not.toBe(Object.getPrototypeOf(layer).call);
+    applyTrainingPatches(loaded);
+    expect(targets.map((layer) => layer.call)).toEqual(patched);
+    for (const layer of loaded.layers.filter((l) => !isPatchable(l))) expect(layer.call).toBe(Object.getPrototypeOf(layer).call);
+    built.dispose();
+    loaded.dispose();
   });
 });

@@ -1,14 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as root from '../src/index.js';
 import { FashionMnistError, FileWriteError, savePng } from '../src/node.js';
 import { describeFsError, inFlight, writeFileAtomic, writerIsGone } from '../src/node/atomic.js';
 import { deadPid } from './helpers/model-folders.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'fmnist-atomic-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('atomic');
 
 async function errorOf(promise: Promise<unknown>): Promise<Error> {
   return promise.then(

@@ -1,10 +1,8 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   augmentSplit,
   checkpointCallback,
@@ -19,14 +17,12 @@ import { AUGMENT_DEFAULTS, RANDOM_ERASING_DEFAULTS } from '../src/training/augme
 import { imagesToTensor } from '../src/datasets/tensors.js';
 import { shuffledIndices } from '../src/random.js';
 import { augmentBatch, batchSeed, resolveAugment } from '../src/training/augment.js';
-import { useWasmBackend } from '../src/wasm/node.js';
 import { bandSplit, smallModel, weightsOf } from './helpers/models.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { wasmBackend } from './helpers/wasm-backend.js';
 
-const work = mkdtempSync(join(tmpdir(), 'fmnist-augment-'));
-beforeAll(async () => {
-  await useWasmBackend({ threads: 1 });
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('augment');
+wasmBackend();
 
 /** n images of height x width with distinct, non-zero seeded pixels, so every shift and mirror is recognisable. */
 function noiseSplit(n: number, height = 28, width = 28, seed = 1): FashionMnistSplit {

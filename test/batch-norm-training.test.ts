@@ -3,12 +3,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BATCH_NORM_TRAINING_KERNEL, fuseBatchNormTraining } from '../src/architectures/batch-norm-training.js';
+import { fuseBatchNormTraining } from '../src/architectures/batch-norm-training.js';
 import { KerasSGD } from '../src/index.js';
 import { registerWasmTrainingKernels } from '../src/wasm/node.js';
 import { expectIdempotentPatchThatSavesUnpatched } from './helpers/layer-patches.js';
-import { BATCH_NORM_TRAINING_GRADIENT_KERNEL } from '../src/wasm/batch-norm-training.js';
-import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd-kernels.js';
+import { BATCH_NORM_TRAINING_GRADIENT_KERNEL, BATCH_NORM_TRAINING_KERNEL } from '../src/kernel-names.js';
+import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 
 beforeAll(() => {
   registerWasmTrainingKernels();

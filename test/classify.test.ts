@@ -15,16 +15,19 @@ import {
   type FashionMnistSplit,
   type RgbImage,
 } from '../src/node.js';
-import { useWasmBackend } from '../src/wasm/node.js';
 import { failingModel, flatModel, miniVggLike, smallModel } from './helpers/models.js';
+import { FASHION_MNIST, missing } from './helpers/requirements.js';
+import { wasmBackend } from './helpers/wasm-backend.js';
 
 let test: FashionMnistSplit;
 let model: tfl.LayersModel;
 /** The first test image, 784 bytes as the data set holds it. */
 let pixels: Uint8Array;
+/** Both suites use the real test images (bad input: the first one, beside a bad one). */
+const noData = missing(FASHION_MNIST);
 
+wasmBackend();
 beforeAll(async () => {
-  await useWasmBackend({ threads: 1 });
   ({ test } = await loadFashionMnist({ dir: '/usr/share/datasets/fashion-mnist', sources: ['debian'] }));
   pixels = test.images.slice(0, 784);
   model = smallModel(3);
@@ -42,7 +45,7 @@ function expectSame(actual: Classification, expected: Classification): void {
   actual.probabilities.forEach((p, i) => expect(p).toBeCloseTo(expected.probabilities[i]!, 6));
 }
 
-describe('classifyImages', () => {
+describe.skipIf(noData)('classifyImages', () => {
   it('classifies a real Fashion-MNIST test image as evaluateModel does', async () => {
     const before = tf.memory().numTensors;
     const result = await classifyImage(model, pixels);
@@ -134,7 +137,7 @@ describe('classifyImages', () => {
   });
 });
 
-describe('bad input', () => {
+describe.skipIf(noData)('bad input', () => {
   const image = 'an image: an RgbImage or ImageData { width, height, data }, a canvas, a 28x28 grayscale Uint8Array, or a tensor of shape [height, width], [height, width, channels] or [n, height, width, channels]';
   /** Runs `call` on an input made beforehand, so the input's own tensors are not counted as leaks. */
   const on = <T,>(make: () => T, call: (input: T) => Promise<unknown>) => () => ({ input: make(), call });

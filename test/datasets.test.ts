@@ -2,7 +2,6 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readdirSync, rmSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,10 +18,13 @@ import {
   type DownloadProgress,
 } from '../src/node.js';
 import { idxImages, idxLabels, makeFixture, writeFixture } from './helpers/idx.js';
+import { FASHION_MNIST, missing } from './helpers/requirements.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const fixture = makeFixture();
 const { checksums } = fixture;
 const DEBIAN = '/usr/share/datasets/fashion-mnist';
+const work = tempDir('datasets');
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -116,7 +118,7 @@ describe('loadFashionMnist from a directory of fixtures', () => {
   });
 
   it('finds the Keras cache under KERAS_HOME', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'keras-home-'));
+    const home = mkdtempSync(join(work, 'keras-home-'));
     const kerasDir = join(home, 'datasets', 'fashion-mnist');
     const { cpSync } = await import('node:fs');
     const dir = writeFixture(fixture.files, { gzip: true });
@@ -133,7 +135,7 @@ describe('loadFashionMnist from a directory of fixtures', () => {
   });
 
   it('reports where it looked when nothing is found and downloads are off', async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'fmnist-empty-'));
+    const cacheDir = mkdtempSync(join(work, 'empty-'));
     await expect(loadFashionMnist({ cacheDir, sources: ['cache'], download: false })).rejects.toThrow(
       `Fashion-MNIST was not found in ${cacheDir} and downloading is turned off (options.download is false or options.sources leaves out 'download').`,
     );
@@ -248,7 +250,7 @@ describe('downloads from a local HTTP server', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const freshCache = () => mkdtempSync(join(tmpdir(), 'fmnist-cache-'));
+  const freshCache = () => mkdtempSync(join(work, 'cache-'));
 
   it('downloads, verifies, caches and reports progress; the second load reads the cache', async () => {
     const cacheDir = freshCache();
@@ -306,7 +308,7 @@ describe('downloads from a local HTTP server', () => {
   });
 });
 
-describe('the real data set (Debian dataset-fashion-mnist, installed by .ci/run)', () => {
+describe.skipIf(missing(FASHION_MNIST))('the real data set (Debian dataset-fashion-mnist, installed by .ci/run)', () => {
   it('is installed', () => {
     expect(existsSync(join(DEBIAN, 'train-images-idx3-ubyte.gz')), 'run `apt-get install dataset-fashion-mnist`').toBe(true);
   });

@@ -3,12 +3,13 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DROPOUT_MASK_KERNEL, fuseDropoutTraining } from '../src/architectures/dropout-training.js';
+import { fuseDropoutTraining } from '../src/architectures/dropout-training.js';
+import { DROPOUT_MASK_KERNEL } from '../src/kernel-names.js';
 import { buildMiniVGGNet, KerasSGD } from '../src/index.js';
 import { registerWasmTrainingKernels } from '../src/wasm/node.js';
 import { expectIdempotentPatchThatSavesUnpatched } from './helpers/layer-patches.js';
-import { dropoutThreshold, laneSeeds } from '../src/wasm/dropout-mask.js';
-import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd-kernels.js';
+import { dropoutThreshold, laneSeeds } from '../src/wasm/kernels/dropout-mask.js';
+import { disableSimdKernels, enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 
 beforeAll(() => {
   registerWasmTrainingKernels();

@@ -17,6 +17,10 @@ describe('command-line training flags', () => {
     expect(trainOptionsFromFlags({ 'weight-decay': '5e-4' })).toEqual({ weightDecay: 0.0005 });
   });
 
+  it('read the run\'s size, rate and seed', () => {
+    expect(trainOptionsFromFlags({ epochs: '3', 'batch-size': '8', lr: '0.05', seed: '0' })).toEqual({ epochs: 3, batchSize: 8, learningRate: 0.05, seed: 0 });
+  });
+
   it('name the schedule and its warm-up', () => {
     const names = (['keras', 'cosine', 'one-cycle', 'step'] as const).map((name) => scheduleFromFlags(name, '1')?.name);
     expect(names).toEqual(['keras', 'cosine', 'one-cycle', 'step']);
@@ -38,6 +42,12 @@ describe('command-line training flags', () => {
     [{ warmup: '-1' }, 'Argument `--warmup` must be a non-negative number of epochs, but received "-1".'],
     [{ warmup: 'x' }, 'Argument `--warmup` must be a non-negative number of epochs, but received "x".'],
     [{ 'label-smoothing': 'much' }, 'Argument `--label-smoothing` must be a number from 0 to 1, but received "much".'],
+    [{ epochs: '-1' }, 'Argument `--epochs` must be an integer of at least 1, but received "-1".'],
+    [{ epochs: '1.5' }, 'Argument `--epochs` must be an integer of at least 1, but received "1.5".'],
+    [{ epochs: '1e1' }, 'Argument `--epochs` must be an integer of at least 1, but received "1e1".'],
+    [{ 'batch-size': '0' }, 'Argument `--batch-size` must be an integer of at least 1, but received "0".'],
+    [{ seed: '-3' }, 'Argument `--seed` must be an integer of at least 0, but received "-3".'],
+    [{ lr: '0' }, 'Argument `--lr` must be a positive number, but received "0".'],
     [{ 'weight-decay': '-0.1' }, 'Argument `--weight-decay` must be a number, 0 or more, but received "-0.1".'],
   ])('reject %j', (flags, message) => {
     expect(() => trainOptionsFromFlags(flags)).toThrow(InvalidArgumentError);

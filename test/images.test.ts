@@ -1,17 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { encode } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeImage, encodePng, ImageDecodeError, InvalidArgumentError, readImage } from '../src/node.js';
 import { decodePng } from '../src/node/png-decode.js';
 import { IMAGE_LIMITS } from '../src/node/image-decoding.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'fmnist-images-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('images');
 
 /** One PNG chunk with its length and CRC. */
 function chunk(type: string, data: Uint8Array = new Uint8Array()): Uint8Array {

@@ -3,7 +3,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fuseInputConvTraining, INPUT_CONV_KERNEL } from '../src/architectures/input-conv-training.js';
+import { fuseInputConvTraining } from '../src/architectures/input-conv-training.js';
+import { INPUT_CONV_KERNEL } from '../src/kernel-names.js';
 import { buildMiniVGGNet, KerasSGD } from '../src/index.js';
 import { registerWasmTrainingKernels } from '../src/wasm/node.js';
 

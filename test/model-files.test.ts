@@ -2,16 +2,16 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadCheckpoint, loadModel, ModelFileError, saveModel } from '../src/node.js';
 import { inFlight } from '../src/node/atomic.js';
 import type { WriteStep } from '../src/node/model-files.js';
 import { saveModelWithHook } from '../src/node/model-io.js';
 import { checkpointModel, deadPid, plainLoad, serveFolder, weightValues } from './helpers/model-folders.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 // Lets a test run code just before the loader opens a weights file (the loader opens with numeric
 // flags; saving uses strings), to replace the model between a reader's model.json and its weights.
@@ -31,7 +31,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
 });
 
-const work = mkdtempSync(join(tmpdir(), 'fmnist-model-files-'));
+const work = tempDir('model-files');
 const STEPS: WriteStep[] = ['prepared', 'weights-partial', 'weights-written', 'verified', 'manifest-written', 'committed', 'cleaned'];
 const COMMITTED = new Set<WriteStep>(['committed', 'cleaned']);
 let oldWeights: number[][];
@@ -46,7 +46,6 @@ beforeAll(async () => {
     return values;
   })) as [number[][], number[][]];
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Saves the old checkpoint (seed 1, epoch 0) into a fresh folder. */
 async function oldCheckpoint(name: string): Promise<string> {

@@ -1,9 +1,8 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   buildMiniVGGNet,
   checkpointCallback,
@@ -16,15 +15,13 @@ import {
   saveModel,
   trainFashionMnist,
 } from '../src/node.js';
-import type { HistoryRecord, TrainingResult } from '../src/training/train.js';
-import { useWasmBackend } from '../src/wasm/node.js';
+import type { HistoryRecord, TrainingResult } from '../src/training/train-options.js';
 import { bandSplit, smallModel, weightsOf } from './helpers/models.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { wasmBackend } from './helpers/wasm-backend.js';
 
-const work = mkdtempSync(join(tmpdir(), 'fmnist-model-io-'));
-beforeAll(async () => {
-  await useWasmBackend({ threads: 1 });
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('model-io');
+wasmBackend();
 
 describe('saving, loading and resuming', () => {
   it('saves in the tfjs format and loads back the same predictions', async () => {

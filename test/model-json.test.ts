@@ -1,14 +1,14 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { DataVerificationError, KerasSGD, loadModel, ModelFileError, saveModel } from '../src/node.js';
 import { MAX_WEIGHT_BYTES, parseModelJson, specBytes, type WeightSpec } from '../src/node/model-json.js';
 import { seededRandom } from '../src/random.js';
 import { smallModel, weightsOf } from './helpers/models.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 // Every file the loader opens for reading, to prove that no hostile model.json makes it open one
 // outside its folder (realpath and stat only read metadata; `open` is the only way to content).
@@ -24,12 +24,11 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
 });
 
-const work = realpathSync(mkdtempSync(join(tmpdir(), 'fmnist-model-json-')));
+const work = tempDir('model-json');
 const FILE = 'x/model.json';
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const spec = (over: Record<string, unknown> = {}) => ({ name: 'dense/kernel', shape: [2, 3], dtype: 'float32', ...over });
 const json = (over: Record<string, unknown> = {}) => JSON.stringify({ modelTopology: { class_name: 'Sequential' }, weightsManifest: [{ paths: ['w.bin'], weights: [spec()] }], ...over });

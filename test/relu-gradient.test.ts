@@ -5,12 +5,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from '../src/wasm/node.js';
-import { RELU_GRADIENT_KERNEL } from '../src/wasm/relu-gradient.js';
-import { activeSimdKernels, disableSimdKernels } from '../src/wasm/simd-kernels.js';
+import { wasmBackend } from './helpers/wasm-backend.js';
+import { RELU_GRADIENT_KERNEL } from '../src/kernel-names.js';
+import { activeSimdKernels, disableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 
-beforeAll(async () => {
-  await useWasmBackend({ threads: 2 });
-});
+wasmBackend({ threads: 2 });
 afterAll(() => disableSimdKernels());
 
 /** Values with every special case of step(x) and of the product: NaN, ±∞, ±0, tiny and huge. */

@@ -1,10 +1,8 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   checkpointCallback,
   cosineDecay,
@@ -23,15 +21,13 @@ import {
 import { SCHEDULE_DEFAULTS } from '../src/training/schedules.js';
 import { imagesToTensor, labelsToTensor } from '../src/datasets/tensors.js';
 import { shuffledIndices } from '../src/random.js';
-import { useWasmBackend } from '../src/wasm/node.js';
 import { fuseBatchNormTraining } from '../src/architectures/batch-norm-training.js';
 import { bandSplit, smallModel, weightsOf } from './helpers/models.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { wasmBackend } from './helpers/wasm-backend.js';
 
-const work = mkdtempSync(join(tmpdir(), 'fmnist-schedules-'));
-beforeAll(async () => {
-  await useWasmBackend({ threads: 1 });
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('schedules');
+wasmBackend();
 
 const rates = (schedule: LearningRateSchedule, at: Omit<ScheduleStep, 'step'>, steps: number[]) => steps.map((step) => schedule.learningRate({ ...at, step }));
 

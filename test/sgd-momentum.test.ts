@@ -3,13 +3,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KerasSGD } from '../src/index.js';
-import { SGD_MOMENTUM_KERNEL } from '../src/training/sgd.js';
+import { SGD_MOMENTUM_KERNEL } from '../src/kernel-names.js';
 import { useWasmBackend } from '../src/wasm/node.js';
-import { disableSimdKernels } from '../src/wasm/simd-kernels.js';
+import { wasmBackend } from './helpers/wasm-backend.js';
+import { disableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 
-beforeAll(async () => {
-  await useWasmBackend({ threads: 2 });
-});
+wasmBackend({ threads: 2 });
 afterAll(() => disableSimdKernels());
 
 const shapes = [[7], [3, 5], [3136, 512]];

@@ -10,10 +10,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useWasmBackend } from '../src/wasm/node.js';
-import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
-import { BATCH_NORM_TRAINING_KERNEL } from '../src/architectures/batch-norm-training.js';
-import { DROPOUT_MASK_KERNEL } from '../src/architectures/dropout-training.js';
-import { activeSimdKernels, CONTROL, createSimdKernels, disableSimdKernels, enableSimdKernels, hostMemory, runClaimedBlocks, SimdKernels, type Conv3x3Shape, type DenseShape, type FilterGradientShape } from '../src/wasm/simd-kernels.js';
+import { startNodeKernelWorkers } from '../src/wasm/simd/node-workers.js';
+import { BATCH_NORM_TRAINING_KERNEL, DROPOUT_MASK_KERNEL } from '../src/kernel-names.js';
+import { type Conv3x3Shape, type DenseShape, type FilterGradientShape, SimdKernels } from '../src/wasm/simd/kernels.js';
+import { activeSimdKernels, createSimdKernels, disableSimdKernels, enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
+import { hostMemory } from '../src/wasm/simd/memory.js';
+import { CONTROL, runClaimedBlocks } from '../src/wasm/simd/threads.js';
 
 let seed = 7;
 function random(length: number): Float32Array {
@@ -361,7 +363,7 @@ describe("the kernels in the wasm backend's memory", () => {
     expect(Math.max(...Array.from(values, (v, i) => Math.abs(v - direct[i]!))) / scale).toBeLessThan(1e-5);
     tf.dispose([big, x, dw]);
     expect(differingValues(await outputs(), first)).toBe(0);
-  });
+  }, 60_000); // the float64 reference gradient alone is 231 million multiply-adds
 
   afterAll(() => disableSimdKernels());
 });

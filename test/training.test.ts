@@ -1,10 +1,9 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   buildMiniVGGNet,
   earlyStopping,
@@ -17,18 +16,16 @@ import {
   type FashionMnistSplit,
   type TrainingCallbacks,
 } from '../src/index.js';
-import { useWasmBackend } from '../src/wasm/node.js';
 import { imagesToTensor, modelImageSpec } from '../src/datasets/tensors.js';
 import { registerBroadcastBatchNormGradient } from '../src/training/batch-norm-gradient.js';
 import { bandSplit, failingModel, flatModel, miniVggLike, smallModel, weightsOf } from './helpers/models.js';
 import { scorePredictions } from '../src/training/evaluate.js';
 import { formatMetric, renderBar } from '../src/training/progress.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { wasmBackend } from './helpers/wasm-backend.js';
 
-const work = mkdtempSync(join(tmpdir(), 'fmnist-training-'));
-beforeAll(async () => {
-  await useWasmBackend({ threads: 1 });
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('training');
+wasmBackend();
 
 describe('KerasSGD', () => {
   // w = 1, loss = w^2 (gradient 2w), lr 0.1, momentum 0.9, decay 0.5. By hand:

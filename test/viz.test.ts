@@ -1,9 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildMontage,
   chartToPng,
@@ -21,12 +20,12 @@ import { CHART_LIMITS } from '../src/viz/charts.js';
 import { MONTAGE_LIMITS } from '../src/viz/montage.js';
 import { decodePng } from '../src/node/png-decode.js';
 import { parseCssColor } from '../src/viz/color.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const work = mkdtempSync(join(tmpdir(), 'fmnist-viz-'));
+const work = tempDir('viz');
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** n grayscale 28x28 images whose pixels all equal 10 * (i + 1), as a loadFashionMnist split. */
 function flatSplit(n: number) {

@@ -6,10 +6,10 @@ import { cpus } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KerasSGD } from '../src/index.js';
 import { registerWasmTrainingKernels, useWasmBackend } from '../src/wasm/node.js';
-import { WASM_TRAINING_KERNELS } from '../src/wasm/training-kernels.js';
+import { WASM_TRAINING_KERNELS } from '../src/wasm/kernels/register.js';
 import { startWasmBackend } from '../src/wasm/backend.js';
-import { startNodeKernelWorkers } from '../src/wasm/node-simd-threads.js';
-import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../src/wasm/simd-kernels.js';
+import { startNodeKernelWorkers } from '../src/wasm/simd/node-workers.js';
+import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 
 let threads = 0;
 beforeAll(async () => {

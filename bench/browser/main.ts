@@ -8,8 +8,8 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { useWasmBackend } from '../../src/wasm/index.js';
-import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../../src/wasm/simd-kernels.js';
-import { startBrowserKernelWorkers } from '../../src/wasm/browser-simd-threads.js';
+import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../../src/wasm/simd/lifecycle.js';
+import { startBrowserKernelWorkers } from '../../src/wasm/simd/browser-workers.js';
 import { inferThroughput, trainThroughput } from '../throughput.js';
 
 async function main(): Promise<Record<string, unknown>> {

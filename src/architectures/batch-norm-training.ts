@@ -6,13 +6,8 @@
 // layers whose statistics are not per channel on the last axis, the layer's own code runs.
 import { engine, getKernel, mul, sub, tidy, type Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-
-/**
- * Kernel name: inputs `x` (float32, channels last), `scale` and `offset` (one value per channel),
- * attribute `varianceEpsilon`; outputs the normalised x and the batch mean and (biased) variance per
- * channel.
- */
-export const BATCH_NORM_TRAINING_KERNEL = 'FashionMnistBatchNormTraining';
+import { BATCH_NORM_TRAINING_KERNEL } from '../kernel-names.js';
+import { patchTrainingCall, type PatchableLayer } from './patch-training-call.js';
 
 /** The parts of tfjs-layers' BatchNormalization this reads (private in its typings). */
 interface BatchNormLayer extends PatchableLayer {
@@ -36,30 +31,6 @@ interface BatchNormLayer extends PatchableLayer {
  */
 export function fuseBatchNormTraining(model: LayersModel): void {
   patchTrainingCall<BatchNormLayer>(model, 'BatchNormalization', trainFused);
-}
-
-/** A layer whose `call` {@link patchTrainingCall} can replace. */
-export interface PatchableLayer {
-  getClassName(): string;
-  call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[];
-  fusedTraining?: true;
-}
-
-/**
- * Replaces `call` of every `className` layer of `model` with one that returns `fused(...)` when
- * that gives a tensor, else runs the layer's own `call`. Idempotent.
- */
-export function patchTrainingCall<L extends PatchableLayer>(model: LayersModel, className: string, fused: (layer: L, input: Tensor) => Tensor | undefined): void {
-  for (const layer of model.layers as unknown as L[]) {
-    if (layer.getClassName() !== className || layer.fusedTraining) continue;
-    const inherited = layer.call.bind(layer);
-    layer.call = (inputs, kwargs) => {
-      const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
-      const training = kwargs['training'] === true && input !== undefined && input.dtype === 'float32';
-      return (training ? fused(layer, input) : undefined) ?? inherited(inputs, kwargs);
-    };
-    layer.fusedTraining = true;
-  }
 }
 
 function trainFused(layer: BatchNormLayer, input: Tensor): Tensor | undefined {

@@ -5,13 +5,8 @@
 // same fused convolution with a registered gradient, whose parts tfjs' engine runs only if needed.
 import { engine, getKernel, type Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { patchTrainingCall, type PatchableLayer } from './batch-norm-training.js';
-
-/**
- * Kernel name: inputs `x` (NHWC), `filter` and `bias`, attributes `strides` and `pad`; the output of
- * FusedConv2D with no activation and no dilation, with a gradient of separate parts.
- */
-export const INPUT_CONV_KERNEL = 'FashionMnistInputConv2D';
+import { INPUT_CONV_KERNEL } from '../kernel-names.js';
+import { patchTrainingCall, type PatchableLayer } from './patch-training-call.js';
 
 /** The parts of tfjs-layers' Conv2D this reads. */
 interface ConvLayer extends PatchableLayer {

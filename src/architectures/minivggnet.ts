@@ -1,8 +1,6 @@
 import { initializers as initializers_, layers, sequential, type Sequential } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
-import { fuseBatchNormTraining } from './batch-norm-training.js';
-import { fuseDropoutTraining } from './dropout-training.js';
-import { fuseInputConvTraining } from './input-conv-training.js';
+import { applyTrainingPatches } from './training-patches.js';
 import { assertInteger, assertOneOf, withDefaults } from '../validate.js';
 import { DATA_FORMATS, type DataFormat } from '../types.js';
 
@@ -121,9 +119,7 @@ export function buildMiniVGGNet(options: MiniVGGNetOptions = {}): Sequential {
   model.add(layers.dropout({ rate: 0.5 }));
   model.add(layers.dense({ units: classes, ...kernelInitializer() }));
   model.add(layers.activation({ activation: 'softmax' }));
-  fuseBatchNormTraining(model);
-  fuseDropoutTraining(model);
-  fuseInputConvTraining(model);
+  applyTrainingPatches(model);
   return model;
 }
 

@@ -5,11 +5,11 @@ import { createRequire } from 'node:module';
 import { DataVerificationError, ModelFileError } from '../errors.js';
 import {
   loadPretrainedModel as fetchPretrainedModel,
-  PRETRAINED_FILES,
   pretrainedModelFromBytes,
   resolvePretrainedOptions,
   type LoadPretrainedModelOptions,
 } from '../pretrained/load.js';
+import { PRETRAINED_FILES } from '../pretrained/manifest.js';
 import { resolveTransferSettings } from '../datasets/fashion-mnist.js';
 import { describeFsError } from './atomic.js';
 import { invalid } from '../validate.js';

@@ -11,7 +11,6 @@ import { DataVerificationError, DownloadError, InvalidArgumentError, ModelFileEr
 import { PRETRAINED_FILES } from './manifest.js';
 import { invalid, optionNames, resolveOptions } from '../validate.js';
 
-export { PRETRAINED_FILES };
 
 /** Options of {@link loadPretrainedModel}. Every field is optional in the Node entry. */
 export interface LoadPretrainedModelOptions extends Pick<LoadFashionMnistOptions, 'signal' | 'timeoutMs' | 'idleTimeoutMs' | 'onProgress'> {

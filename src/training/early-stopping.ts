@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
 import { assertBoolean, assertInteger, assertNumber, assertOneOf, describeOneOf, invalid, optionNames, resolveOptions } from '../validate.js';
-import type { EpochLogs, TrainingCallbacks } from './train.js';
+import type { EpochLogs, TrainingCallbacks } from './train-options.js';
 
 /** A metric {@link earlyStopping} can watch: losses should fall, accuracies rise. */
 export type MonitoredMetric = 'val_loss' | 'val_accuracy' | 'loss' | 'accuracy';

@@ -1,13 +1,16 @@
-// The command line's training flags (--augment, --schedule, --warmup, --label-smoothing,
-// --weight-decay) turned into
-// trainFashionMnist options. Kept out of src/cli.ts so that it can be tested without running the CLI.
+// The command line's training flags turned into trainFashionMnist options, every value checked with
+// an error naming the flag. Kept out of src/cli/ so that it can be tested without running the CLI.
 import { InvalidArgumentError } from '../errors.js';
 import type { AugmentOptions } from './augment.js';
 import { scheduleFromFlags } from './schedules.js';
-import type { TrainOptions } from './train.js';
+import type { TrainOptions } from './train-options.js';
 
-/** The raw flag values, as node:util's parseArgs gives them. */
+/** The raw flag values, as written on the command line. */
 export interface TrainingFlags {
+  epochs?: string | undefined;
+  'batch-size'?: string | undefined;
+  lr?: string | undefined;
+  seed?: string | undefined;
   augment?: string | undefined;
   schedule?: string | undefined;
   warmup?: string | undefined;
@@ -17,12 +20,20 @@ export interface TrainingFlags {
 
 const AUGMENT_FLAG = 'a comma-separated list of translate=<pixels>, flip and erase[=<probability>], e.g. translate=2,flip,erase';
 
+/** The trainFashionMnist options the command line sets. */
+export type FlagTrainOptions = Pick<TrainOptions, 'epochs' | 'batchSize' | 'learningRate' | 'seed' | 'augment' | 'learningRateSchedule' | 'labelSmoothing' | 'weightDecay'>;
+
 /**
- * The trainFashionMnist options the flags ask for; an absent flag adds nothing, so the defaults stay
- * the tutorial's. Every value is checked here, so that a typo fails before the data is loaded.
+ * The trainFashionMnist options the flags ask for; an absent flag adds nothing, so the library's
+ * defaults (the tutorial's) apply. Every value is checked here, so that a typo fails before the data
+ * is loaded.
  */
-export function trainOptionsFromFlags(flags: TrainingFlags): Pick<TrainOptions, 'augment' | 'learningRateSchedule' | 'labelSmoothing' | 'weightDecay'> {
-  const options: Pick<TrainOptions, 'augment' | 'learningRateSchedule' | 'labelSmoothing' | 'weightDecay'> = {};
+export function trainOptionsFromFlags(flags: TrainingFlags): FlagTrainOptions {
+  const options: FlagTrainOptions = {};
+  if (flags.epochs !== undefined) options.epochs = integerFromFlag(flags.epochs, '--epochs', 1);
+  if (flags['batch-size'] !== undefined) options.batchSize = integerFromFlag(flags['batch-size'], '--batch-size', 1);
+  if (flags.lr !== undefined) options.learningRate = numberOf(flags.lr, '--lr', 'a positive number', (x) => x > 0);
+  if (flags.seed !== undefined) options.seed = integerFromFlag(flags.seed, '--seed', 0);
   if (flags.augment !== undefined) options.augment = augmentFromFlag(flags.augment);
   const schedule = scheduleFromFlags(flags.schedule, flags.warmup);
   if (schedule) options.learningRateSchedule = schedule;
@@ -45,6 +56,13 @@ export function augmentFromFlag(text: string): AugmentOptions {
     else throw new InvalidArgumentError('--augment', AUGMENT_FLAG, text);
   }
   return options;
+}
+
+/** A whole number of at least `min` written in decimal digits, or an error naming the flag. */
+export function integerFromFlag(text: string, flag: string, min: number): number {
+  const value = Number(text);
+  if (!/^\s*[+-]?\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < min) throw new InvalidArgumentError(flag, `an integer of at least ${min}`, text);
+  return value;
 }
 
 function numberOf(text: string, argument: string, expected: string, valid: (value: number) => boolean): number {

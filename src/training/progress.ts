@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
-import type { EpochLogs, TrainingCallbacks } from './train.js';
+import type { EpochLogs, TrainingCallbacks } from './train-options.js';
 import { assertNumber, invalid, optionNames, resolveOptions } from '../validate.js';
 
 /** Where {@link progressBar} writes: `process.stdout`, or anything with `write`. */

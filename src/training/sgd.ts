@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { SGD_MOMENTUM_KERNEL } from '../kernel-names.js';
 import { assertNumber, optionNames, resolveOptions } from '../validate.js';
 
 /** Options of {@link KerasSGD}. Every field is optional; the defaults are the tutorial's. */
@@ -39,14 +40,6 @@ export type NamedTensor = {
   /** The tensor. */
   tensor: tf.Tensor;
 };
-
-/**
- * Kernel name of one momentum update: inputs `variable`, `velocity` and `gradient` (float32, one
- * shape), attributes `rate` and `momentum`; outputs the new variable and the new velocity, as
- * {@link KerasSGD.applyGradients}' ops compute them. The wasm training kernels register it (one
- * pass instead of four kernels and two scalar tensors per variable); other backends run the ops.
- */
-export const SGD_MOMENTUM_KERNEL = 'FashionMnistSgdMomentum';
 
 interface Velocity {
   originalName: string;

@@ -1,234 +1,24 @@
+// trainFashionMnist: the training loop (its types and defaults: train-options.ts; the callbacks it
+// calls: callbacks.ts).
 import * as tf from '@tensorflow/tfjs-core';
-import type { Callback, LayersModel, Logs } from '@tensorflow/tfjs-layers';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { FashionMnistSplit } from '../datasets/fashion-mnist.js';
 import { InvalidArgumentError } from '../errors.js';
 import { shuffledIndices } from '../random.js';
 import { assertInteger, assertNumberInRange, withDefaults } from '../validate.js';
 import { assertLabelsBelow, assertSplit, imagesToTensor, labelsToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
-import { assertAugmentFits, augmentBatch, batchSeed, resolveAugment, type AugmentOptions } from './augment.js';
+import { assertAugmentFits, augmentBatch, batchSeed, resolveAugment } from './augment.js';
 import { registerBroadcastBatchNormGradient } from './batch-norm-gradient.js';
-import { fuseBatchNormTraining } from '../architectures/batch-norm-training.js';
-import { fuseDropoutTraining } from '../architectures/dropout-training.js';
-import { fuseInputConvTraining } from '../architectures/input-conv-training.js';
+import { applyTrainingPatches } from '../architectures/training-patches.js';
+import { seedDropoutMasks } from '../architectures/dropout-training.js';
+import { adaptCallback, each, type Hooks } from './callbacks.js';
 import { EVALUATION_BATCH_SIZE, predictProbabilities, scorePredictions } from './evaluate.js';
-import { assertSchedule, scheduledRate, type LearningRateSchedule } from './schedules.js';
+import { assertSchedule, scheduledRate } from './schedules.js';
 import { KerasSGD, KERAS_SGD_DEFAULTS } from './sgd.js';
+import { TRAIN_DEFAULTS, type BatchLogs, type EpochLogs, type HistoryRecord, type TrainBeginInfo, type TrainingData, type TrainingResult, type TrainOptions } from './train-options.js';
 
-/** Per-epoch metrics in Keras' `History.history` shape. */
-// A type alias rather than an interface, so it is assignable to record types such as TrainingHistory.
-export type HistoryRecord = {
-  /** Mean training loss of each epoch. */
-  loss: number[];
-  /** Mean training accuracy of each epoch. */
-  accuracy: number[];
-  /** Validation loss after each epoch. */
-  val_loss: number[];
-  /** Validation accuracy after each epoch. */
-  val_accuracy: number[];
-};
-
-/** What {@link trainFashionMnist} returns, shaped like Keras' `History` object. */
-export interface TrainingResult {
-  /** The epochs run, zero-based, as Keras' `History.epoch`. */
-  epoch: number[];
-  /** Metrics per epoch. `val_*` are empty when there is no validation split. */
-  history: HistoryRecord;
-  /** Why training ended before the last epoch, if it did. */
-  stopped?: 'nan-loss' | 'callback';
-}
-
-/**
- * Metrics reported to callbacks after an epoch. A type alias of numbers only, so it is also a
- * tfjs-layers `Logs` (what `tf.callbacks.earlyStopping()` and tfjs-vis read).
- */
-export type EpochLogs = {
-  /** Mean training loss of the epoch. */
-  loss: number;
-  /** Mean training accuracy of the epoch. */
-  accuracy: number;
-  /** Validation loss, when there is a validation split. */
-  val_loss?: number;
-  /** Validation accuracy, when there is a validation split. */
-  val_accuracy?: number;
-  /** Seconds the epoch took, validation included. */
-  seconds: number;
-};
-
-/** What {@link TrainingCallbacks.onTrainBegin} receives: numbers only, so it is a tfjs-layers `Logs` too. */
-export type TrainBeginInfo = {
-  /** The last epoch to run, exclusive (`options.epochs`). */
-  epochs: number;
-  /** The first epoch to run, zero-based. */
-  initialEpoch: number;
-  /** Batches per epoch. */
-  stepsPerEpoch: number;
-  /** Images per batch. */
-  batchSize: number;
-  /** Training images. */
-  samples: number;
-  /** Validation images, 0 without a validation split. */
-  validationSamples: number;
-};
-
-/** What {@link TrainingCallbacks.onBatchBegin} receives, as in Keras. */
-export type BatchBeginLogs = {
-  /** The batch index within the epoch. */
-  batch: number;
-  /** Images in the batch. */
-  size: number;
-};
-
-/** What {@link TrainingCallbacks.onBatchEnd} receives: the batch, and the epoch's running means so far (as Keras reports them). */
-export type BatchLogs = BatchBeginLogs & {
-  /** Mean training loss of the epoch so far. */
-  loss: number;
-  /** Mean training accuracy of the epoch so far. */
-  accuracy: number;
-};
-
-/**
- * Hooks called during {@link trainFashionMnist}; each may be async. Return `false` from `onEpochEnd`,
- * or set `model.stopTraining = true` anywhere, to stop.
- *
- * Every logs argument holds numbers only, so an object shaped like tfjs-layers' `CustomCallbackArgs`
- * (`{ onEpochEnd(epoch, logs) }`, as tfjs-vis' `fitCallbacks` returns) is one of these too;
- * `onYield`, `nowFunc` and `nextFrameFunc` are not called.
- */
-export interface TrainingCallbacks {
-  /** Before the first epoch, with the run's settings and the model being trained. */
-  onTrainBegin?(info: TrainBeginInfo, model: LayersModel): void | Promise<void>;
-  /** Before each epoch (zero-based). */
-  onEpochBegin?(epoch: number): void | Promise<void>;
-  /** Before each batch (zero-based within the epoch). */
-  onBatchBegin?(step: number, logs: BatchBeginLogs): void | Promise<void>;
-  /** After each batch, with the epoch's running means so far. */
-  onBatchEnd?(step: number, logs: BatchLogs): void | Promise<void>;
-  /** After each epoch and its validation; `result` holds the history so far. Return `false` to stop. */
-  onEpochEnd?(epoch: number, logs: EpochLogs, result: TrainingResult): void | boolean | Promise<void | boolean>;
-  /** After the last epoch, or when training stops, with the last epoch's logs (empty if none ran) and the result. */
-  onTrainEnd?(logs: Partial<EpochLogs>, result: TrainingResult): void | Promise<void>;
-}
-
-/**
- * A tfjs-layers callback object, such as `tf.callbacks.earlyStopping()` or a `tf.CustomCallback`:
- * {@link trainFashionMnist} gives it the run's parameters and the model (`setParams`, `setModel`), calls
- * its hooks as `model.fit` does, and stops when it sets `model.stopTraining`.
- */
-export type LayersCallback = Pick<Callback, 'setParams' | 'setModel'>;
-
-/** What {@link trainFashionMnist} trains and validates on: `{ train, test }` from {@link loadFashionMnist}, or subsets. */
-export type TrainingData = {
-  /** The training split. */
-  train: FashionMnistSplit;
-  /** The validation split; without it there is no validation. */
-  test?: FashionMnistSplit | undefined;
-};
-
-/** Options of {@link trainFashionMnist}. Every field is optional; the defaults are the tutorial's. */
-export interface TrainOptions {
-  /**
-   * Epochs to train, counting those already done when resuming.
-   * @defaultValue 25
-   */
-  epochs?: number;
-  /**
-   * Images per gradient step.
-   * @defaultValue 32
-   */
-  batchSize?: number;
-  /**
-   * Initial learning rate of the {@link KerasSGD} optimizer used when the model is not compiled (the
-   * base rate of a {@link TrainOptions.learningRateSchedule}).
-   * @defaultValue 0.01
-   */
-  learningRate?: number;
-  /**
-   * Seeds the order in which training images are visited (a new order each epoch, derived from the
-   * seed and the epoch, so a resumed run visits the same orders). Weight initialisation is seeded in
-   * {@link buildMiniVGGNet}; dropout masks are not seedable in tfjs.
-   * @defaultValue 42
-   */
-  seed?: number;
-  /**
-   * Shuffle the training images every epoch.
-   * @defaultValue true
-   */
-  shuffle?: boolean;
-  /**
-   * The first epoch to run (zero-based), to resume; see `loadCheckpoint` (`tfjs-fashion-mnist/node`).
-   * @defaultValue 0
-   */
-  initialEpoch?: number;
-  /**
-   * Metrics of the epochs already run, to continue when resuming.
-   * @defaultValue empty
-   */
-  history?: HistoryRecord;
-  /**
-   * Stop when the training loss becomes NaN or infinite, like Keras' TerminateOnNaN.
-   * @defaultValue true
-   */
-  stopOnNaN?: boolean;
-  /**
-   * Callbacks, called in order: the library's own ({@link progressBar}, {@link earlyStopping},
-   * `checkpointCallback` of `tfjs-fashion-mnist/node`), plain objects with the hooks of {@link TrainingCallbacks} (which
-   * tfjs-layers' `CustomCallbackArgs` fit), and tfjs-layers callbacks such as `tf.callbacks.earlyStopping()`.
-   * @defaultValue []
-   */
-  callbacks?: readonly (TrainingCallbacks | LayersCallback)[];
-  /**
-   * Label-preserving augmentation of the training images (never the validation split): translation
-   * with zero padding, horizontal flip, random erasing; see {@link AugmentOptions}. Applied to each
-   * batch's uint8 pixels at the split's own size, before scaling and any resizing to the model's
-   * input. The transforms of a batch are drawn from a generator seeded with `seed`, the epoch and the
-   * step, so a resumed run transforms every batch as an uninterrupted one does.
-   * @defaultValue no augmentation, as in the tutorial
-   */
-  augment?: AugmentOptions;
-  /**
-   * The learning rate of every batch, e.g. {@link cosineDecay}, {@link oneCycle} or {@link stepDecay}
-   * (with their warm-up). It sets the rate of the model's {@link KerasSGD} before each batch (a model
-   * the library compiles then gets `decay: 0`, as the schedule replaces it); a model compiled with
-   * another optimizer is refused. Pass the same schedule when resuming: the rate depends only on the
-   * epoch and batch, so the run continues exactly.
-   * @defaultValue undefined: the optimizer's own Keras time-based decay, `learningRate / (1 + learningRate / epochs * iterations)` for a model the library compiles
-   */
-  learningRateSchedule?: LearningRateSchedule;
-  /**
-   * Label smoothing, as Keras' `CategoricalCrossentropy(label_smoothing)`: the training targets become
-   * `oneHot * (1 - labelSmoothing) + labelSmoothing / classes`. From 0 to 1. The training loss is
-   * measured against the smoothed targets (as in Keras), the validation loss against the true labels.
-   * @defaultValue 0 (one-hot targets, as in the tutorial)
-   */
-  labelSmoothing?: number;
-  /**
-   * L2 weight decay of the {@link KerasSGD} optimizer the library compiles an uncompiled model with
-   * ({@link KerasSGDOptions.weightDecay}: weight matrices and kernels only). A compiled model keeps
-   * its optimizer, so a resumed checkpoint keeps the weight decay it was saved with.
-   * @defaultValue 0 (none, as in the tutorial)
-   */
-  weightDecay?: number;
-}
-
-/** The defaults of {@link TrainOptions}. */
-export const TRAIN_DEFAULTS = Object.freeze({
-  /** The tutorial's 25 epochs. */
-  epochs: 25,
-  /** The tutorial's batch of 32. */
-  batchSize: 32,
-  /** Seed of the data order. */
-  seed: 42,
-  /** Reshuffle every epoch. */
-  shuffle: true,
-  /** Start from the first epoch. */
-  initialEpoch: 0,
-  /** Stop on a NaN loss. */
-  stopOnNaN: true,
-  /** One-hot targets. */
-  labelSmoothing: 0,
-  /** No weight decay. */
-  weightDecay: 0,
-});
+// The types of trainFashionMnist's signature and result, for modules that import them with it.
+export type { HistoryRecord, TrainingCallbacks, TrainingData, TrainingResult, TrainOptions } from './train-options.js';
 
 /**
  * Trains a model on Fashion-MNIST as the tutorial does: SGD with momentum 0.9 and time-based decay
@@ -280,10 +70,8 @@ export async function trainFashionMnist(model: LayersModel, data: TrainingData, 
   const hooks = (options.callbacks ?? []).map((callback, i) => adaptCallback(callback, `options.callbacks[${i}]`));
   // Batch norm on the channel axis of a channelsFirst model needs it (tfjs-core's gradient fails there).
   registerBroadcastBatchNormGradient();
-  // Models loaded from files (a resumed run) have tfjs-layers' batch norm and dropout; this makes them train as fast as a built one.
-  fuseBatchNormTraining(model);
-  fuseDropoutTraining(model);
-  fuseInputConvTraining(model);
+  // Models loaded from files (a resumed run) have tfjs-layers' plain layers; this makes them train as fast as a built one.
+  applyTrainingPatches(model);
   compileIfNeeded(model, options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate, settings.epochs, settings.learningRateSchedule !== undefined, settings.weightDecay);
   plan.accuracyAt = accuracyIndex(model);
   const history = copyHistory(options.history);
@@ -446,8 +234,12 @@ async function trainBatch(run: EpochRun, indices: Uint32Array, step: number): Pr
   try {
     y = labelsToTensor(split, indices, plan.classes);
     if (settings.labelSmoothing > 0) y = smoothLabels(y, settings.labelSmoothing, plan.classes);
+    // Dropout's masks from the seed, the epoch and the step, as the augmentation's, so that a run
+    // (resumed or not) is reproducible bit for bit on one backend and thread count.
+    seedDropoutMasks(model, batchSeed(settings.seed ^ DROPOUT_SEED_SALT, run.epoch, step));
     return [(await model.trainOnBatch(x, y)) as number | number[]].flat();
   } finally {
+    seedDropoutMasks(model, undefined);
     tf.dispose(y === undefined ? x : [x, y]);
   }
 }
@@ -472,6 +264,9 @@ function smoothLabels(oneHot: tf.Tensor, smoothing: number, classes: number): tf
   }
 }
 
+/** Keeps dropout's seeds apart from the augmentation's, which hash the same seed, epoch and step. */
+const DROPOUT_SEED_SALT = 0x5eed_d207;
+
 const ACCURACY_NAMES = ['acc', 'accuracy', 'categoricalAccuracy'];
 
 /** The position of the accuracy among what trainOnBatch returns; a model compiled without it is refused. */
@@ -494,68 +289,4 @@ function record(result: TrainingResult, epoch: number, logs: EpochLogs): void {
   result.history.accuracy.push(logs.accuracy);
   if (logs.val_loss !== undefined) result.history.val_loss.push(logs.val_loss);
   if (logs.val_accuracy !== undefined) result.history.val_accuracy.push(logs.val_accuracy);
-}
-
-async function each<T>(hooks: readonly Hooks[], call: (h: Hooks) => T | Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  for (const hook of hooks) results.push(await call(hook));
-  return results;
-}
-
-/** Every kind of callback, seen through one interface with the library's semantics. */
-interface Hooks {
-  trainBegin(info: TrainBeginInfo, model: LayersModel): Promise<void>;
-  epochBegin(epoch: number): Promise<void>;
-  batchBegin(step: number, logs: BatchBeginLogs): Promise<void>;
-  batchEnd(step: number, logs: BatchLogs): Promise<void>;
-  epochEnd(epoch: number, logs: EpochLogs, result: TrainingResult): Promise<unknown>;
-  trainEnd(logs: Partial<EpochLogs>, result: TrainingResult): Promise<void>;
-}
-
-const HOOK_NAMES = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
-const CALLBACK = 'a callback: an object with onTrainBegin, onEpochBegin, onBatchBegin, onBatchEnd, onEpochEnd or onTrainEnd, or a tfjs-layers Callback such as tf.callbacks.earlyStopping()';
-
-function adaptCallback(callback: TrainingCallbacks | LayersCallback, argument: string): Hooks {
-  if (typeof callback !== 'object' || callback === null) throw new InvalidArgumentError(argument, CALLBACK, callback);
-  if (typeof (callback as LayersCallback).setParams === 'function') return layersHooks(callback as LayersCallback & LayersHooks, argument);
-  const plain = callback as TrainingCallbacks;
-  const present = HOOK_NAMES.filter((name) => plain[name] !== undefined);
-  if (present.length === 0) throw new InvalidArgumentError(argument, CALLBACK, callback);
-  for (const name of present) {
-    if (typeof plain[name] !== 'function') throw new InvalidArgumentError(`${argument}.${name}`, 'a function', plain[name]);
-  }
-  // Every logs argument is a fresh object of numbers, so a hook written for tfjs-layers' Logs works too.
-  return {
-    trainBegin: async (info, model) => void (await plain.onTrainBegin?.({ ...info }, model)),
-    epochBegin: async (epoch) => void (await (plain.onEpochBegin as ((epoch: number, logs: object) => unknown) | undefined)?.(epoch, {})),
-    batchBegin: async (step, logs) => void (await plain.onBatchBegin?.(step, { ...logs })),
-    batchEnd: async (step, logs) => void (await plain.onBatchEnd?.(step, { ...logs })),
-    epochEnd: async (epoch, logs, result) => plain.onEpochEnd?.(epoch, { ...logs }, result),
-    trainEnd: async (logs, result) => void (await plain.onTrainEnd?.({ ...logs }, result)),
-  };
-}
-
-/** The hooks of a tfjs-layers BaseCallback, all async. */
-type LayersHooks = { [K in Exclude<(typeof HOOK_NAMES)[number], 'onTrainBegin' | 'onTrainEnd'>]: (index: number, logs?: Logs) => Promise<void> } & {
-  onTrainBegin(logs?: Logs): Promise<void>;
-  onTrainEnd(logs?: Logs): Promise<void>;
-};
-
-function layersHooks(callback: LayersCallback & LayersHooks, argument: string): Hooks {
-  for (const name of [...HOOK_NAMES, 'setModel'] as const) {
-    if (typeof callback[name] !== 'function') throw new InvalidArgumentError(`${argument}.${name}`, 'a function (a tfjs-layers Callback has them all)', callback[name]);
-  }
-  return {
-    async trainBegin(info, model) {
-      // The parameters model.fit gives its callbacks.
-      callback.setParams({ epochs: info.epochs, initialEpoch: info.initialEpoch, samples: info.samples, steps: info.stepsPerEpoch, batchSize: info.batchSize, verbose: 0, doValidation: info.validationSamples > 0, metrics: ['loss', 'accuracy', 'val_loss', 'val_accuracy'] });
-      callback.setModel(model);
-      await callback.onTrainBegin({});
-    },
-    epochBegin: (epoch) => callback.onEpochBegin(epoch, {}),
-    batchBegin: (step, logs) => callback.onBatchBegin(step, { ...logs }),
-    batchEnd: (step, logs) => callback.onBatchEnd(step, { ...logs }),
-    epochEnd: (epoch, logs) => callback.onEpochEnd(epoch, { ...logs }),
-    trainEnd: (logs) => callback.onTrainEnd({ ...logs }),
-  };
 }

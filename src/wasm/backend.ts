@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, WasmBackendError } from '../errors.js';
-import { startBrowserKernelWorkers } from './browser-simd-threads.js';
-import { disableSimdKernels, enableSimdKernels, type StartKernelWorkers } from './simd-kernels.js';
-import { registerWasmTrainingKernels } from './training-kernels.js';
+import { startBrowserKernelWorkers } from './simd/browser-workers.js';
+import { disableSimdKernels, enableSimdKernels } from './simd/lifecycle.js';
+import type { StartKernelWorkers } from './simd/threads.js';
+import { registerWasmTrainingKernels } from './kernels/register.js';
 
 /** Options of {@link useWasmBackend}. Every field is optional. */
 export interface UseWasmBackendOptions {

@@ -1,6 +1,10 @@
-// Gradients the wasm backend computes with fewer full-size passes than tfjs-core's. Each is registered
-// globally (tfjs keys gradients by kernel name only) but delegates to the original on other backends.
-import { add, broadcastTo, div, engine, getGradient, mul, registerGradient, reshape, rsqrt, scalar, sub, sum, tidy, type GradConfig, type NamedAttrMap, type Tensor, util } from '@tensorflow/tfjs-core';
+// Gradients of tfjs-core kernels that the wasm backend computes with fewer full-size passes than
+// tfjs-core's. Each is registered globally (tfjs keys gradients by kernel name only) but delegates to
+// the original on other backends. (The library's own kernels have their gradients in their files,
+// src/wasm/kernels/.)
+import { add, broadcastTo, div, engine, getGradient, getKernel, mul, registerGradient, reshape, rsqrt, scalar, sub, sum, tidy, type GradConfig, type NamedAttrMap, type Tensor, util } from '@tensorflow/tfjs-core';
+import { RELU_GRADIENT_KERNEL } from '../kernel-names.js';
+import { activeSimdKernels } from './simd/lifecycle.js';
 
 type GradientResult = ReturnType<GradConfig['gradFunc']>;
 
@@ -83,4 +87,12 @@ function broadcastReduction(dy: Tensor, x: Tensor, attrs: NamedAttrMap, isMean: 
   const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
   const kept = reshape(dy, keptShape);
   return broadcastTo(isMean ? div(kept, scalar(count)) : kept, x.shape);
+}
+
+/** Relu's gradient through {@link RELU_GRADIENT_KERNEL} on wasm with the SIMD kernels loaded; tfjs-core's elsewhere. */
+export function registerReluGradient(backendName: string): void {
+  registerBackendGradient('Relu', backendName, (dy, [x]) => {
+    const fast = activeSimdKernels() && getKernel(RELU_GRADIENT_KERNEL, backendName) && x!.dtype === 'float32' && dy.dtype === 'float32' && x!.size === dy.size;
+    return fast ? { x: () => engine().runKernel(RELU_GRADIENT_KERNEL, { dy, x: x! }) as Tensor } : undefined;
+  });
 }

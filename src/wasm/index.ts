@@ -7,5 +7,5 @@
  */
 export { useWasmBackend } from './backend.js';
 export type { UseWasmBackendOptions, WasmBackendInfo } from './backend.js';
-export { registerWasmTrainingKernels } from './training-kernels.js';
+export { registerWasmTrainingKernels } from './kernels/register.js';
 export { WasmBackendError } from '../errors.js';

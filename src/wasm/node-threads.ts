@@ -20,7 +20,7 @@
 //      which turns any later uncaught error of the program into exit code 7 with the build's source
 //      as the error's location. The handlers it added are removed again (withoutBackendProcessHandlers,
 //      which the single-threaded build needs as well).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import workerThreads from 'node:worker_threads';
@@ -40,6 +40,17 @@ export async function withNodeWasmThreads<T>(threads: number, initialise: () => 
   const OriginalWorker = workerThreads.Worker;
   let mainScript: string | undefined;
   const texts = new WeakMap<Blob, string>();
+  // The build asks for a worker URL for every pool worker, with the same text each time. Each
+  // distinct text is written once, to its own file, by a rename: rewriting one file in place
+  // truncated it while earlier workers were still reading it, and a worker that read it empty
+  // exited without a word, leaving the start-up waiting for it forever.
+  const workerFiles = new Map<string, string>();
+  const writeOnce = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(`${path}.part`, text);
+    renameSync(`${path}.part`, path);
+    return path;
+  };
 
   class CapturingBlob extends OriginalBlob {
     constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
@@ -48,8 +59,7 @@ export async function withNodeWasmThreads<T>(threads: number, initialise: () => 
       const text = parts.join('');
       texts.set(this, text);
       if (text.startsWith(MAIN_SCRIPT_MARKER)) {
-        mainScript = join(dir, 'backend.js');
-        writeFileSync(mainScript, text);
+        mainScript = writeOnce('backend.js', text);
       }
     }
   }
@@ -58,9 +68,13 @@ export async function withNodeWasmThreads<T>(threads: number, initialise: () => 
   URL.createObjectURL = (blob: Blob): string => {
     const text = texts.get(blob);
     if (text === undefined || text.startsWith(MAIN_SCRIPT_MARKER)) return originalCreateObjectURL(blob);
-    const worker = join(dir, 'worker.js');
     const prelude = `${WORKER_PRELUDE_GLOBALS}URL.createObjectURL = () => ${JSON.stringify(mainScript)}; URL.revokeObjectURL = () => {};\n`;
-    writeFileSync(worker, prelude + text);
+    const source = prelude + text;
+    let worker = workerFiles.get(source);
+    if (worker === undefined) {
+      worker = writeOnce(`worker-${workerFiles.size}.js`, source);
+      workerFiles.set(source, worker);
+    }
     return worker;
   };
   // The build keeps this class (as globalThis.Worker) for workers it adds after initialisation.

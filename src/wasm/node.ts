@@ -3,10 +3,10 @@
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { startWasmBackend, type UseWasmBackendOptions, type WasmBackendInfo, type WasmRegistration } from './backend.js';
-import { startNodeKernelWorkers } from './node-simd-threads.js';
+import { startNodeKernelWorkers } from './simd/node-workers.js';
 import { withNodeWasmThreads, withoutBackendProcessHandlers } from './node-threads.js';
 
-export { registerWasmTrainingKernels } from './training-kernels.js';
+export { registerWasmTrainingKernels } from './kernels/register.js';
 export type { UseWasmBackendOptions, WasmBackendInfo } from './backend.js';
 export { WasmBackendError } from '../errors.js';
 

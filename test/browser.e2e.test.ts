@@ -3,9 +3,7 @@
 // Vite's preview server, and trained for a few steps on each backend; its Classify panel is given
 // drawings made with the mouse and real test images as PNG files.
 import '@tensorflow/tfjs-backend-cpu';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
@@ -13,12 +11,14 @@ import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDemoData, type DemoDataManifest } from '../examples/browser/prepare-data.js';
 import { classifyImages, encodePng, FASHION_MNIST_LABELS, loadFashionMnist, loadPretrainedModel, type FashionMnistSplit } from '../src/node.js';
-import { CHROMIUM_PATH, launchChromium } from './helpers/chromium.js';
+import { launchChromium } from './helpers/chromium.js';
+import { CHROMIUM, FASHION_MNIST, missing } from './helpers/requirements.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const CONFIG = 'examples/browser/vite.config.ts';
 const SCREENSHOTS = 'output/browser';
 
-let work: string;
+const work = tempDir('browser');
 let server: PreviewServer;
 let browser: Browser;
 let origin: string;
@@ -26,10 +26,6 @@ let manifest: DemoDataManifest;
 let test: FashionMnistSplit;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium is not at ${CHROMIUM_PATH}: install it with \`apt-get install chromium\` or set CHROMIUM_PATH.`);
-  }
-  work = await mkdtemp(join(tmpdir(), 'tfjs-fashion-mnist-browser-'));
   const dataDir = join(work, 'public', 'data');
   manifest = await prepareDemoData({ train: 256, test: 128, outDir: dataDir });
   test = (await loadFashionMnist({ dir: dataDir, checksums: manifest.checksums })).test;
@@ -46,7 +42,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  if (work) await rm(work, { recursive: true, force: true });
 });
 
 interface PageLog {
@@ -193,7 +188,7 @@ function pngOf(split: FashionMnistSplit, index: number, invert = false): Buffer 
   return Buffer.from(encodePng({ width: 28, height: 28, data }));
 }
 
-describe('browser demo', () => {
+describe.skipIf(missing(CHROMIUM, FASHION_MNIST))('browser demo', () => {
   it('loads the verified sample, trains on wasm with the training kernels, and shows the report, confusion matrix and montage', async () => {
     const { page, log } = await openDemo('?backend=wasm&train=128&test=128&epochs=2&autostart');
     const state = await finished(page, 300_000);

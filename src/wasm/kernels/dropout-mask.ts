@@ -1,8 +1,10 @@
 // DROPOUT_MASK_KERNEL for the wasm backend: dropout's multiplier written into the heap, by
 // native/dropout-mask.c when the SIMD kernels are loaded, else by the same generator in JavaScript.
-import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { DROPOUT_MASK_KERNEL } from '../../kernel-names.js';
+import { activeSimdKernels } from '../simd/lifecycle.js';
 import { withOutputs, type WasmBackendData } from './kernel-runner.js';
-import { activeSimdKernels } from './simd-kernels.js';
+import type { KernelArgs } from './stock.js';
 
 /**
  * The multiplier tfjs-core's dropout computes, floor(u + keep) / keep in float32 with keep = 1 − rate,
@@ -48,8 +50,8 @@ function fillMask(seeds: Uint32Array, threshold: number, scale: number, out: Flo
   }
 }
 
-/** Attributes `shape`, `rate` and `seed`; see DROPOUT_MASK_KERNEL in src/architectures/dropout-training.ts. */
-export function dropoutMask({ backend, attrs }: { backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+/** Attributes `shape`, `rate` and `seed`; see {@link DROPOUT_MASK_KERNEL}. */
+function dropoutMask({ backend, attrs }: KernelArgs): TensorInfo {
   const { shape, rate, seed } = attrs as { shape: number[]; rate: number; seed: number };
   const { threshold, scale } = dropoutThreshold(rate);
   const seeds = laneSeeds(seed);
@@ -59,3 +61,6 @@ export function dropoutMask({ backend, attrs }: { backend: KernelBackend; attrs:
     else fillMask(seeds, threshold, scale, mask!);
   })[0]!;
 }
+
+/** {@link DROPOUT_MASK_KERNEL} for the wasm backend. */
+export const dropoutMaskConfig: KernelConfig = { kernelName: DROPOUT_MASK_KERNEL, backendName: 'wasm', kernelFunc: dropoutMask as unknown as KernelFunc };

@@ -1,12 +1,14 @@
 // SGD_MOMENTUM_KERNEL for the wasm backend: KerasSGD's update of one variable in one pass of
 // native/sgd-momentum.c on the backend's memory, with the library's SIMD kernels; without them, the
 // same four kernels the optimizer's ops would run.
-import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { SGD_MOMENTUM_KERNEL } from '../../kernel-names.js';
+import { activeSimdKernels } from '../simd/lifecycle.js';
 import { KernelRunner, withOutputs, type WasmBackendData } from './kernel-runner.js';
-import { activeSimdKernels } from './simd-kernels.js';
+import type { KernelArgs } from './stock.js';
 
 /** Inputs `variable`, `velocity`, `gradient`; attributes `rate`, `momentum`; outputs [w + v', v'] with v' = momentum·v − rate·g. */
-export function sgdMomentum({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo[] {
+function sgdMomentum({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const { variable, velocity, gradient } = inputs as Record<'variable' | 'velocity' | 'gradient', TensorInfo>;
   const { rate, momentum } = attrs as { rate: number; momentum: number };
   const kernels = activeSimdKernels();
@@ -29,3 +31,6 @@ function withOps(backend: KernelBackend, variable: TensorInfo, velocity: TensorI
     r.release();
   }
 }
+
+/** {@link SGD_MOMENTUM_KERNEL} for the wasm backend. */
+export const sgdMomentumConfig: KernelConfig = { kernelName: SGD_MOMENTUM_KERNEL, backendName: 'wasm', kernelFunc: sgdMomentum as unknown as KernelFunc };

@@ -1,9 +1,9 @@
-// Node-only: worker threads for the library's SIMD kernels (src/wasm/simd-kernels.ts). Each worker
+// Node-only: worker threads for the library's SIMD kernels (src/wasm/simd/kernels.ts). Each worker
 // instantiates the shared-memory build of the kernels on the same memory, waits for a task on the
 // control block's GENERATION word and claims blocks of output channels beside the main thread.
 import { Worker } from 'node:worker_threads';
-import { WasmBackendError } from '../errors.js';
-import { CONTROL, stopWorkers, workerProgram, type StartKernelWorkers } from './simd-kernels.js';
+import { WasmBackendError } from '../../errors.js';
+import { CONTROL, type StartKernelWorkers, stopWorkers, workerProgram } from './threads.js';
 
 // The worker's whole program (see workerProgram and serveTasks).
 const WORKER_SOURCE = `${workerProgram("parentPort.postMessage('ready')")}
@@ -15,7 +15,7 @@ start(workerData.module, workerData.memory, workerData.controlAt, workerData.lay
 export const startNodeKernelWorkers: StartKernelWorkers = async (module, memory, controlAt, count) => {
   const workers = Array.from(
     { length: count },
-    // execArgv: [] so the workers do not load the parent's loaders (tsx), see node-threads.ts.
+    // execArgv: [] so the workers do not load the parent's loaders (tsx), see src/wasm/node-threads.ts.
     () => new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, controlAt, layout: CONTROL }, execArgv: [] }),
   );
   try {

@@ -3,13 +3,14 @@
 // type-checked under moduleResolution node16 and bundler, the packed command-line program, process
 // lifetime with the threaded wasm backend, and browser bundles of the root entry.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers/temp-dir.js';
 
 const root = resolve(import.meta.dirname, '..');
-const work = mkdtempSync(join(tmpdir(), 'tfjs-fashion-mnist-consumer-'));
+const work = tempDir('consumer');
 const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 const tfjsVersion = JSON.parse(readFileSync(join(root, 'node_modules/@tensorflow/tfjs-core/package.json'), 'utf8')).version as string;
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
@@ -37,8 +38,6 @@ beforeAll(() => {
     ...['core', 'layers', 'backend-cpu', 'backend-wasm'].map((name) => `@tensorflow/tfjs-${name}@${tfjsVersion}`),
   ]);
 }, 300_000);
-
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the packed package', () => {
   it('ships dist, the README, the license and the files the README links to', () => {

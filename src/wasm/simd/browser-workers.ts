@@ -1,9 +1,9 @@
-// Browser: Web Workers for the library's SIMD kernels (src/wasm/simd-kernels.ts), in cross-origin
+// Browser: Web Workers for the library's SIMD kernels (src/wasm/simd/kernels.ts), in cross-origin
 // isolated pages (shared memory needs them). Each worker instantiates the shared-memory build of the
 // kernels on the same memory and claims blocks of output channels beside the page's thread; the page's
 // main thread may not block, so it spins on the count of finished blocks instead (see SimdKernels).
-import { WasmBackendError } from '../errors.js';
-import { CONTROL, stopWorkers, workerProgram, type StartKernelWorkers } from './simd-kernels.js';
+import { WasmBackendError } from '../../errors.js';
+import { CONTROL, type StartKernelWorkers, stopWorkers, workerProgram } from './threads.js';
 
 // The worker's whole program (see workerProgram and serveTasks), started from a blob: URL as the
 // wasm backend's own workers are.

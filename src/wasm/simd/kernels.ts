@@ -5,60 +5,25 @@
 // matrix products (native/dense.c), batch normalisation's training pass (native/batch-norm.c), the
 // gradient of 2x2 max pooling (native/max-pool-gradient.c), dropout's multiplier
 // (native/dropout-mask.c), ReLU's gradient (native/relu-gradient.c) and the optimizer's momentum
-// update (native/sgd-momentum.c). They run in the wasm backend's own memory when its emscripten
-// module shows it (see hostMemory: tensors are then read and written where they are, and scratch
-// space comes from the backend's malloc), else in a memory of their own, with inputs copied in and
-// results copied out (a few MB per call, 0.3 ms each). With a shared memory, worker threads take
-// blocks of the convolutions' tiles or images, the filter gradient's output channels and the dense
-// products' columns beside the calling thread; the other kernels take ranges of work too (see
-// runClaimedBlocks) but are given all of it at once: they run on the calling thread.
-import { engine } from '@tensorflow/tfjs-core';
-import { WasmBackendError } from '../errors.js';
-import { SIMD_KERNELS_SHARED_WASM, SIMD_KERNELS_WASM } from './simd-kernels-wasm.js';
+// update (native/sgd-momentum.c). Where they run and how arrays get there: src/wasm/simd/memory.ts.
+// With a shared memory, worker threads take blocks of the convolutions' tiles or images, the filter
+// gradient's output channels and the dense products' columns beside the calling thread; the other
+// kernels take ranges of work too (see src/wasm/simd/threads.ts) but are given all of it at once:
+// they run on the calling thread.
+import type { KernelMemory } from './memory.js';
+import type { ParallelKernel, ParallelTasks } from './threads.js';
 
-const PAGE = 65536;
-/** The control block shared with worker threads: the first page of an own memory, else malloc'ed. The kernels use no stack. */
-const CONTROL_BYTES = 256;
-/** Where scratch space starts in an own memory. */
-const DATA_START = PAGE;
 /** Output channels per block of the filter gradient's work: the kernel's widest register block. */
 const CHANNELS_PER_BLOCK = 16;
 /** Rows per block of batch norm's passes (ROW_BLOCK in native/batch-norm.c). */
 const BATCH_NORM_ROWS = 256;
+/** Multiply-adds below which a matrix product runs on the calling thread: waking a worker costs more. */
+const DENSE_THREADING_MACS = 2 ** 18;
+/** Tiles per call of the Winograd convolution (TILES_PER_CALL in native/winograd.c). */
+const WINOGRAD_TILES = 16;
 
-/**
- * The exports threads share, by index: each takes the range [begin, end) of its units first, then
- * its parameters (see {@link runClaimedBlocks}).
- */
-export const PARALLEL_KERNELS = [
-  'filter_gradient',
-  'batch_norm_block_sums',
-  'batch_norm_apply',
-  'batch_norm_gradient_block_sums',
-  'batch_norm_gradient_apply',
-  'max_pool_gradient_2x2',
-  'relu_gradient',
-  'dense_forward',
-  'dense_input_gradient',
-  'dense_weight_gradient',
-  'winograd_filter_transform',
-  'winograd_conv3x3',
-  'winograd_filter_gradient_images',
-  'winograd_filter_gradient_reduce',
-] as const;
-type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
-
-/**
- * Control block layout (Int32 indices). A task is published by closing CLAIM (index 0xffff), writing
- * its parameters, resetting DONE, opening CLAIM = generation << 16 and bumping GENERATION. Blocks are claimed by
- * compare-exchange on CLAIM, whose high bits name the generation, so a thread that wakes late for an
- * older task can never claim a block of a newer one. A worker whose kernel throws sets ERROR.
- */
-export const CONTROL = { GENERATION: 0, CLAIM: 1, DONE: 2, TOTAL: 3, PARAMS: 4, BLOCK: 16, STOP: 17, ERROR: 18, KERNEL: 19, UNITS: 20 } as const;
-
-type ParallelExport = (...args: number[]) => void;
 /** The kernels that run on the calling thread only (pointers are byte offsets into the kernels' memory). */
-interface CallingThreadExports {
+export interface CallingThreadExports {
   dropout_mask(out: number, n: number, s0: number, s1: number, s2: number, s3: number, threshold: number, scale: number): void;
   sgd_momentum(begin: number, end: number, w: number, v: number, g: number, rate: number, momentum: number, nextW: number, nextV: number): void;
 }
@@ -76,113 +41,12 @@ export interface BatchNormGradientInputs {
   dyVariance: Float32Array;
 }
 
-/**
- * Claims and runs blocks of the current task until none is left. Self-contained (it uses only its
- * arguments and globals) because the Node worker runs its source text.
- */
-export function runClaimedBlocks(control: Int32Array, generation: number, kernels: ParallelExport[], layout: typeof CONTROL): void {
-  for (;;) {
-    // Control words are read and written atomically (sequentially consistent), so a claim that
-    // succeeds saw the task that was open when it was made.
-    const claim = Atomics.load(control, layout.CLAIM);
-    const index = claim & 0xffff;
-    const total = Atomics.load(control, layout.TOTAL);
-    if (claim >>> 16 !== generation || index >= total) return;
-    if (Atomics.compareExchange(control, layout.CLAIM, claim, claim + 1) !== claim) continue;
-    const p = control.subarray(layout.PARAMS, layout.PARAMS + 12);
-    const block = Atomics.load(control, layout.BLOCK);
-    const begin = index * block;
-    const end = Math.min(begin + block, Atomics.load(control, layout.UNITS));
-    kernels[Atomics.load(control, layout.KERNEL)]!(begin, end, p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, p[9]!, p[10]!, p[11]!);
-    if (Atomics.add(control, layout.DONE, 1) + 1 === total) Atomics.notify(control, layout.DONE);
-  }
-}
-
-/**
- * A worker thread's loop: waits for a task, claims blocks of it, until STOP. A kernel that throws is
- * reported through ERROR (and DONE, so the caller stops waiting) and printed; the worker then stops.
- * Self-contained, like {@link runClaimedBlocks}: the workers (Node and browser) run its source text.
- */
-export function serveTasks(control: Int32Array, kernels: ParallelExport[], layout: typeof CONTROL, run: typeof runClaimedBlocks): void {
-  let seen = Atomics.load(control, layout.GENERATION);
-  for (;;) {
-    Atomics.wait(control, layout.GENERATION, seen);
-    if (Atomics.load(control, layout.STOP)) return;
-    seen = Atomics.load(control, layout.GENERATION);
-    try {
-      run(control, seen, kernels, layout);
-    } catch (error) {
-      console.error('tfjs-fashion-mnist: a worker thread of the SIMD kernels failed:', error);
-      Atomics.store(control, layout.ERROR, 1);
-      Atomics.add(control, layout.DONE, 1 << 20);
-      Atomics.notify(control, layout.DONE);
-      return;
-    }
-  }
-}
-
-/** The worker program's common part: instantiates the kernels on `memory`, then reports ready and serves. */
-export function workerProgram(ready: string): string {
-  return `const runClaimedBlocks = ${runClaimedBlocks.toString()};
-const serveTasks = ${serveTasks.toString()};
-function start(module, memory, controlAt, layout) {
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const control = new Int32Array(memory.buffer, controlAt, ${CONTROL_BYTES / 4});
-  ${ready};
-  serveTasks(control, ${JSON.stringify(PARALLEL_KERNELS)}.map((name) => instance.exports[name]), layout, runClaimedBlocks);
-}
-`;
-}
-
-/** Wakes the workers serving the control block at byte `controlAt` of `memory` with STOP set, so they leave their loop. */
-export function stopWorkers(memory: WebAssembly.Memory, controlAt: number): void {
-  const control = new Int32Array(memory.buffer, controlAt, CONTROL_BYTES / 4);
-  Atomics.store(control, CONTROL.STOP, 1);
-  Atomics.add(control, CONTROL.GENERATION, 1);
-  Atomics.notify(control, CONTROL.GENERATION);
-}
-
-/**
- * Starts `count` worker threads running the shared kernel on `memory`, with the control block at
- * byte `controlAt`; resolves when they are ready to take work.
- */
-export type StartKernelWorkers = (module: WebAssembly.Module, memory: WebAssembly.Memory, controlAt: number, count: number) => Promise<{ terminate(): Promise<void> }>;
-
-/** The wasm backend's memory and allocator, for kernels that work on its tensors in place. */
-export interface HostMemory {
-  memory: WebAssembly.Memory;
-  malloc(bytes: number): number;
-  free(pointer: number): void;
-}
-
-/**
- * The started wasm backend's own memory and allocator, or undefined. Not an API of
- * tfjs-backend-wasm: its emscripten module keeps the memory as `wasmMemory` (threaded build) or as
- * the instance's export `asm.memory`, and the allocator as `_malloc` / `_free`. Used only if that
- * memory is the one the backend's heap views look at, so a backend built otherwise gets the copies.
- */
-export function hostMemory(): HostMemory | undefined {
-  type Module = { wasmMemory?: unknown; asm?: { memory?: unknown }; HEAPU8?: Uint8Array; _malloc?: (bytes: number) => number; _free?: (pointer: number) => void };
-  const module = (engine().registry['wasm'] as { wasm?: Module } | undefined)?.wasm;
-  const memory = module?.wasmMemory ?? module?.asm?.memory;
-  if (!module || !(memory instanceof WebAssembly.Memory) || memory.buffer !== module.HEAPU8?.buffer) return undefined;
-  const { _malloc: malloc, _free: free } = module;
-  if (typeof malloc !== 'function' || typeof free !== 'function') return undefined;
-  return { memory, malloc: (bytes) => malloc(bytes), free: (pointer) => free(pointer) };
-}
-
 /** A dense layer's matrices: x [m, k], w [k, n], dy and y [m, n]. */
 export interface DenseShape {
   m: number;
   k: number;
   n: number;
 }
-
-/** Multiply-adds below which a matrix product runs on the calling thread: waking a worker costs more. */
-const DENSE_THREADING_MACS = 2 ** 18;
-
-/** Tiles per call of the Winograd convolution (TILES_PER_CALL in native/winograd.c). */
-const WINOGRAD_TILES = 16;
 
 /** Shapes of one filter-gradient call: x [n, h, w, ci] with the padding, dy [n, oh, ow, co], dW [kh, kw, ci, co]. */
 export interface FilterGradientShape {
@@ -204,28 +68,18 @@ export type Conv3x3Shape = Omit<FilterGradientShape, 'kh' | 'kw'>;
 
 /** The kernels, instantiated, with the worker threads that share them (none outside Node). */
 export class SimdKernels {
-  private generation = 0;
-  /** Whether this thread may Atomics.wait (false once it threw: a page's main thread). */
-  private mayBlock = true;
-
-  /** Scratch space: its byte offset and size (in the host's memory: a malloc'ed block, replaced when too small). */
-  private scratchAt = DATA_START;
-  private scratchBytes = 0;
-  /** The host's malloc'ed block holding the scratch space (scratchAt is it rounded up to 16 bytes), or 0. */
-  private scratchBlock = 0;
-
   constructor(
-    private readonly memory: WebAssembly.Memory,
-    private readonly parallel: ParallelExport[],
+    private readonly space: KernelMemory,
+    private readonly tasks: ParallelTasks,
     private readonly callingThread: CallingThreadExports,
     /** Threads that run kernels: the caller plus the workers. */
     readonly threads: number,
-    private readonly workers: { terminate(): Promise<void> } | undefined,
-    /** The backend's memory the kernels run in, or undefined for an own memory. */
-    readonly host: HostMemory | undefined,
-    /** Byte offset of the control block. */
-    private readonly controlAt: number,
   ) {}
+
+  /** The backend's memory the kernels run in, or undefined for an own memory. */
+  get host(): KernelMemory['host'] {
+    return this.space.host;
+  }
 
   /** Whether the kernels read and write the wasm backend's tensors in place (no copies). */
   get inPlace(): boolean {
@@ -422,7 +276,7 @@ export class SimdKernels {
   }
 
   /**
-   * The gradient of {@link batchNormForward} (see src/wasm/batch-norm-training.ts for the formula),
+   * The gradient of {@link batchNormForward} (see src/wasm/kernels/batch-norm-training.ts for the formula),
    * on the calling thread. Writes ∂x, ∂scale and ∂offset.
    */
   batchNormGradient(inputs: BatchNormGradientInputs, epsilon: number, out: { dx: Float32Array; dScale: Float32Array; dOffset: Float32Array }): void {
@@ -492,187 +346,21 @@ export class SimdKernels {
     this.call([dy, x], [out], 0, ([dyAt, xAt], [dxAt]) => this.run('relu_gradient', [dyAt!, xAt!, dxAt!], n, n));
   }
 
-  /**
-   * Runs `body` with the byte offsets of `inputs` and `outputs` in the kernels' memory and of
-   * `scratchBytes` of scratch space. Arrays that already live in that memory (the backend's tensors,
-   * when the kernels share its memory) are used in place; the others are copied into scratch space,
-   * and outputs copied back afterwards. Offsets are taken before anything is allocated: allocating
-   * may grow the memory, which detaches the views of an unshared one.
-   */
-  private call(inputs: Float32Array[], outputs: Float32Array[], scratchBytes: number, body: (inputs: Array<number | undefined>, outputs: Array<number | undefined>, scratch: number) => void): void {
-    const resident = (array: Float32Array) => (array.buffer === this.memory.buffer ? array.byteOffset : undefined);
-    const [inputsAt, outputsAt] = [inputs.map(resident), outputs.map(resident)];
-    const elsewhere = (at: Array<number | undefined>) => at.flatMap((offset, i) => (offset === undefined ? [i] : []));
-    const [copiedInputs, copiedOutputs] = [elsewhere(inputsAt), elsewhere(outputsAt)];
-    const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
-    let bytes = align(scratchBytes);
-    const place = (arrays: Float32Array[], at: Array<number | undefined>, copied: number[]) =>
-      copied.forEach((i) => {
-        at[i] = bytes;
-        bytes += align(4 * arrays[i]!.length);
-      });
-    place(inputs, inputsAt, copiedInputs);
-    place(outputs, outputsAt, copiedOutputs);
-    const base = this.scratch(bytes);
-    // Offsets relative to the scratch block become absolute ones.
-    for (const i of copiedInputs) {
-      inputsAt[i] = base + inputsAt[i]!;
-      new Float32Array(this.memory.buffer, inputsAt[i], inputs[i]!.length).set(inputs[i]!);
-    }
-    for (const i of copiedOutputs) outputsAt[i] = base + outputsAt[i]!;
-    body(inputsAt, outputsAt, base);
-    for (const i of copiedOutputs) outputs[i]!.set(new Float32Array(this.memory.buffer, outputsAt[i], outputs[i]!.length));
-  }
-
-  /** A scratch block of at least `bytes` (16-byte aligned), kept between calls. */
-  private scratch(bytes: number): number {
-    if (bytes <= this.scratchBytes) return this.scratchAt;
-    if (this.host) {
-      this.freeScratch(this.host);
-      // Room to align the block to 16 bytes, and to grow by half before the next allocation.
-      const size = Math.ceil(bytes * 1.5) + 16;
-      const pointer = this.host.malloc(size);
-      if (!pointer) throw new WasmBackendError(`The WebAssembly backend could not allocate ${size} bytes of scratch space for the SIMD kernels.`);
-      this.scratchBlock = pointer;
-      this.scratchAt = Math.ceil(pointer / 16) * 16;
-      this.scratchBytes = size - 16;
-    } else {
-      const missing = DATA_START + bytes - this.memory.buffer.byteLength;
-      if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE));
-      this.scratchBytes = this.memory.buffer.byteLength - DATA_START;
-    }
-    return this.scratchAt;
-  }
-
-  private freeScratch(host: HostMemory): void {
-    if (this.scratchBlock) host.free(this.scratchBlock);
-    this.scratchBlock = 0;
-    this.scratchBytes = 0;
-  }
-
   /** Stops the worker threads and, in the backend's memory, frees the scratch space and control block. */
   async dispose(): Promise<void> {
-    await this.workers?.terminate();
-    if (this.host) {
-      this.freeScratch(this.host);
-      this.host.free(this.controlAt);
-    }
+    await this.tasks.terminate();
+    this.space.dispose();
   }
 
+  private get memory(): WebAssembly.Memory {
+    return this.space.memory;
+  }
 
+  private call(...args: Parameters<KernelMemory['call']>): void {
+    this.space.call(...args);
+  }
 
-  /**
-   * Runs `kernel` over `units` (output channels, blocks of rows, images or elements) in blocks of
-   * `block`, on the workers and this thread.
-   */
   private run(kernel: ParallelKernel, params: number[], units: number, block: number): void {
-    const index = PARALLEL_KERNELS.indexOf(kernel);
-    const total = Math.ceil(units / block);
-    // One block: no need to wake anyone.
-    if (!this.workers || total <= 1) {
-      for (let begin = 0; begin < units; begin += block) this.parallel[index]!(begin, Math.min(begin + block, units), ...params);
-      return;
-    }
-    // A fresh view: growing an unshared memory detaches the old buffer.
-    const control = new Int32Array(this.memory.buffer, this.controlAt, CONTROL_BYTES / 4);
-    this.generation = (this.generation + 1) & 0x7fff;
-    // Close claiming first (a worker still looping over the previous task, or about to, must not take
-    // a block while the new task is written: its claim would fail or name the wrong generation), then
-    // write the task, then open it.
-    Atomics.store(control, CONTROL.CLAIM, (this.generation << 16) | 0xffff);
-    control.fill(0, CONTROL.PARAMS, CONTROL.PARAMS + 12);
-    control.set(params, CONTROL.PARAMS);
-    Atomics.store(control, CONTROL.KERNEL, index);
-    Atomics.store(control, CONTROL.UNITS, units);
-    Atomics.store(control, CONTROL.BLOCK, block);
-    Atomics.store(control, CONTROL.TOTAL, total);
-    Atomics.store(control, CONTROL.DONE, 0);
-    Atomics.store(control, CONTROL.CLAIM, this.generation << 16);
-    Atomics.store(control, CONTROL.GENERATION, this.generation);
-    Atomics.notify(control, CONTROL.GENERATION);
-    runClaimedBlocks(control, this.generation, this.parallel, CONTROL);
-    // Blocks a worker claimed are finished by that worker; wait for them. No timeout: a suspended
-    // process (Ctrl-Z) must not fail on resume. A browser page's main thread may not block: it spins.
-    for (;;) {
-      const done = Atomics.load(control, CONTROL.DONE);
-      if (done >= Atomics.load(control, CONTROL.TOTAL)) break;
-      if (this.mayBlock) {
-        try {
-          Atomics.wait(control, CONTROL.DONE, done);
-        } catch {
-          this.mayBlock = false;
-        }
-      }
-    }
-    if (Atomics.exchange(control, CONTROL.ERROR, 0) !== 0) {
-      throw new WasmBackendError('A worker thread of the SIMD kernels failed; see the error it printed.');
-    }
+    this.tasks.run(kernel, params, units, block);
   }
-}
-
-function decode(base64: string): Uint8Array {
-  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(base64, 'base64'));
-  const text = atob(base64);
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
-}
-
-function sharedMemoryWorks(): boolean {
-  try {
-    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Compiles and instantiates the kernels on `host`'s memory when given (the wasm backend's: no copies;
- * the shared build when it is shared), else on a memory of their own; with `threads - 1` workers when
- * `startWorkers` is given and the memory is shared; otherwise they run on the calling thread only.
- */
-export async function createSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined, host?: HostMemory): Promise<SimdKernels> {
-  const shared = host ? host.memory.buffer instanceof SharedArrayBuffer : startWorkers !== undefined && threads > 1 && sharedMemoryWorks();
-  const module = await WebAssembly.compile(decode(shared ? SIMD_KERNELS_SHARED_WASM : SIMD_KERNELS_WASM) as BufferSource);
-  const memory = host?.memory ?? new WebAssembly.Memory(shared ? { initial: 2, maximum: 32768, shared: true } : { initial: 2 });
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const parallel = PARALLEL_KERNELS.map((name) => instance.exports[name] as ParallelExport);
-  const controlAt = host ? host.malloc(CONTROL_BYTES) : 0;
-  if (host) new Int32Array(memory.buffer, controlAt, CONTROL_BYTES / 4).fill(0);
-  let workers: { terminate(): Promise<void> } | undefined;
-  try {
-    workers = shared && startWorkers && threads > 1 ? await startWorkers(module, memory, controlAt, threads - 1) : undefined;
-  } catch (error) {
-    if (host) host.free(controlAt);
-    throw error;
-  }
-  return new SimdKernels(memory, parallel, instance.exports as unknown as CallingThreadExports, workers ? threads : 1, workers, host, controlAt);
-}
-
-let active: SimdKernels | undefined;
-
-/** The kernels the training kernels use, if {@link enableSimdKernels} has run. */
-export function activeSimdKernels(): SimdKernels | undefined {
-  return active;
-}
-
-/**
- * Makes the training kernels use the library's SIMD kernels, on `threads` threads when
- * `startWorkers` is given (and the memory is shared), else on the calling thread; in the wasm
- * backend's own memory when {@link hostMemory} finds it, unless `ownMemory` (benchmarks and tests of
- * the copying mode). Calling it again with the same arguments and backend keeps the running kernels.
- */
-export async function enableSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined, options: { ownMemory?: boolean } = {}): Promise<SimdKernels> {
-  const host = options.ownMemory ? undefined : hostMemory();
-  if (active && active.threads === (startWorkers ? threads : 1) && active.host?.memory === host?.memory) return active;
-  const previous = active;
-  active = undefined;
-  await previous?.dispose();
-  active = await createSimdKernels(threads, startWorkers, host);
-  return active;
-}
-
-/** Goes back to the XNNPACK formulations (for benchmarks and tests) and stops the workers. */
-export async function disableSimdKernels(): Promise<void> {
-  const previous = active;
-  active = undefined;
-  await previous?.dispose();
 }

@@ -1,4 +1,4 @@
-import { WasmBackendError } from '../errors.js';
+import { WasmBackendError } from '../../errors.js';
 import { getKernel, type KernelBackend, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 
 /**

@@ -1,0 +1,31 @@
+// FusedBatchNorm with per-channel statistics as three broadcasting XNNPACK passes.
+import { FusedBatchNorm, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { runStockKernel, withRunner, type KernelArgs } from './stock.js';
+
+/**
+ * FusedBatchNorm with per-channel statistics on the last axis (batch norm's forward pass: five calls
+ * per MiniVGGNet step, and inference) as `(x − mean)·(scale / √(variance + ε)) + offset`: the
+ * per-channel factor is computed on C values, then three broadcasting XNNPACK passes over x
+ * (measured on [32,28,28,32]: 2.2 ms, against 4.6-6.3 ms for the stock kernel; bench/kernel-micro.ts).
+ * Other layouts and types keep the stock kernel.
+ */
+function fusedBatchNorm(args: KernelArgs): TensorInfo {
+  const { x, mean, variance, offset, scale } = args.inputs as Record<'x' | 'mean' | 'variance', TensorInfo> & Partial<Record<'offset' | 'scale', TensorInfo>>;
+  const channels = x.shape[x.shape.length - 1] ?? 0;
+  const perChannel = (t: TensorInfo | undefined) => t === undefined || (t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === channels);
+  if (x.dtype !== 'float32' || x.shape.length < 2 || channels === 0 || ![mean, variance, offset, scale].every(perChannel)) {
+    return runStockKernel(FusedBatchNorm, args);
+  }
+  const epsilon = (args.attrs as { varianceEpsilon?: number }).varianceEpsilon ?? 0.001;
+  return withRunner(args.backend, (r) => {
+    const scalar = (value: number) => r.run('Fill', {}, { shape: [], value, dtype: 'float32' });
+    // 1 / √(variance + ε) as the cpu backend computes it (a square root and a division, not Rsqrt).
+    const std = r.run('Sqrt', { x: r.run('Add', { a: variance, b: scalar(epsilon) }) });
+    const factor = r.run('RealDiv', { a: scale ?? scalar(1), b: std });
+    const scaled = r.run('Multiply', { a: r.run('Sub', { a: x, b: mean }), b: factor });
+    return offset ? r.run('Add', { a: scaled, b: offset }) : scaled;
+  });
+}
+
+/** FusedBatchNorm for the wasm backend. */
+export const fusedBatchNormConfig: KernelConfig = { kernelName: FusedBatchNorm, backendName: 'wasm', kernelFunc: fusedBatchNorm as unknown as KernelFunc };

@@ -1,0 +1,105 @@
+// Golden numerics: two steps of MiniVGGNet training give the same weights, bit for bit, as the
+// recorded ones, on the cpu backend and on the wasm backend with the library's kernels (on its SIMD
+// kernels, and on the XNNPACK formulations). Refactoring the kernels or the training loop must not
+// change a single bit; a change of numerics is a deliberate update of these constants.
+// The dropout masks come from trainFashionMnist's seed; Math.random is still replaced by a seeded
+// generator, so that anything left drawing from it would change the hash rather than go unseen.
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildMiniVGGNet, trainFashionMnist, type FashionMnistSplit } from '../src/index.js';
+import { useWasmBackend } from '../src/wasm/node.js';
+
+/** mulberry32: a small seeded generator of numbers in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** `count` images of `side`x`side` seeded noise over a band at a class-dependent row, and their labels. */
+function syntheticSplit(count: number, side: number, seed: number): FashionMnistSplit {
+  const random = seededRandom(seed);
+  const pixels = side * side;
+  const images = new Uint8Array(count * pixels);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const label = Math.floor(random() * 10);
+    labels[i] = label;
+    for (let p = 0; p < pixels; p++) {
+      const row = Math.floor(p / side);
+      const band = row === label || row === label + 1 ? 160 : 0;
+      images[i * pixels + p] = Math.min(255, band + Math.floor(random() * 96));
+    }
+  }
+  return { images, labels, count, height: side, width: side };
+}
+
+/**
+ * Image side: small, as the cpu backend's convolutions are slow, yet the same layers and kernel
+ * paths as at 28x28 (even sides at every convolution and pooling, batch-norm statistics over more
+ * than 64 rows).
+ */
+const SIDE = 8;
+
+/**
+ * Trains a seeded MiniVGGNet of SIDExSIDE inputs for two steps (64 images, batches of 32) with
+ * Math.random seeded, and returns the SHA-256 of all its weights' bytes, in the model's order.
+ */
+async function trainedWeightsHash(): Promise<string> {
+  const random = seededRandom(2024);
+  vi.spyOn(Math, 'random').mockImplementation(random);
+  const model = buildMiniVGGNet({ width: SIDE, height: SIDE, seed: 7 });
+  try {
+    const result = await trainFashionMnist(model, { train: syntheticSplit(64, SIDE, 11) }, { epochs: 1, batchSize: 32, seed: 3 });
+    expect(result.history.loss).toHaveLength(1);
+    expect(Number.isFinite(result.history.loss[0])).toBe(true);
+    const hash = createHash('sha256');
+    for (const weight of model.getWeights()) {
+      const values = (await weight.data()) as Float32Array;
+      hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    }
+    return hash.digest('hex');
+  } finally {
+    vi.restoreAllMocks();
+    model.optimizer?.dispose();
+    model.dispose();
+  }
+}
+
+/** SHA-256 of the trained weights per backend (see the header: update only for a deliberate change of numerics). */
+const GOLDEN = {
+  cpu: 'a8d765e55fd0c68f7906f753ae87c7ebe7e5d66eb331d12715bd1bbe8c212143',
+  wasmSimd: 'ab02e376ca46daab4ade5bf36e9bdbe797382662ed15b5a4d49337fbffba3c4d',
+  wasmXnnpack: 'edea41c6c43d38a41e80236cecf696c4368fff700983610cc3ebf4e76e74d5c5',
+};
+
+describe('training numerics (golden weights after two MiniVGGNet steps)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('on the cpu backend', async () => {
+    await tf.setBackend('cpu');
+    const before = tf.memory().numTensors;
+    expect(await trainedWeightsHash()).toBe(GOLDEN.cpu);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("on the wasm backend with the library's SIMD kernels", async () => {
+    await useWasmBackend({ threads: 1 });
+    expect(await trainedWeightsHash()).toBe(GOLDEN.wasmSimd);
+  });
+
+  it("on the wasm backend with the library's kernels on XNNPACK (simdKernels: false)", async () => {
+    await useWasmBackend({ threads: 1, simdKernels: false });
+    expect(await trainedWeightsHash()).toBe(GOLDEN.wasmXnnpack);
+  });
+});
