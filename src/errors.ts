@@ -88,11 +88,7 @@ export class InvalidArgumentError extends FashionMnistError {
    * @param expected - What was expected, phrased to follow "must be", e.g. `a positive integer`.
    * @param options - `argument`: its name as the caller wrote it; `received`: the value; `cause`.
    */
-  constructor(expected: string, options: FashionMnistErrorOptions & { argument: string; received: unknown });
-  /** @deprecated The former shape, `(argument, expected, received)`: kept only until every caller has moved. */
-  constructor(argument: string, expected: string, received: unknown);
-  constructor(first: string, second: string | (FashionMnistErrorOptions & { argument: string; received: unknown }), third?: unknown) {
-    const [expected, options] = typeof second === 'string' ? [second, { argument: first, received: third }] : [first, second];
+  constructor(expected: string, options: FashionMnistErrorOptions & { argument: string; received: unknown }) {
     super(`must be ${expected}, but received ${describeValue(options.received)}`, options);
     this.expected = expected;
     this.received = options.received;

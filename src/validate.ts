@@ -32,7 +32,8 @@ export function assertNumber(argument: string, value: unknown, range: Range = {}
   if (typeof value !== 'number' || !Number.isFinite(value) || !inRange(value, range)) throw invalid(argument, value, describeNumber(range));
 }
 
-function inRange(value: number, { min, max, above, below }: Range): boolean {
+/** Whether `value` is within `range`. */
+export function inRange(value: number, { min, max, above, below }: Range): boolean {
   return !(value < (min ?? -Infinity) || value > (max ?? Infinity) || value <= (above ?? -Infinity) || value >= (below ?? Infinity));
 }
 
@@ -198,20 +199,4 @@ export function assertSplit(argument: string, split: FashionMnistSplit): void {
   if (!(split.labels instanceof Uint8Array) || split.labels.length !== split.count) {
     throw invalid(`${argument}.labels`, split.labels, `a Uint8Array of count = ${split.count} class indices`);
   }
-}
-
-/**
- * `defaults` overridden by the options that are set: an explicit `undefined` keeps the default.
- * @deprecated Use {@link resolveOptions}, which also refuses unknown keys.
- */
-export function withDefaults<D extends object, O extends object>(defaults: D, options: O): D & O {
-  return { ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as D & O;
-}
-
-/**
- * Throws unless `value` is a finite number within [min, max].
- * @deprecated Use {@link assertNumber}.
- */
-export function assertNumberInRange(argument: string, value: unknown, min: number, max: number): asserts value is number {
-  assertNumber(argument, value, { min, max });
 }

@@ -151,8 +151,8 @@ describe('augmentSplit', () => {
   it('documents its defaults: off, and torchvision erasing', () => {
     expect(AUGMENT_DEFAULTS).toEqual({ translate: 0, flip: false, erase: false });
     expect(RANDOM_ERASING_DEFAULTS).toEqual({ probability: 0.5, minArea: 0.02, maxArea: 0.33, minAspectRatio: 0.3, maxAspectRatio: 1 / 0.3, value: 0 });
-    expect(resolveAugment({ erase: true }, 'o')).toEqual({ translate: 0, flip: false, erase: RANDOM_ERASING_DEFAULTS });
-    expect(resolveAugment({ translate: 0, flip: false, erase: false }, 'o')).toBeUndefined();
+    expect(resolveAugment('o', { erase: true })).toEqual({ translate: 0, flip: false, erase: RANDOM_ERASING_DEFAULTS });
+    expect(resolveAugment('o', { translate: 0, flip: false, erase: false })).toBeUndefined();
   });
 
   it.each([
@@ -191,7 +191,7 @@ describe('augmentSplit', () => {
 
   it('costs microseconds per batch of 32', () => {
     const split = noiseSplit(32);
-    const settings = resolveAugment({ translate: 2, flip: true, erase: true }, 'o')!;
+    const settings = resolveAugment('o', { translate: 2, flip: true, erase: true })!;
     const indices = Uint32Array.from({ length: 32 }, (_, i) => i);
     for (let i = 0; i < 50; i++) augmentBatch(split, indices, settings, i);
     const start = performance.now();
@@ -226,7 +226,7 @@ describe('augmentation in trainFashionMnist', () => {
     const test = noiseSplit(6, 28, 28, 2);
     const { model, recorder } = recordingModel([28, 28, 1]);
     await trainFashionMnist(model, { train, test }, { epochs: 2, batchSize: 8, seed: 3, augment: options });
-    const settings = resolveAugment(options, 'o')!;
+    const settings = resolveAugment('o', options)!;
     const expected: Float32Array[] = [];
     for (const epoch of [0, 1]) {
       const order = shuffledIndices(20, 3 + epoch);
@@ -247,7 +247,7 @@ describe('augmentation in trainFashionMnist', () => {
     const train = noiseSplit(6, 20, 24);
     const { model, recorder } = recordingModel([1, 14, 12]);
     await trainFashionMnist(model, { train }, { epochs: 1, batchSize: 6, shuffle: false, augment: options });
-    const batch = augmentBatch(train, [0, 1, 2, 3, 4, 5], resolveAugment(options, 'o')!, batchSeed(42, 0, 0));
+    const batch = augmentBatch(train, [0, 1, 2, 3, 4, 5], resolveAugment('o', options)!, batchSeed(42, 0, 0));
     const x = imagesToTensor(batch, [0, 1, 2, 3, 4, 5], { height: 14, width: 12, channels: 1, dataFormat: 'channelsFirst' });
     expect(recorder.seen[0]!.shape).toEqual([6, 1, 14, 12]);
     expect(recorder.seen[0]!.values).toEqual(x.dataSync());

@@ -82,9 +82,9 @@ describe('the help', () => {
 
 describe("the CLI's error lines", () => {
   it('speak of flags, with the value as typed', () => {
-    expect(messageOf(new InvalidArgumentError('--epochs', 'an integer of at least 1', '-1'))).toBe('error: --epochs must be an integer of at least 1, but got "-1".\nRun with --help for usage.\n');
-    expect(messageOf(new InvalidArgumentError('options.threads', "'auto' or an integer from 1 to 64", 65))).toBe(
-      'error: --threads must be \'auto\' or an integer from 1 to 64, but got "65".\nRun with --help for usage.\n',
+    expect(messageOf(new InvalidArgumentError('a positive integer', { argument: '--epochs', received: '-1' }))).toBe('error: --epochs must be a positive integer, but got "-1".\nRun with --help for usage.\n');
+    expect(messageOf(new InvalidArgumentError('"auto" or an integer from 1 to 64', { argument: 'options.threads', received: 65 }))).toBe(
+      'error: --threads must be "auto" or an integer from 1 to 64, but got "65".\nRun with --help for usage.\n',
     );
     expect(messageOf(new UsageError('No model here.', { hint: false }))).toBe('error: No model here.\n');
     expect(messageOf(new TypeError('a bug'))).toMatch(/^error: TypeError: a bug\n {4}at /);

@@ -1,7 +1,7 @@
 import { initializers as initializers_, layers, sequential, type Sequential } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
 import { applyTrainingPatches } from './training-patches.js';
-import { assertInteger, assertOneOf, withDefaults } from '../validate.js';
+import { assertInteger, assertObject, assertOneOf, optionNames, resolveOptions } from '../validate.js';
 import { DATA_FORMATS, type DataFormat } from '../types.js';
 
 /** Options of {@link buildMiniVGGNet}. Every field is optional; the defaults build the Fashion-MNIST model. */
@@ -49,6 +49,8 @@ export const MINI_VGG_NET_DEFAULTS: Readonly<Required<Omit<MiniVGGNetOptions, 's
   dataFormat: 'channelsLast',
 });
 
+const MINI_VGG_NET_OPTIONS = optionNames<MiniVGGNetOptions>({ width: true, height: true, depth: true, classes: true, dataFormat: true, seed: true });
+
 /** Two 2x2 max-poolings halve each side twice, so anything below 4 pixels would vanish. */
 const MIN_SIDE = 4;
 
@@ -81,7 +83,7 @@ const MIN_SIDE = 4;
  * ```
  */
 export function buildMiniVGGNet(options: MiniVGGNetOptions = {}): Sequential {
-  const { width, height, depth, classes, dataFormat, seed } = resolveOptions(options);
+  const { width, height, depth, classes, dataFormat, seed } = resolveMiniVGGNetOptions(options);
   let initializers = 0;
   // Each layer gets its own seed, derived from the one given, so layers do not share weights.
   const kernelInitializer = () => (seed === undefined ? {} : { kernelInitializer: initializers_.glorotUniform({ seed: seed * 1000 + initializers++ }) });
@@ -123,20 +125,11 @@ export function buildMiniVGGNet(options: MiniVGGNetOptions = {}): Sequential {
   return model;
 }
 
-function resolveOptions(options: MiniVGGNetOptions): Required<Omit<MiniVGGNetOptions, 'seed'>> & { seed: number | undefined } {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidArgumentError('options', 'an object such as { width: 28, height: 28, depth: 1, classes: 10 }', options);
-  }
-  const resolved = withDefaults(MINI_VGG_NET_DEFAULTS, options);
+function resolveMiniVGGNetOptions(options: MiniVGGNetOptions): Required<Omit<MiniVGGNetOptions, 'seed'>> & { seed: number | undefined } {
+  assertObject('options', options, 'an object such as { width: 28, height: 28, depth: 1, classes: 10 }');
+  const resolved = resolveOptions('options', options, MINI_VGG_NET_DEFAULTS, MINI_VGG_NET_OPTIONS);
   for (const side of ['width', 'height'] as const) {
-    assertInteger(`options.${side}`, resolved[side]);
-    if (resolved[side] < MIN_SIDE) {
-      throw new InvalidArgumentError(
-        `options.${side}`,
-        `at least ${MIN_SIDE} pixels, so that two 2x2 max-poolings leave at least one pixel`,
-        resolved[side],
-      );
-    }
+    assertInteger(`options.${side}`, resolved[side], { min: MIN_SIDE, note: 'pixels, so that two 2x2 max-poolings leave at least one pixel' });
   }
   assertInteger('options.depth', resolved.depth);
   assertInteger('options.classes', resolved.classes);

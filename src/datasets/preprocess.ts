@@ -57,7 +57,7 @@ const PIXEL_OPTIONS = optionNames<ToFashionMnistPixelsOptions>({ invert: true, w
  * ```
  */
 export function toFashionMnistPixels(image: RgbImage, options: ToFashionMnistPixelsOptions = {}): Uint8Array {
-  assertRgbImage(image, 'image');
+  assertRgbImage('image', image);
   const { width, height, data } = image;
   const gray = new Float32Array(width * height);
   for (let p = 0; p < gray.length; p++) gray[p] = luma(data[p * 3]!, data[p * 3 + 1]!, data[p * 3 + 2]!);

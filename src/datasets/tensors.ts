@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
 import { shuffledIndices } from '../random.js';
 import { DATA_FORMATS, type DataFormat } from '../types.js';
-import { assertInteger, assertOneOf, assertSplit as assertSplitArgument, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertInteger, assertOneOf, invalid, optionNames, resolveOptions } from '../validate.js';
 import type { FashionMnistSplit } from './fashion-mnist.js';
 
 /**
@@ -126,18 +126,10 @@ export function layoutFor(spec: ModelImageSpec, split: { height: number; width: 
 }
 
 /**
- * Throws unless `split` is a well-formed split with at least one image.
- * @deprecated Use `assertSplit(argument, split)` of src/validate.ts.
- */
-export function assertSplit(split: FashionMnistSplit, argument: string): void {
-  assertSplitArgument(argument, split);
-}
-
-/**
  * Throws unless every label is a class the model has: one-hot encoding a label past the last class
  * would silently give a row of zeros.
  */
-export function assertLabelsBelow(split: FashionMnistSplit, classes: number, argument: string): void {
+export function assertLabelsBelow(argument: string, split: FashionMnistSplit, classes: number): void {
   const index = split.labels.findIndex((label) => label >= classes);
   if (index !== -1) {
     throw invalid(`${argument}.labels[${index}]`, split.labels[index], `a class index below the model's ${classes} classes (0 to ${classes - 1})`);

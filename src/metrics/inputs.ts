@@ -34,13 +34,13 @@ export function toClassIndices(labels: ClassLabels, argument: string): number[] 
 }
 
 /** Throws unless `tensor` is a live tensor of numbers. */
-export function assertNumericTensor(tensor: tf.Tensor, argument: string): void {
+export function assertNumericTensor(argument: string, tensor: tf.Tensor): void {
   assertTensor(argument, tensor, { dtypes: ['float32', 'int32', 'bool'] });
 }
 
 function readValues(labels: ClassLabels, argument: string): number[] {
   if (labels instanceof tf.Tensor) {
-    assertNumericTensor(labels, argument);
+    assertNumericTensor(argument, labels);
     if (labels.rank === 1) return Array.from(labels.dataSync());
     if (labels.rank === 2) return argMaxRows(labels.dataSync(), labels.shape[0]!, labels.shape[1]!, argument);
     throw invalid(argument, labels, 'a 1-D tensor of class indices or a 2-D tensor of one-hot rows or probabilities');
@@ -119,7 +119,7 @@ export function readSampleWeight(weights: ArrayLike<number> | tf.Tensor | undefi
   if (weights === undefined) return undefined;
   const argument = 'options.sampleWeight';
   if (weights instanceof tf.Tensor) {
-    assertNumericTensor(weights, argument);
+    assertNumericTensor(argument, weights);
     if (weights.rank !== 1) throw invalid(argument, weights, 'a 1-D tensor of weights');
   } else if (!Array.isArray(weights) && !(ArrayBuffer.isView(weights) && !(weights instanceof DataView))) {
     throw invalid(argument, weights, 'an array, typed array or 1-D tensor of weights');

@@ -110,16 +110,16 @@ const ERASE_OPTIONS = optionNames<RandomErasingOptions>({ probability: true, min
  * Validates augmentation options and applies the defaults; undefined when they change no image, so
  * that training without augmentation runs exactly the code it always ran.
  */
-export function resolveAugment(options: AugmentOptions | undefined, argument: string): AugmentSettings | undefined {
+export function resolveAugment(argument: string, options: AugmentOptions | undefined): AugmentSettings | undefined {
   if (options === undefined) return undefined;
   const { translate, flip, erase } = resolveOptions(argument, options, AUGMENT_DEFAULTS, AUGMENT_OPTIONS);
   assertInteger(`${argument}.translate`, translate, 0);
   assertBoolean(`${argument}.flip`, flip);
-  const settings: AugmentSettings = { translate, flip, erase: resolveErase(erase, `${argument}.erase`) };
+  const settings: AugmentSettings = { translate, flip, erase: resolveErase(`${argument}.erase`, erase) };
   return settings.translate === 0 && !settings.flip && settings.erase === undefined ? undefined : settings;
 }
 
-function resolveErase(erase: boolean | RandomErasingOptions, argument: string): Required<RandomErasingOptions> | undefined {
+function resolveErase(argument: string, erase: boolean | RandomErasingOptions): Required<RandomErasingOptions> | undefined {
   if (erase === false) return undefined;
   if (erase === true) return { ...RANDOM_ERASING_DEFAULTS };
   assertObject(argument, erase, 'true, false or an object of random erasing options');
@@ -138,7 +138,7 @@ function resolveErase(erase: boolean | RandomErasingOptions, argument: string): 
 }
 
 /** Throws unless a translation leaves part of every image in view. */
-export function assertAugmentFits(settings: AugmentSettings, height: number, width: number, argument: string): void {
+export function assertAugmentFits(argument: string, settings: AugmentSettings, height: number, width: number): void {
   const side = Math.min(height, width);
   if (settings.translate >= side) {
     throw invalid(`${argument}.translate`, settings.translate, `below the images' smallest side (${side} pixels), or every image could be shifted out of view`);
@@ -246,8 +246,8 @@ function erase(image: Uint8Array, offset: number, height: number, width: number,
 export function augmentSplit(split: FashionMnistSplit, options: AugmentOptions, seed: number): FashionMnistSplit {
   assertSplit('split', split);
   assertInteger('seed', seed, 0);
-  const settings = resolveAugment(options, 'options');
+  const settings = resolveAugment('options', options);
   if (settings === undefined) return { ...split, images: split.images.slice(), labels: split.labels.slice() };
-  assertAugmentFits(settings, split.height, split.width, 'options');
+  assertAugmentFits('options', settings, split.height, split.width);
   return augmentBatch(split, Uint32Array.from({ length: split.count }, (_, i) => i), settings, seed);
 }

@@ -1,7 +1,7 @@
 // The callbacks of trainFashionMnist: the library's own, plain objects of hooks (tfjs-layers'
 // CustomCallbackArgs among them) and tfjs-layers Callbacks, all seen through one interface.
 import type { LayersModel, Logs } from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError } from '../errors.js';
+import { assertFunction, assertObject, invalid } from '../validate.js';
 import type { BatchBeginLogs, BatchLogs, EpochLogs, LayersCallback, TrainBeginInfo, TrainingCallbacks, TrainingResult } from './train-options.js';
 
 /** Calls `call` on each of `hooks` in order, awaiting each, and returns what they returned. */
@@ -26,13 +26,13 @@ const CALLBACK = 'a callback: an object with onTrainBegin, onEpochBegin, onBatch
 
 /** Checks `callback` (named `argument` in errors) and adapts it to {@link Hooks}. */
 export function adaptCallback(callback: TrainingCallbacks | LayersCallback, argument: string): Hooks {
-  if (typeof callback !== 'object' || callback === null) throw new InvalidArgumentError(argument, CALLBACK, callback);
+  assertObject(argument, callback, CALLBACK);
   if (typeof (callback as LayersCallback).setParams === 'function') return layersHooks(callback as LayersCallback & LayersHooks, argument);
   const plain = callback as TrainingCallbacks;
   const present = HOOK_NAMES.filter((name) => plain[name] !== undefined);
-  if (present.length === 0) throw new InvalidArgumentError(argument, CALLBACK, callback);
+  if (present.length === 0) throw invalid(argument, callback, CALLBACK);
   for (const name of present) {
-    if (typeof plain[name] !== 'function') throw new InvalidArgumentError(`${argument}.${name}`, 'a function', plain[name]);
+    assertFunction(`${argument}.${name}`, plain[name]);
   }
   // Every logs argument is a fresh object of numbers, so a hook written for tfjs-layers' Logs works too.
   return {
@@ -53,7 +53,7 @@ type LayersHooks = { [K in Exclude<(typeof HOOK_NAMES)[number], 'onTrainBegin' |
 
 function layersHooks(callback: LayersCallback & LayersHooks, argument: string): Hooks {
   for (const name of [...HOOK_NAMES, 'setModel'] as const) {
-    if (typeof callback[name] !== 'function') throw new InvalidArgumentError(`${argument}.${name}`, 'a function (a tfjs-layers Callback has them all)', callback[name]);
+    if (typeof callback[name] !== 'function') throw invalid(`${argument}.${name}`, callback[name], 'a function (a tfjs-layers Callback has them all)');
   }
   return {
     async trainBegin(info, model) {

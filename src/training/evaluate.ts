@@ -74,7 +74,7 @@ export async function evaluateModel(model: LayersModel, split: FashionMnistSplit
   assertBoolean('options.testTimeFlip', testTimeFlip);
   assertSplit('split', split);
   const spec = modelImageSpec(model);
-  assertLabelsBelow(split, spec.classes, 'split');
+  assertLabelsBelow('split', split, spec.classes);
   const probabilities = await predictProbabilities(model, split, layoutFor(spec, split), spec.classes, batchSize, testTimeFlip);
   return scorePredictions(probabilities, split.labels, spec.classes);
 }

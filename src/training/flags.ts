@@ -1,6 +1,6 @@
 // The command line's training flags turned into trainFashionMnist options, every value checked with
 // an error naming the flag. Kept out of src/cli/ so that it can be tested without running the CLI.
-import { InvalidArgumentError } from '../errors.js';
+import { describeInteger, describeNumber, inRange, invalid, type Range } from '../validate.js';
 import type { AugmentOptions } from './augment.js';
 import { scheduleFromFlags } from './schedules.js';
 import type { TrainOptions } from './train-options.js';
@@ -32,15 +32,15 @@ export function trainOptionsFromFlags(flags: TrainingFlags): FlagTrainOptions {
   const options: FlagTrainOptions = {};
   if (flags.epochs !== undefined) options.epochs = integerFromFlag(flags.epochs, '--epochs', 1);
   if (flags['batch-size'] !== undefined) options.batchSize = integerFromFlag(flags['batch-size'], '--batch-size', 1);
-  if (flags.lr !== undefined) options.learningRate = numberOf(flags.lr, '--lr', 'a positive number', (x) => x > 0);
+  if (flags.lr !== undefined) options.learningRate = numberOf('--lr', flags.lr, { above: 0 });
   if (flags.seed !== undefined) options.seed = integerFromFlag(flags.seed, '--seed', 0);
   if (flags.augment !== undefined) options.augment = augmentFromFlag(flags.augment);
   const schedule = scheduleFromFlags(flags.schedule, flags.warmup);
   if (schedule) options.learningRateSchedule = schedule;
   const smoothing = flags['label-smoothing'];
-  if (smoothing !== undefined) options.labelSmoothing = numberOf(smoothing, '--label-smoothing', 'a number from 0 to 1', (x) => x >= 0 && x <= 1);
+  if (smoothing !== undefined) options.labelSmoothing = numberOf('--label-smoothing', smoothing, { min: 0, max: 1 });
   const weightDecay = flags['weight-decay'];
-  if (weightDecay !== undefined) options.weightDecay = numberOf(weightDecay, '--weight-decay', 'a number, 0 or more', (x) => x >= 0);
+  if (weightDecay !== undefined) options.weightDecay = numberOf('--weight-decay', weightDecay, { min: 0 });
   return options;
 }
 
@@ -49,11 +49,11 @@ export function augmentFromFlag(text: string): AugmentOptions {
   const options: AugmentOptions = {};
   for (const item of text.split(',')) {
     const [key, value, ...rest] = item.trim().split('=');
-    if (rest.length > 0) throw new InvalidArgumentError('--augment', AUGMENT_FLAG, text);
-    if (key === 'translate' && value !== undefined) options.translate = numberOf(value, '--augment translate', 'a whole number of pixels, 0 or more', (x) => Number.isInteger(x) && x >= 0);
+    if (rest.length > 0) throw invalid('--augment', text, AUGMENT_FLAG);
+    if (key === 'translate' && value !== undefined) options.translate = numberOf('--augment translate', value, { min: 0, note: 'pixels' }, true);
     else if (key === 'flip' && value === undefined) options.flip = true;
-    else if (key === 'erase') options.erase = value === undefined ? true : { probability: numberOf(value, '--augment erase', 'a probability from 0 to 1', (x) => x >= 0 && x <= 1) };
-    else throw new InvalidArgumentError('--augment', AUGMENT_FLAG, text);
+    else if (key === 'erase') options.erase = value === undefined ? true : { probability: numberOf('--augment erase', value, { min: 0, max: 1, note: 'a probability' }) };
+    else throw invalid('--augment', text, AUGMENT_FLAG);
   }
   return options;
 }
@@ -61,12 +61,14 @@ export function augmentFromFlag(text: string): AugmentOptions {
 /** A whole number of at least `min` written in decimal digits, or an error naming the flag. */
 export function integerFromFlag(text: string, flag: string, min: number): number {
   const value = Number(text);
-  if (!/^\s*[+-]?\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < min) throw new InvalidArgumentError(flag, `an integer of at least ${min}`, text);
+  if (!/^\s*[+-]?\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < min) throw invalid(flag, text, describeInteger({ min }));
   return value;
 }
 
-function numberOf(text: string, argument: string, expected: string, valid: (value: number) => boolean): number {
+/** A number within `range` (an integer if asked), or an error naming the flag in the library's wording. */
+function numberOf(argument: string, text: string, range: Range, integer = false): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || !valid(value)) throw new InvalidArgumentError(argument, expected, text);
+  const valid = text.trim() !== '' && Number.isFinite(value) && (!integer || Number.isInteger(value)) && inRange(value, range);
+  if (!valid) throw invalid(argument, text, integer ? describeInteger(range) : describeNumber(range));
   return value;
 }

@@ -277,14 +277,14 @@ export function scheduleFromFlags(name: string | undefined, warmup: string | und
 }
 
 /** Throws unless `schedule` is one; used by trainFashionMnist before anything runs. */
-export function assertSchedule(schedule: unknown, argument: string): asserts schedule is LearningRateSchedule {
+export function assertSchedule(argument: string, schedule: unknown): asserts schedule is LearningRateSchedule {
   if (typeof schedule !== 'object' || schedule === null || typeof (schedule as LearningRateSchedule).learningRate !== 'function') {
     throw invalid(argument, schedule, 'a schedule: an object with a learningRate(step) method, such as cosineDecay() returns');
   }
 }
 
 /** The rate of one batch, refused unless it is a finite number >= 0 (a custom schedule may err). */
-export function scheduledRate(schedule: LearningRateSchedule, at: ScheduleStep, argument: string): number {
+export function scheduledRate(argument: string, schedule: LearningRateSchedule, at: ScheduleStep): number {
   const rate = schedule.learningRate({ ...at });
   if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0) {
     throw invalid(argument, rate, `a schedule whose learningRate(step) is ${describeNumber({ min: 0 })} (at step ${at.step})`);

@@ -5,8 +5,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { FashionMnistSplit } from '../datasets/fashion-mnist.js';
 import { InvalidArgumentError } from '../errors.js';
 import { shuffledIndices } from '../random.js';
-import { assertInteger, assertNumberInRange, withDefaults } from '../validate.js';
-import { assertLabelsBelow, assertSplit, imagesToTensor, labelsToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
+import { assertBoolean, assertInteger, assertNumber, assertObject, assertSplit, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertLabelsBelow, imagesToTensor, labelsToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
 import { assertAugmentFits, augmentBatch, batchSeed, resolveAugment } from './augment.js';
 import { registerBroadcastBatchNormGradient } from './batch-norm-gradient.js';
 import { applyTrainingPatches } from '../architectures/training-patches.js';
@@ -65,16 +65,16 @@ export type { HistoryRecord, TrainingCallbacks, TrainingData, TrainingResult, Tr
  * ```
  */
 export async function trainFashionMnist(model: LayersModel, data: TrainingData, options: TrainOptions = {}): Promise<TrainingResult> {
-  const settings = resolveOptions(options);
+  const settings = resolveTrainOptions(options);
   const plan = planRun(model, data, settings);
-  const hooks = (options.callbacks ?? []).map((callback, i) => adaptCallback(callback, `options.callbacks[${i}]`));
+  const hooks = (settings.callbacks ?? []).map((callback, i) => adaptCallback(callback, `options.callbacks[${i}]`));
   // Batch norm on the channel axis of a channelsFirst model needs it (tfjs-core's gradient fails there).
   registerBroadcastBatchNormGradient();
   // Models loaded from files (a resumed run) have tfjs-layers' plain layers; this makes them train as fast as a built one.
   applyTrainingPatches(model);
-  compileIfNeeded(model, options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate, settings.epochs, settings.learningRateSchedule !== undefined, settings.weightDecay);
+  compileIfNeeded(model, settings.learningRate, settings.epochs, settings.learningRateSchedule !== undefined, settings.weightDecay);
   plan.accuracyAt = accuracyIndex(model);
-  const history = copyHistory(options.history);
+  const history = copyHistory(settings.history);
   const result: TrainingResult = { epoch: history.loss.map((_, i) => i), history };
   const info: TrainBeginInfo = {
     epochs: settings.epochs,
@@ -123,7 +123,7 @@ function compileIfNeeded(model: LayersModel, learningRate: number, epochs: numbe
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 }
 
-type Settings = ReturnType<typeof resolveOptions>;
+type Settings = ReturnType<typeof resolveTrainOptions>;
 
 /** What one epoch of training needs. */
 interface EpochRun {
@@ -155,19 +155,38 @@ async function runEpoch(run: EpochRun, data: TrainingData): Promise<EpochLogs | 
   return logs;
 }
 
-function resolveOptions(options: TrainOptions) {
-  const settings = withDefaults(TRAIN_DEFAULTS, options) as typeof TRAIN_DEFAULTS & Pick<TrainOptions, 'learningRateSchedule'>;
+const TRAIN_OPTIONS = optionNames<TrainOptions>({
+  epochs: true,
+  batchSize: true,
+  learningRate: true,
+  seed: true,
+  shuffle: true,
+  initialEpoch: true,
+  history: true,
+  stopOnNaN: true,
+  callbacks: true,
+  augment: true,
+  learningRateSchedule: true,
+  labelSmoothing: true,
+  weightDecay: true,
+});
+
+// The learning rate of an uncompiled model is KerasSGD's default, the tutorial's.
+const TRAIN_SETTINGS_DEFAULTS = Object.freeze({ ...TRAIN_DEFAULTS, learningRate: KERAS_SGD_DEFAULTS.learningRate });
+
+function resolveTrainOptions(options: TrainOptions) {
+  const settings = resolveOptions('options', options, TRAIN_SETTINGS_DEFAULTS, TRAIN_OPTIONS);
   assertInteger('options.epochs', settings.epochs);
   assertInteger('options.batchSize', settings.batchSize);
   assertInteger('options.seed', settings.seed, 0);
   assertInteger('options.initialEpoch', settings.initialEpoch, 0);
-  if (settings.initialEpoch > settings.epochs) {
-    throw new InvalidArgumentError('options.initialEpoch', `at most options.epochs (${settings.epochs})`, settings.initialEpoch);
-  }
-  assertNumberInRange('options.labelSmoothing', settings.labelSmoothing, 0, 1);
-  assertNumberInRange('options.weightDecay', settings.weightDecay, 0, Number.MAX_VALUE);
-  if (settings.learningRateSchedule !== undefined) assertSchedule(settings.learningRateSchedule, 'options.learningRateSchedule');
-  return { ...settings, augment: resolveAugment(options.augment, 'options.augment'), learningRateSchedule: settings.learningRateSchedule };
+  if (settings.initialEpoch > settings.epochs) throw invalid('options.initialEpoch', settings.initialEpoch, `at most options.epochs (${settings.epochs})`);
+  assertBoolean('options.shuffle', settings.shuffle);
+  assertBoolean('options.stopOnNaN', settings.stopOnNaN);
+  assertNumber('options.labelSmoothing', settings.labelSmoothing, { min: 0, max: 1 });
+  assertNumber('options.weightDecay', settings.weightDecay, { min: 0 });
+  if (settings.learningRateSchedule !== undefined) assertSchedule('options.learningRateSchedule', settings.learningRateSchedule);
+  return { ...settings, augment: resolveAugment('options.augment', settings.augment) };
 }
 
 /** How the data meets the model: checked before anything is compiled or allocated. */
@@ -180,16 +199,16 @@ interface RunPlan {
 }
 
 function planRun(model: LayersModel, data: TrainingData, settings: Settings): RunPlan {
-  if (typeof data !== 'object' || data === null) throw new InvalidArgumentError('data', 'an object { train, test? } of splits', data);
-  assertSplit(data.train, 'data.train');
-  if (data.test !== undefined) assertSplit(data.test, 'data.test');
-  if (settings.augment) assertAugmentFits(settings.augment, data.train.height, data.train.width, 'options.augment');
+  assertObject('data', data, 'an object { train, test? } of splits');
+  assertSplit('data.train', data.train);
+  if (data.test !== undefined) assertSplit('data.test', data.test);
+  if (settings.augment) assertAugmentFits('options.augment', settings.augment, data.train.height, data.train.width);
   if (settings.learningRateSchedule && model.optimizer && !(model.optimizer instanceof KerasSGD)) {
-    throw new InvalidArgumentError('model.optimizer', 'a KerasSGD, or none, when options.learningRateSchedule is set (the schedule sets its learning rate)', model.optimizer);
+    throw invalid('model.optimizer', model.optimizer, 'a KerasSGD, or none, when options.learningRateSchedule is set (the schedule sets its learning rate)');
   }
   const spec = modelImageSpec(model);
-  assertLabelsBelow(data.train, spec.classes, 'data.train');
-  if (data.test !== undefined) assertLabelsBelow(data.test, spec.classes, 'data.test');
+  assertLabelsBelow('data.train', data.train, spec.classes);
+  if (data.test !== undefined) assertLabelsBelow('data.test', data.test, spec.classes);
   return { classes: spec.classes, accuracyAt: 1, trainLayout: layoutFor(spec, data.train), testLayout: layoutFor(spec, data.test ?? data.train) };
 }
 
@@ -223,7 +242,7 @@ function applySchedule({ model, settings, stepsPerEpoch, epoch }: EpochRun, step
   const schedule = settings.learningRateSchedule;
   if (!schedule) return;
   const at = { step: epoch * stepsPerEpoch + step, stepsPerEpoch, epochs: settings.epochs, baseLearningRate: (model.optimizer as KerasSGD).learningRate };
-  (model.optimizer as KerasSGD).learningRateOverride = scheduledRate(schedule, at, 'options.learningRateSchedule');
+  (model.optimizer as KerasSGD).learningRateOverride = scheduledRate('options.learningRateSchedule', schedule, at);
 }
 
 /** One gradient step; the batch tensors are disposed of even when the model throws. */
@@ -274,7 +293,7 @@ function accuracyIndex(model: LayersModel): number {
   const names = model.metricsNames ?? [];
   const index = names.findIndex((name) => ACCURACY_NAMES.includes(name));
   if (index < 1) {
-    throw new InvalidArgumentError('model.metricsNames', "a list that includes 'acc' (compile with metrics: ['accuracy'], or leave the model uncompiled to get the tutorial's settings)", names);
+    throw invalid('model.metricsNames', names, "a list that includes 'acc' (compile with metrics: ['accuracy'], or leave the model uncompiled to get the tutorial's settings)");
   }
   return index;
 }

@@ -18,7 +18,7 @@ import { invalid } from '../validate.js';
  * ```
  */
 export function drawImageToCanvas(image: RgbImage, canvas: HTMLCanvasElement | OffscreenCanvas): void {
-  assertRgbImage(image, 'image');
+  assertRgbImage('image', image);
   canvas.width = image.width;
   canvas.height = image.height;
   const context = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;

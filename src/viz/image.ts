@@ -17,7 +17,7 @@ export interface RgbImage {
 }
 
 /** Throws unless `image` is an {@link RgbImage} whose data matches its size. */
-export function assertRgbImage(image: RgbImage, argument: string): void {
+export function assertRgbImage(argument: string, image: RgbImage): void {
   const valid =
     typeof image === 'object' && image !== null && Number.isInteger(image.width) && Number.isInteger(image.height) &&
     image.width > 0 && image.height > 0 && image.data instanceof Uint8Array && image.data.length === image.width * image.height * 3;

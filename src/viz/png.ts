@@ -20,6 +20,6 @@ import { assertRgbImage, type RgbImage } from './image.js';
  * ```
  */
 export function encodePng(image: RgbImage): Uint8Array {
-  assertRgbImage(image, 'image');
+  assertRgbImage('image', image);
   return encode({ width: image.width, height: image.height, data: image.data, channels: 3, depth: 8 });
 }

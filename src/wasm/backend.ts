@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, WasmBackendError } from '../errors.js';
+import { WasmBackendError } from '../errors.js';
+import { assertBoolean, describeInteger, inRange, invalid, optionNames, resolveOptions } from '../validate.js';
 import { startBrowserKernelWorkers } from './simd/browser-workers.js';
 import { disableSimdKernels, enableSimdKernels } from './simd/lifecycle.js';
 import type { StartKernelWorkers } from './simd/threads.js';
@@ -77,6 +78,12 @@ export interface WasmRegistration {
   priority: number;
 }
 
+/** The defaults of {@link UseWasmBackendOptions}. */
+export const USE_WASM_BACKEND_DEFAULTS = Object.freeze({ threads: 'auto' as number | 'auto', trainingKernels: true, simdKernels: true });
+const USE_WASM_BACKEND_OPTIONS = optionNames<UseWasmBackendOptions>({ threads: true, trainingKernels: true, simdKernels: true });
+/** The most threads the backend is started with. */
+const MAX_THREADS = 64;
+
 /** Starts the threaded build in a runtime that needs help to (Node); resolves to whether it started. */
 export type StartThreaded = (threads: number | 'auto', registration: WasmRegistration) => Promise<boolean>;
 
@@ -89,18 +96,17 @@ export async function startWasmBackend(
   startThreaded: StartThreaded | undefined,
   startKernelWorkers: StartKernelWorkers | undefined,
 ): Promise<WasmBackendInfo> {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
-  const requested = options.threads ?? 'auto';
-  if (requested !== 'auto' && (!Number.isInteger(requested) || requested < 1 || requested > 64)) {
-    throw new InvalidArgumentError('options.threads', "'auto' or an integer from 1 to 64", requested);
+  const settings = resolveOptions('options', options, USE_WASM_BACKEND_DEFAULTS, USE_WASM_BACKEND_OPTIONS);
+  const requested = settings.threads;
+  if (requested !== 'auto' && !(typeof requested === 'number' && Number.isInteger(requested) && inRange(requested, { min: 1, max: MAX_THREADS }))) {
+    throw invalid('options.threads', requested, `"auto" or ${describeInteger({ min: 1, max: MAX_THREADS })}`);
   }
   const registration = tf.engine().registryFactory['wasm'];
   if (!registration) throw new WasmBackendError("The WebAssembly backend is not loaded: import '@tensorflow/tfjs-backend-wasm' before calling useWasmBackend().");
-  for (const name of ['trainingKernels', 'simdKernels'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new InvalidArgumentError(`options.${name}`, 'a boolean', options[name]);
-  }
-  const trainingKernels = options.trainingKernels ?? true;
-  const simdKernels = trainingKernels && (options.simdKernels ?? true);
+  assertBoolean('options.trainingKernels', settings.trainingKernels);
+  assertBoolean('options.simdKernels', settings.simdKernels);
+  const trainingKernels = settings.trainingKernels;
+  const simdKernels = trainingKernels && settings.simdKernels;
   if (trainingKernels) registerWasmTrainingKernels();
 
   const alreadyStarted = tf.engine().registry['wasm'] !== undefined;
