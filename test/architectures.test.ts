@@ -102,9 +102,9 @@ describe('buildMiniVGGNet', () => {
   });
 
   it.each([
-    [{ width: 0 }, 'Argument `options.width` must be a positive integer, but received 0.'],
-    [{ height: 27.5 }, 'Argument `options.height` must be a positive integer, but received 27.5.'],
-    [{ width: 3 }, 'Argument `options.width` must be at least 4 pixels, so that two 2x2 max-poolings leave at least one pixel, but received 3.'],
+    [{ width: 0 }, 'Argument `options.width` must be an integer of at least 4 (pixels, so that two 2x2 max-poolings leave at least one pixel), but received 0.'],
+    [{ height: 27.5 }, 'Argument `options.height` must be an integer of at least 4 (pixels, so that two 2x2 max-poolings leave at least one pixel), but received 27.5.'],
+    [{ width: 3 }, 'Argument `options.width` must be an integer of at least 4 (pixels, so that two 2x2 max-poolings leave at least one pixel), but received 3.'],
     [{ depth: -1 }, 'Argument `options.depth` must be a positive integer, but received -1.'],
     [{ classes: '10' }, 'Argument `options.classes` must be a positive integer, but received "10".'],
     [{ dataFormat: 'NHWC' }, "Argument `options.dataFormat` must be one of \"channelsLast\" or \"channelsFirst\", but received \"NHWC\"."],

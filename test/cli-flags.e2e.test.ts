@@ -22,17 +22,17 @@ describe('the command line', () => {
   it('answers a negative number with one line about the flag', async () => {
     const negative = await runCli(['train', '--epochs', '-1']);
     expect(negative.code).toBe(2);
-    expect(negative.stderr).toBe('error: --epochs must be an integer of at least 1, but got "-1".\nRun with --help for usage.\n');
+    expect(negative.stderr).toBe('error: --epochs must be a positive integer, but got "-1".\nRun with --help for usage.\n');
     const rate = await runCli(['train', '--lr', '-0.5']);
-    expect(rate.stderr).toBe('error: --lr must be a positive number, but got "-0.5".\nRun with --help for usage.\n');
+    expect(rate.stderr).toBe('error: --lr must be a positive finite number, but got "-0.5".\nRun with --help for usage.\n');
   });
 
   it.each([
     [['predict', 'a.png', '--epochs', '3'], 'error: --epochs is an option of train, not of predict.\nRun with --help for usage.\n'],
     [['trian'], 'error: Unknown command "trian". Did you mean train? Commands: train, evaluate, predict.\n'],
-    [['train', '--threads', '0'], 'error: --threads must be an integer of at least 1, but got "0".\nRun with --help for usage.\n'],
+    [['train', '--threads', '0'], 'error: --threads must be a positive integer, but got "0".\nRun with --help for usage.\n'],
     [['train', '--threads', '65', '--out', join(work, 'threads')], 'error: --threads must be \'auto\' or an integer from 1 to 64, but got "65".\nRun with --help for usage.\n'],
-    [['evaluate', '--limit', '0'], 'error: --limit must be an integer of at least 1, but got "0".\nRun with --help for usage.\n'],
+    [['evaluate', '--limit', '0'], 'error: --limit must be a positive integer, but got "0".\nRun with --help for usage.\n'],
     [['train', '--backend', 'gpu'], 'error: --backend must be cpu, wasm or tensorflow, but got "gpu".\nRun with --help for usage.\n'],
     [['train', 'extra'], 'error: train takes no arguments, but got "extra".\nRun with --help for usage.\n'],
   ])('answers %j in one line', async (args, expected) => {
@@ -44,7 +44,7 @@ describe('the command line', () => {
   it('refuses a missing model folder at once, before the backend or the data set', async () => {
     const { code, stdout, stderr } = await runCli(['evaluate', '/nope']);
     expect(code).toBe(2);
-    expect(stderr).toBe('error: No readable model.json in /nope (the folder does not exist).\n');
+    expect(stderr).toBe('error: /nope/model.json: not readable (the folder does not exist).\n');
     // Nothing started: no backend line, no data set loaded, no output folder made.
     expect(stdout).toBe('');
   });

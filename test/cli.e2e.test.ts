@@ -38,7 +38,7 @@ describe.skipIf(missing(FASHION_MNIST))('the command-line program (src/cli.ts)',
   it('rejects bad flags with a clear message and exit code 2', async () => {
     const bad = await cli('train', '--epochs', 'ten');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('error: --epochs must be an integer of at least 1, but got "ten".');
+    expect(bad.stderr).toContain('error: --epochs must be a positive integer, but got "ten".');
     const unknown = await cli('train', '--epoch', '3');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('error: Unknown option --epoch. Did you mean --epochs?\n');
@@ -130,7 +130,7 @@ describe.skipIf(missing(FASHION_MNIST))('the command-line program (src/cli.ts)',
     const mistakes: Array<[string[], string]> = [
       [['predict', join(out, 'model'), join(out, 'missing.png'), '--backend', 'cpu'], `error: ${join(out, 'missing.png')}: The file cannot be read: a part of the path does not exist (ENOENT).\n`],
       [['predict', join(out, 'model'), empty, '--backend', 'cpu'], `error: ${empty} holds no .png, .jpg or .jpeg pictures.\n`],
-      [['evaluate', join(out, 'missing-model'), '--backend', 'cpu', '--out', out], `error: No readable model.json in ${join(out, 'missing-model')} (the folder does not exist).\n`],
+      [['evaluate', join(out, 'missing-model'), '--backend', 'cpu', '--out', out], `error: ${join(out, 'missing-model', 'model.json')}: not readable (the folder does not exist).\n`],
       [['train', '--backend', 'cpu', '--out', file], `error: --out must be a folder, but ${file} is a file.\nRun with --help for usage.\n`],
       [['train', '--backend', 'cpu', '--out', join(file, 'sub')], `error: ${join(file, 'sub')}: a part of the path is a file, not a folder (ENOTDIR).\n`],
     ];

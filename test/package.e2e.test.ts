@@ -114,7 +114,7 @@ describe('the installed package in Node', () => {
     expect(run(bin, ['--help'])).toContain('Usage: tfjs-fashion-mnist <command> [options]');
     const mistake = attempt(bin, ['train', '--epochs', 'zero']);
     expect(mistake.status).toBe(2);
-    expect(mistake.stderr).toBe('error: --epochs must be an integer of at least 1, but got "zero".\nRun with --help for usage.\n');
+    expect(mistake.stderr).toBe('error: --epochs must be a positive integer, but got "zero".\nRun with --help for usage.\n');
     // The pretrained model and the sample pictures ship with the package.
     const picture = join(work, 'node_modules/tfjs-fashion-mnist/examples/images/trouser.png');
     expect(run(bin, ['predict', picture, '--backend', 'cpu'])).toMatch(new RegExp(`^${picture}: trouser \\d+\\.\\d%, `, 'm'));

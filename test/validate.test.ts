@@ -18,6 +18,7 @@ import {
 } from '../src/validate.js';
 import {
   augmentSplit,
+  buildMiniVGGNet,
   buildMontage,
   classificationReport,
   classifyImages,
@@ -31,8 +32,10 @@ import {
   progressBar,
   splitToTensors,
   toFashionMnistPixels,
+  trainFashionMnist,
   trainingHistorySpec,
 } from '../src/node.js';
+import { useWasmBackend } from '../src/wasm/node.js';
 import { loadFashionMnist as loadFashionMnistNeutral } from '../src/index.js';
 import { smallModel } from './helpers/models.js';
 
@@ -143,6 +146,24 @@ describe('public functions refuse unknown option keys', () => {
   ];
   it.each(cases)('%s', (_, run, argument) => {
     expect(thrown(run).argument).toBe(argument);
+  });
+
+  it('trainFashionMnist: a typo such as { epoch: 3 } is refused, not ignored', async () => {
+    const model = smallModel();
+    const error = (await trainFashionMnist(model, { train: split }, { epoch: 3 } as never).catch((e: unknown) => e)) as InvalidArgumentError;
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error.argument).toBe('options.epoch');
+    expect(error.message).toBe('Argument `options.epoch` must be left out (no such option; did you mean `epochs`?), but received 3.');
+    // Refused before the model was compiled.
+    expect(model.optimizer).toBeUndefined();
+    model.dispose();
+  });
+
+  it('buildMiniVGGNet and useWasmBackend too', async () => {
+    expect(thrown(() => buildMiniVGGNet({ widht: 28 } as never)).argument).toBe('options.widht');
+    const error = (await useWasmBackend({ thread: 2 } as never).catch((e: unknown) => e)) as InvalidArgumentError;
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error.message).toBe('Argument `options.thread` must be left out (no such option; did you mean `threads`?), but received 2.');
   });
 
   it('in the async functions too, before any work', async () => {

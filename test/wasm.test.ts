@@ -93,7 +93,7 @@ describe('registerWasmTrainingKernels', () => {
   });
 
   it('rejects a bad thread count', async () => {
-    await expect(useWasmBackend({ threads: 0 })).rejects.toThrow("Argument `options.threads` must be 'auto' or an integer from 1 to 64, but received 0.");
+    await expect(useWasmBackend({ threads: 0 })).rejects.toThrow('Argument `options.threads` must be "auto" or an integer from 1 to 64, but received 0.');
   });
 
   it('starts the threaded build in Node', () => {
@@ -181,8 +181,8 @@ describe('registerWasmTrainingKernels', () => {
   });
 
   it('rejects options that are not booleans', async () => {
-    await expect(useWasmBackend({ simdKernels: 'no' as unknown as boolean })).rejects.toThrow('Argument `options.simdKernels` must be a boolean, but received "no".');
-    await expect(useWasmBackend({ trainingKernels: 1 as unknown as boolean })).rejects.toThrow('Argument `options.trainingKernels` must be a boolean, but received 1.');
+    await expect(useWasmBackend({ simdKernels: 'no' as unknown as boolean })).rejects.toThrow('Argument `options.simdKernels` must be true or false, but received "no".');
+    await expect(useWasmBackend({ trainingKernels: 1 as unknown as boolean })).rejects.toThrow('Argument `options.trainingKernels` must be true or false, but received 1.');
   });
 
   it.each([

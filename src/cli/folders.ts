@@ -31,7 +31,7 @@ export async function isModelFolder(dir: string): Promise<boolean> {
  * checked when it is loaded.
  */
 export async function checkModelFolder(dir: string): Promise<void> {
-  const refuse = (reason: string) => new UsageError(`No readable ${MODEL_FILE} in ${dir} (${reason}).`, { hint: false });
+  const refuse = (reason: string) => new UsageError(`${join(dir, MODEL_FILE)}: not readable (${reason}).`, { hint: false });
   const folder = await statOrError(dir);
   if (folder instanceof Error) throw refuse(folder.code === 'ENOENT' ? 'the folder does not exist' : describeFsError(folder));
   if (!folder.isDirectory()) throw refuse(`${dir} is not a folder`);
