@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { WasmBackendError } from '../errors.js';
+// InvalidArgumentError is imported for the TSDoc's link to it.
+import { WasmBackendError, type InvalidArgumentError } from '../errors.js';
 import { assertBoolean, describeInteger, inRange, invalid, optionNames, resolveOptions } from '../validate.js';
 import { startBrowserKernelWorkers } from './simd/browser-workers.js';
 import { disableSimdKernels, enableSimdKernels } from './simd/lifecycle.js';
