@@ -99,7 +99,7 @@ function manifestSource(modelJson: string, weights: Uint8Array, source: string):
  * What the shipped pretrained files are: sizes and SHA-256 digests, which {@link loadPretrainedModel}
  * checks, and the run they come from. Internal: the package's entries do not export it.
  */
-export const PRETRAINED_FILES = Object.freeze({
+export const PRETRAINED_FILES = /* @__PURE__ */ Object.freeze({
   /** Bytes of pretrained/model.json. */
   modelJsonBytes: ${Buffer.byteLength(modelJson)},
   /** SHA-256 of pretrained/model.json. */

@@ -106,12 +106,11 @@ export function assertObject(argument: string, value: unknown, expected = 'an ob
 }
 
 /**
- * Every option name of an options type, checked by the compiler: a missing or an unknown name does
- * not compile. Pass the result to {@link resolveOptions}.
+ * Every option name of an options type, as the keys of a plain object literal checked by the compiler
+ * (a missing or an unknown name does not compile); pass it to {@link resolveOptions}. A literal, not a
+ * function's result, so that bundlers drop it with the function that uses it.
  */
-export function optionNames<O>(names: { readonly [K in keyof Required<O>]: true }): readonly string[] {
-  return Object.freeze(Object.keys(names));
-}
+export type OptionNames<O> = { readonly [K in keyof Required<O>]: true };
 
 /** Options of type `O` with the defaults `D` applied: the defaulted fields are always set. */
 export type Resolved<O, D> = Omit<O, keyof D> & { -readonly [K in keyof D]: K extends keyof O ? Exclude<O[K], undefined> | D[K] : D[K] };
@@ -122,13 +121,13 @@ export type Resolved<O, D> = Omit<O, keyof D> & { -readonly [K in keyof D]: K ex
  * keys are all in `names`, so that a typo such as `{ epoch: 3 }` fails instead of being ignored; a
  * key whose value is `undefined` is let through, as a spread of another object may carry one.
  */
-export function resolveOptions<O extends object, D extends object>(argument: string, options: O | undefined, defaults: D, names: readonly string[]): Resolved<O, D> {
+export function resolveOptions<O extends object, D extends object>(argument: string, options: O | undefined, defaults: D, names: OptionNames<O>): Resolved<O, D> {
   if (options === undefined) return { ...defaults } as Resolved<O, D>;
   assertObject(argument, options, 'an object of options');
   const set: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    if (!names.includes(key)) throw unknownOption(`${argument}.${key}`, value, key, names);
+    if (!Object.hasOwn(names, key)) throw unknownOption(`${argument}.${key}`, value, key, Object.keys(names));
     set[key] = value;
   }
   return { ...defaults, ...set } as Resolved<O, D>;

@@ -31,7 +31,7 @@ describe('the command line', () => {
     [['predict', 'a.png', '--epochs', '3'], 'error: --epochs is an option of train, not of predict.\nRun with --help for usage.\n'],
     [['trian'], 'error: Unknown command "trian". Did you mean train? Commands: train, evaluate, predict.\n'],
     [['train', '--threads', '0'], 'error: --threads must be a positive integer, but got "0".\nRun with --help for usage.\n'],
-    [['train', '--threads', '65', '--out', join(work, 'threads')], 'error: --threads must be \'auto\' or an integer from 1 to 64, but got "65".\nRun with --help for usage.\n'],
+    [['train', '--threads', '65', '--out', join(work, 'threads')], 'error: --threads must be "auto" or an integer from 1 to 64, but got "65".\nRun with --help for usage.\n'],
     [['evaluate', '--limit', '0'], 'error: --limit must be a positive integer, but got "0".\nRun with --help for usage.\n'],
     [['train', '--backend', 'gpu'], 'error: --backend must be cpu, wasm or tensorflow, but got "gpu".\nRun with --help for usage.\n'],
     [['train', 'extra'], 'error: train takes no arguments, but got "extra".\nRun with --help for usage.\n'],

@@ -13,7 +13,7 @@ import {
   assertString,
   assertTensor,
   invalid,
-  optionNames,
+  type OptionNames,
   resolveOptions,
 } from '../src/validate.js';
 import {
@@ -103,7 +103,7 @@ describe('resolveOptions', () => {
     batchSize?: number;
     seed?: number;
   }
-  const names = optionNames<Options>({ epochs: true, batchSize: true, seed: true });
+  const names: OptionNames<Options> = { epochs: true, batchSize: true, seed: true };
   const defaults = Object.freeze({ epochs: 25, batchSize: 32 });
 
   it('applies the defaults; an explicit undefined keeps one', () => {

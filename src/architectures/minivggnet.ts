@@ -1,7 +1,7 @@
 import { initializers as initializers_, layers, sequential, type Sequential } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
 import { applyTrainingPatches } from './training-patches.js';
-import { assertInteger, assertObject, assertOneOf, optionNames, resolveOptions } from '../validate.js';
+import { assertInteger, assertObject, assertOneOf, type OptionNames, resolveOptions } from '../validate.js';
 import { DATA_FORMATS, type DataFormat } from '../types.js';
 
 /** Options of {@link buildMiniVGGNet}. Every field is optional; the defaults build the Fashion-MNIST model. */
@@ -41,7 +41,7 @@ export interface MiniVGGNetOptions {
 }
 
 /** The defaults of {@link MiniVGGNetOptions}: Fashion-MNIST's 28x28 grayscale images and ten classes. */
-export const MINI_VGG_NET_DEFAULTS: Readonly<Required<Omit<MiniVGGNetOptions, 'seed'>>> = Object.freeze({
+export const MINI_VGG_NET_DEFAULTS: Readonly<Required<Omit<MiniVGGNetOptions, 'seed'>>> = /* @__PURE__ */ Object.freeze({
   width: 28,
   height: 28,
   depth: 1,
@@ -49,7 +49,7 @@ export const MINI_VGG_NET_DEFAULTS: Readonly<Required<Omit<MiniVGGNetOptions, 's
   dataFormat: 'channelsLast',
 });
 
-const MINI_VGG_NET_OPTIONS = optionNames<MiniVGGNetOptions>({ width: true, height: true, depth: true, classes: true, dataFormat: true, seed: true });
+const MINI_VGG_NET_OPTIONS: OptionNames<MiniVGGNetOptions> = { width: true, height: true, depth: true, classes: true, dataFormat: true, seed: true };
 
 /** Two 2x2 max-poolings halve each side twice, so anything below 4 pixels would vanish. */
 const MIN_SIDE = 4;

@@ -1,5 +1,5 @@
 import { DatasetUnavailableError, DataVerificationError, DownloadError, InvalidArgumentError } from '../errors.js';
-import { assertFunction, assertInteger, assertObject, assertString, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertFunction, assertInteger, assertObject, assertString, invalid, type OptionNames, resolveOptions } from '../validate.js';
 import { createAssembler, decodeStream, maxGzipLength, streamGunzip, type DecodedFile, type Gunzip } from './decode.js';
 import {
   FASHION_MNIST_LABELS,
@@ -89,28 +89,26 @@ export interface LoadFashionMnistOptions {
 /** A place the Node entry's `loadFashionMnist` can look for the data, in the order of its `sources` option. */
 export type FashionMnistSourceName = 'env' | 'keras' | 'cache' | 'debian' | 'download';
 
-/** The defaults of the download settings, shared by the loaders and `loadPretrainedModel`. */
-export const TRANSFER_DEFAULTS = Object.freeze({
-  /** 30 seconds without data fails a download. */
-  idleTimeoutMs: 30_000,
-  /** 10 minutes at most for one download. */
-  timeoutMs: 600_000,
-});
-
-/** The defaults of the loader's options that are plain values (shared by both entries). */
-export const LOAD_FASHION_MNIST_DEFAULTS = Object.freeze({
+/**
+ * The defaults of the loader's options that are plain values (shared by both entries); the download
+ * settings are also `loadPretrainedModel`'s.
+ */
+export const LOAD_FASHION_MNIST_DEFAULTS = /* @__PURE__ */ Object.freeze({
   /** Every local source, then the download (Node entry). */
-  sources: Object.freeze(['env', 'keras', 'cache', 'debian', 'download'] as const) as readonly FashionMnistSourceName[],
+  sources: /* @__PURE__ */ Object.freeze(['env', 'keras', 'cache', 'debian', 'download'] as const) as readonly FashionMnistSourceName[],
   /** Downloads are allowed (Node entry). */
   download: true,
   /** The Keras bucket, then Zalando's mirror (Node entry). */
   mirrors: OFFICIAL_MIRRORS,
   /** The official SHA-256 digests. */
   checksums: OFFICIAL_CHECKSUMS,
-  ...TRANSFER_DEFAULTS,
+  /** 30 seconds without data fails a download. */
+  idleTimeoutMs: 30_000,
+  /** 10 minutes at most for one download. */
+  timeoutMs: 600_000,
 });
 
-const LOAD_OPTIONS = optionNames<LoadFashionMnistOptions>({ baseUrl: true, checksums: true, signal: true, onProgress: true, idleTimeoutMs: true, timeoutMs: true });
+const LOAD_OPTIONS: OptionNames<LoadFashionMnistOptions> = { baseUrl: true, checksums: true, signal: true, onProgress: true, idleTimeoutMs: true, timeoutMs: true };
 
 /** The longest delay `setTimeout` honours (about 24.8 days); longer ones fire at once. */
 const MAX_TIMEOUT_MS = 2_147_483_647;

@@ -27,7 +27,7 @@ export const FILE_SPECS: readonly FileSpec[] = [
  * independently by other projects. Digests of the decompressed bytes, not the `.gz`, because
  * mirrors recompress (Debian did).
  */
-export const OFFICIAL_CHECKSUMS: FashionMnistChecksums = Object.freeze({
+export const OFFICIAL_CHECKSUMS: FashionMnistChecksums = /* @__PURE__ */ Object.freeze({
   trainImages: 'c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888',
   trainLabels: 'bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9',
   testImages: '5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b',
@@ -35,17 +35,17 @@ export const OFFICIAL_CHECKSUMS: FashionMnistChecksums = Object.freeze({
 });
 
 /** Official download mirrors, tried in order: the Keras storage bucket, then Zalando's. */
-export const OFFICIAL_MIRRORS: readonly string[] = Object.freeze([
+export const OFFICIAL_MIRRORS: readonly string[] = /* @__PURE__ */ Object.freeze([
   'https://storage.googleapis.com/tensorflow/tf-keras-datasets/',
   'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',
 ]);
 
 /** The class names the Keras tutorial prints, index = label. */
-export const FASHION_MNIST_LABELS: readonly string[] = Object.freeze([
+export const FASHION_MNIST_LABELS: readonly string[] = /* @__PURE__ */ Object.freeze([
   'top', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot',
 ]);
 
 /** The official class names of Zalando's release, index = label. */
-export const FASHION_MNIST_LONG_LABELS: readonly string[] = Object.freeze([
+export const FASHION_MNIST_LONG_LABELS: readonly string[] = /* @__PURE__ */ Object.freeze([
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ]);

@@ -5,7 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetUnavailableError, InvalidArgumentError } from '../errors.js';
-import { assertBoolean, assertOneOf, assertString, describeOneOf, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertBoolean, assertOneOf, assertString, describeOneOf, invalid, type OptionNames, resolveOptions } from '../validate.js';
 import type { DecodedFile } from './decode.js';
 import {
   assembleDataset,
@@ -117,7 +117,7 @@ export async function loadFashionMnist(options: NodeLoadFashionMnistOptions = {}
   return assembleDataset(await loadFromNode(settings));
 }
 
-const NODE_LOAD_OPTIONS = optionNames<NodeLoadFashionMnistOptions>({
+const NODE_LOAD_OPTIONS: OptionNames<NodeLoadFashionMnistOptions> = {
   dir: true,
   sources: true,
   cacheDir: true,
@@ -129,7 +129,7 @@ const NODE_LOAD_OPTIONS = optionNames<NodeLoadFashionMnistOptions>({
   onProgress: true,
   idleTimeoutMs: true,
   timeoutMs: true,
-});
+};
 
 function resolveNodeOptions(given: NodeLoadFashionMnistOptions): NodeLoadSettings {
   const options = resolveOptions('options', given, LOAD_FASHION_MNIST_DEFAULTS, NODE_LOAD_OPTIONS);

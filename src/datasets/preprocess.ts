@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
-import { assertInteger, assertOneOf, optionNames, resolveOptions } from '../validate.js';
+import { assertInteger, assertOneOf, type OptionNames, resolveOptions } from '../validate.js';
 import { assertRgbImage, type RgbImage } from '../viz/image.js';
 
 /** Options of {@link toFashionMnistPixels}. Every field is optional. */
@@ -25,7 +25,7 @@ export interface ToFashionMnistPixelsOptions {
 }
 
 /** The defaults of {@link ToFashionMnistPixelsOptions}: Fashion-MNIST's 28x28, inverted when the background is light. */
-export const TO_FASHION_MNIST_PIXELS_DEFAULTS = Object.freeze({
+export const TO_FASHION_MNIST_PIXELS_DEFAULTS = /* @__PURE__ */ Object.freeze({
   /** Invert when the border is mostly light. */
   invert: 'auto' as boolean | 'auto',
   /** Fashion-MNIST's width. */
@@ -34,7 +34,7 @@ export const TO_FASHION_MNIST_PIXELS_DEFAULTS = Object.freeze({
   height: 28,
 });
 
-const PIXEL_OPTIONS = optionNames<ToFashionMnistPixelsOptions>({ invert: true, width: true, height: true });
+const PIXEL_OPTIONS: OptionNames<ToFashionMnistPixelsOptions> = { invert: true, width: true, height: true };
 
 /**
  * Turns a picture into a 28x28 Fashion-MNIST image, the preprocessing the tutorial describes for

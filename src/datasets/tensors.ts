@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
 import { shuffledIndices } from '../random.js';
 import { DATA_FORMATS, type DataFormat } from '../types.js';
-import { assertInteger, assertOneOf, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertInteger, assertOneOf, invalid, type OptionNames, resolveOptions } from '../validate.js';
 import type { FashionMnistSplit } from './fashion-mnist.js';
 
 /**
@@ -39,8 +39,8 @@ export interface SplitToTensorsOptions {
   subset?: SplitSubset;
 }
 
-const SPLIT_TO_TENSORS_DEFAULTS = Object.freeze({ dataFormat: 'channelsLast' as DataFormat, labels: 'oneHot' as 'oneHot' | 'index' });
-const SPLIT_TO_TENSORS_OPTIONS = optionNames<SplitToTensorsOptions>({ dataFormat: true, labels: true, subset: true });
+const SPLIT_TO_TENSORS_DEFAULTS = /* @__PURE__ */ Object.freeze({ dataFormat: 'channelsLast' as DataFormat, labels: 'oneHot' as 'oneHot' | 'index' });
+const SPLIT_TO_TENSORS_OPTIONS: OptionNames<SplitToTensorsOptions> = { dataFormat: true, labels: true, subset: true };
 
 /** Training tensors made by {@link splitToTensors}. The caller owns them and must dispose of them. */
 export interface SplitTensors {

@@ -5,7 +5,7 @@ import { grayToPixels, luma, resolvePixelOptions, type GrayPicture } from '../da
 import { modelImageSpec, type ModelImageSpec } from '../datasets/tensors.js';
 import { InvalidArgumentError } from '../errors.js';
 import { EVALUATION_BATCH_SIZE, predictProbabilities, type EvaluateOptions } from '../training/evaluate.js';
-import { assertBoolean, assertInteger, assertTensor, invalid, isTensor, optionNames, resolveOptions } from '../validate.js';
+import { assertBoolean, assertInteger, assertTensor, invalid, isTensor, type OptionNames, resolveOptions } from '../validate.js';
 
 /**
  * Decoded pixels with their size: RGB bytes (an {@link RgbImage}), RGBA bytes (a browser `ImageData`),
@@ -68,7 +68,7 @@ export interface ClassifyOptions {
 }
 
 /** The defaults of {@link ClassifyOptions} that are plain values. */
-export const CLASSIFY_DEFAULTS = Object.freeze({
+export const CLASSIFY_DEFAULTS = /* @__PURE__ */ Object.freeze({
   /** Invert images with a light border. */
   invert: 'auto' as boolean | 'auto',
   /** As {@link evaluateModel}. */
@@ -178,7 +178,7 @@ export async function classifyImage(model: LayersModel, image: ClassifiableImage
   return result!;
 }
 
-const CLASSIFY_OPTIONS = optionNames<ClassifyOptions>({ labels: true, invert: true, batchSize: true, testTimeFlip: true });
+const CLASSIFY_OPTIONS: OptionNames<ClassifyOptions> = { labels: true, invert: true, batchSize: true, testTimeFlip: true };
 
 function resolveClassifyOptions(options: ClassifyOptions) {
   const settings = resolveOptions('options', options, CLASSIFY_DEFAULTS, CLASSIFY_OPTIONS);

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import { METRICS_LIMITS, readLabelsOption, readPair, readSampleWeight, uniqueLabels, type ClassLabels } from './inputs.js';
 import { formatFixed, npAverage, pairwiseSum, pythonFloatRepr } from './numeric.js';
-import { assertInteger, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertInteger, invalid, type OptionNames, resolveOptions } from '../validate.js';
 
 /**
  * What a score is when its denominator is zero (a class never predicted, or never present):
@@ -66,7 +66,7 @@ export interface ClassScores {
 export type ClassificationReportDict = Record<string, ClassScores | number>;
 
 /** The defaults of {@link ClassificationReportOptions}. */
-export const CLASSIFICATION_REPORT_DEFAULTS = Object.freeze({
+export const CLASSIFICATION_REPORT_DEFAULTS = /* @__PURE__ */ Object.freeze({
   /** Two digits after the decimal point. */
   digits: 2,
   /** Undefined scores are 0, with a warning. */
@@ -75,7 +75,7 @@ export const CLASSIFICATION_REPORT_DEFAULTS = Object.freeze({
   outputDict: false,
 });
 
-const REPORT_OPTIONS = optionNames<ClassificationReportOptions>({ labels: true, targetNames: true, sampleWeight: true, digits: true, zeroDivision: true, outputDict: true });
+const REPORT_OPTIONS: OptionNames<ClassificationReportOptions> = { labels: true, targetNames: true, sampleWeight: true, digits: true, zeroDivision: true, outputDict: true };
 
 interface Scores {
   precision: number[];

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
-import { assertBoolean, assertOneOf, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertBoolean, assertOneOf, invalid, type OptionNames, resolveOptions } from '../validate.js';
 import { METRICS_LIMITS, readLabelsOption, readPair, readSampleWeight, uniqueLabels, type ClassLabels } from './inputs.js';
 import { pairwiseSum } from './numeric.js';
 
@@ -38,8 +38,8 @@ export interface AccuracyOptions {
   normalize?: boolean;
 }
 
-const CONFUSION_MATRIX_OPTIONS = optionNames<ConfusionMatrixOptions>({ labels: true, normalize: true, sampleWeight: true });
-const ACCURACY_OPTIONS = optionNames<AccuracyOptions>({ sampleWeight: true, normalize: true });
+const CONFUSION_MATRIX_OPTIONS: OptionNames<ConfusionMatrixOptions> = { labels: true, normalize: true, sampleWeight: true };
+const ACCURACY_OPTIONS: OptionNames<AccuracyOptions> = { sampleWeight: true, normalize: true };
 
 /**
  * The confusion matrix, as scikit-learn's `confusion_matrix`: `matrix[i][j]` counts samples of true

@@ -14,7 +14,7 @@ export type ClassLabels = ArrayLike<number> | readonly (readonly number[])[] | t
  * {@link confusionMatrix}, whose matrix grows with the square of their number (4096 classes make a
  * 128 MiB matrix).
  */
-export const METRICS_LIMITS = Object.freeze({
+export const METRICS_LIMITS = /* @__PURE__ */ Object.freeze({
   /** The most digits after the decimal point in a classification report (a double has about 17 significant digits). */
   maxDigits: 20,
   /** The most classes (rows and columns) of a confusion matrix. */

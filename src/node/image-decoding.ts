@@ -1,7 +1,7 @@
 // Node-only: what the image decoders share: the size limits checked against a file's header, the
 // decoding options and the wording of their errors.
 import { ImageDecodeError } from '../errors.js';
-import { invalid, optionNames, resolveOptions } from '../validate.js';
+import { invalid, type OptionNames, resolveOptions } from '../validate.js';
 
 /**
  * The limits of {@link decodeImage}, `decodePng` and {@link readImage}, checked against the
@@ -9,7 +9,7 @@ import { invalid, optionNames, resolveOptions } from '../validate.js';
  * at the limit); decoding needs more while it runs: a PNG about three times its samples
  * (`maxPngSampleBytes`) beside the result, a JPEG up to `maxJpegMemoryMiB` by jpeg-js's count.
  */
-export const IMAGE_LIMITS = Object.freeze({
+export const IMAGE_LIMITS = /* @__PURE__ */ Object.freeze({
   /** The largest width or height in pixels. */
   maxSide: 16384,
   /** The most pixels: 2^26 (64 Mpx, e.g. 8192 x 8192; a 48 Mpx phone photo fits). */
@@ -44,8 +44,8 @@ export interface DecodeImageOptions {
   background?: readonly [number, number, number];
 }
 
-const DECODE_DEFAULTS = Object.freeze({ background: Object.freeze([255, 255, 255] as const) as readonly [number, number, number] });
-const DECODE_OPTIONS = optionNames<DecodeImageOptions>({ file: true, background: true });
+const DECODE_DEFAULTS = /* @__PURE__ */ Object.freeze({ background: /* @__PURE__ */ Object.freeze([255, 255, 255] as const) as readonly [number, number, number] });
+const DECODE_OPTIONS: OptionNames<DecodeImageOptions> = { file: true, background: true };
 
 /** The options checked, with the default background. */
 export function readOptions(options: DecodeImageOptions): { file: string | undefined; background: readonly [number, number, number] } {

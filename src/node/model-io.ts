@@ -10,7 +10,7 @@ import type { NamedTensor } from '../training/sgd.js';
 import { buildModel } from './model-build.js';
 import { cleanModelFolder, readModelFolder, weightFilesLabel, writeModelFolder, type WriteHook } from './model-files.js';
 import { contentSha256, type ModelJson } from './model-json.js';
-import { assertBoolean, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertBoolean, invalid, type OptionNames, resolveOptions } from '../validate.js';
 
 /** Options of {@link saveModel}. Every field is optional. */
 export interface SaveModelOptions {
@@ -21,8 +21,8 @@ export interface SaveModelOptions {
   includeOptimizer?: boolean;
 }
 
-const SAVE_MODEL_DEFAULTS = Object.freeze({ includeOptimizer: false });
-const SAVE_MODEL_OPTIONS = optionNames<SaveModelOptions>({ includeOptimizer: true });
+const SAVE_MODEL_DEFAULTS = /* @__PURE__ */ Object.freeze({ includeOptimizer: false });
+const SAVE_MODEL_OPTIONS: OptionNames<SaveModelOptions> = { includeOptimizer: true };
 
 /** What {@link saveModel} wrote. */
 export interface SavedModel {

@@ -5,11 +5,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import { sha256Hex } from '../datasets/decode.js';
-import { resolveTransferSettings, TRANSFER_DEFAULTS, type LoadFashionMnistOptions } from '../datasets/fashion-mnist.js';
+import { LOAD_FASHION_MNIST_DEFAULTS, resolveTransferSettings, type LoadFashionMnistOptions } from '../datasets/fashion-mnist.js';
 import { Transfer, type TransferSettings } from '../datasets/transfer.js';
 import { DataVerificationError, DownloadError, InvalidArgumentError, ModelFileError } from '../errors.js';
 import { PRETRAINED_FILES } from './manifest.js';
-import { invalid, optionNames, resolveOptions } from '../validate.js';
+import { invalid, type OptionNames, resolveOptions } from '../validate.js';
 
 
 /** Options of {@link loadPretrainedModel}. Every field is optional in the Node entry. */
@@ -85,11 +85,12 @@ export async function loadPretrainedModel(options: LoadPretrainedModelOptions = 
   return pretrainedModelFromBytes({ modelJson, modelJsonName: modelUrl.href, weights, weightsName: weightsUrl.href });
 }
 
-const PRETRAINED_OPTIONS = optionNames<LoadPretrainedModelOptions>({ modelUrl: true, weightsUrl: true, signal: true, timeoutMs: true, idleTimeoutMs: true, onProgress: true });
+const PRETRAINED_OPTIONS: OptionNames<LoadPretrainedModelOptions> = { modelUrl: true, weightsUrl: true, signal: true, timeoutMs: true, idleTimeoutMs: true, onProgress: true };
 
 /** The options of both entries' `loadPretrainedModel`, with the download defaults applied. */
 export function resolvePretrainedOptions(options: LoadPretrainedModelOptions) {
-  return resolveOptions('options', options, TRANSFER_DEFAULTS, PRETRAINED_OPTIONS);
+  const { idleTimeoutMs, timeoutMs } = LOAD_FASHION_MNIST_DEFAULTS;
+  return resolveOptions('options', options, { idleTimeoutMs, timeoutMs }, PRETRAINED_OPTIONS);
 }
 
 function resolveUrl(argument: string, value: unknown): URL {

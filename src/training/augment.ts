@@ -1,7 +1,7 @@
 import type { FashionMnistSplit } from '../datasets/fashion-mnist.js';
 import { InvalidArgumentError } from '../errors.js';
 import { seededRandom } from '../random.js';
-import { assertBoolean, assertInteger, assertNumber, assertObject, assertSplit, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertBoolean, assertInteger, assertNumber, assertObject, assertSplit, invalid, type OptionNames, resolveOptions } from '../validate.js';
 
 /**
  * Options of random erasing (Zhong et al., 2020, as torchvision's `RandomErasing`): with some
@@ -70,7 +70,7 @@ export interface AugmentOptions {
 }
 
 /** The defaults of {@link AugmentOptions}: no augmentation, as in the tutorial. */
-export const AUGMENT_DEFAULTS = Object.freeze({
+export const AUGMENT_DEFAULTS = /* @__PURE__ */ Object.freeze({
   /** No translation. */
   translate: 0,
   /** No flip. */
@@ -80,7 +80,7 @@ export const AUGMENT_DEFAULTS = Object.freeze({
 });
 
 /** The defaults of {@link RandomErasingOptions}: torchvision's `RandomErasing(p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0)`. */
-export const RANDOM_ERASING_DEFAULTS = Object.freeze({
+export const RANDOM_ERASING_DEFAULTS = /* @__PURE__ */ Object.freeze({
   /** Half the images. */
   probability: 0.5,
   /** 2% of the image at least. */
@@ -103,8 +103,8 @@ export interface AugmentSettings {
 }
 
 // A misspelt option would silently turn augmentation off, so unknown keys are refused.
-const AUGMENT_OPTIONS = optionNames<AugmentOptions>({ translate: true, flip: true, erase: true });
-const ERASE_OPTIONS = optionNames<RandomErasingOptions>({ probability: true, minArea: true, maxArea: true, minAspectRatio: true, maxAspectRatio: true, value: true });
+const AUGMENT_OPTIONS: OptionNames<AugmentOptions> = { translate: true, flip: true, erase: true };
+const ERASE_OPTIONS: OptionNames<RandomErasingOptions> = { probability: true, minArea: true, maxArea: true, minAspectRatio: true, maxAspectRatio: true, value: true };
 
 /**
  * Validates augmentation options and applies the defaults; undefined when they change no image, so

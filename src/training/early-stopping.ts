@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
-import { assertBoolean, assertInteger, assertNumber, assertOneOf, describeOneOf, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertBoolean, assertInteger, assertNumber, assertOneOf, describeOneOf, invalid, type OptionNames, resolveOptions } from '../validate.js';
 import type { EpochLogs, TrainingCallbacks } from './train-options.js';
 
 /** A metric {@link earlyStopping} can watch: losses should fall, accuracies rise. */
@@ -35,7 +35,7 @@ export interface EarlyStoppingOptions {
 }
 
 /** The defaults of {@link EarlyStoppingOptions}: Keras' `EarlyStopping()`. */
-export const EARLY_STOPPING_DEFAULTS = Object.freeze({
+export const EARLY_STOPPING_DEFAULTS = /* @__PURE__ */ Object.freeze({
   /** Watch the validation loss. */
   monitor: 'val_loss' as MonitoredMetric,
   /** Any improvement counts. */
@@ -113,7 +113,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): TrainingCallb
   };
 }
 
-const EARLY_STOPPING_OPTIONS = optionNames<EarlyStoppingOptions>({ monitor: true, minDelta: true, patience: true, restoreBestWeights: true });
+const EARLY_STOPPING_OPTIONS: OptionNames<EarlyStoppingOptions> = { monitor: true, minDelta: true, patience: true, restoreBestWeights: true };
 
 function resolveEarlyStoppingOptions(options: EarlyStoppingOptions) {
   const settings = resolveOptions('options', options, EARLY_STOPPING_DEFAULTS, EARLY_STOPPING_OPTIONS);

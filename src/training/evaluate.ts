@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { FashionMnistSplit } from '../datasets/fashion-mnist.js';
 import { InvalidArgumentError } from '../errors.js';
-import { assertBoolean, assertInteger, assertSplit, optionNames, resolveOptions } from '../validate.js';
+import { assertBoolean, assertInteger, assertSplit, type OptionNames, resolveOptions } from '../validate.js';
 import { assertLabelsBelow, imagesToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
 
 /** What {@link evaluateModel} measures on a split. */
@@ -40,8 +40,8 @@ const EPSILON = 1e-7;
 export const EVALUATION_BATCH_SIZE = 128;
 
 /** The defaults of {@link EvaluateOptions}. */
-export const EVALUATE_DEFAULTS = Object.freeze({ batchSize: EVALUATION_BATCH_SIZE, testTimeFlip: false });
-const EVALUATE_OPTIONS = optionNames<EvaluateOptions>({ batchSize: true, testTimeFlip: true });
+export const EVALUATE_DEFAULTS = /* @__PURE__ */ Object.freeze({ batchSize: EVALUATION_BATCH_SIZE, testTimeFlip: false });
+const EVALUATE_OPTIONS: OptionNames<EvaluateOptions> = { batchSize: true, testTimeFlip: true };
 
 /**
  * Runs the model over a split in batches (inference mode: dropout off, batch norm on its moving

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { EpochLogs, TrainingCallbacks } from './train-options.js';
-import { assertNumber, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertNumber, invalid, type OptionNames, resolveOptions } from '../validate.js';
 
 /** Where {@link progressBar} writes: `process.stdout`, or anything with `write`. */
 export interface ProgressStream {
@@ -60,8 +60,8 @@ function formatLogs(logs: Partial<Record<string, number>>): string {
 }
 
 /** The defaults of {@link ProgressBarOptions} (the stream defaults to `process.stdout`). */
-export const PROGRESS_BAR_DEFAULTS = Object.freeze({ intervalMs: 100 });
-const PROGRESS_BAR_OPTIONS = optionNames<ProgressBarOptions>({ stream: true, intervalMs: true });
+export const PROGRESS_BAR_DEFAULTS = /* @__PURE__ */ Object.freeze({ intervalMs: 100 });
+const PROGRESS_BAR_OPTIONS: OptionNames<ProgressBarOptions> = { stream: true, intervalMs: true };
 
 /**
  * A terminal progress bar in Keras' style, for {@link trainFashionMnist}:

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
-import { assertInteger, assertNumber, describeNumber, describeOneOf, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertInteger, assertNumber, describeNumber, describeOneOf, invalid, type OptionNames, resolveOptions } from '../validate.js';
 
 /** Where a run is when {@link LearningRateSchedule.learningRate} is asked for the rate of a batch. */
 export type ScheduleStep = {
@@ -88,7 +88,7 @@ export interface StepDecayOptions extends WarmupOptions {
 }
 
 /** The defaults of the built-in schedules. */
-export const SCHEDULE_DEFAULTS = Object.freeze({
+export const SCHEDULE_DEFAULTS = /* @__PURE__ */ Object.freeze({
   /** No warm-up. */
   warmupEpochs: 0,
   /** The share of the run one-cycle spends rising (PyTorch's `pct_start`). */
@@ -105,16 +105,11 @@ export const SCHEDULE_DEFAULTS = Object.freeze({
   factor: 0.5,
 });
 
-// The options of each schedule, and their defaults taken from SCHEDULE_DEFAULTS.
-const D = SCHEDULE_DEFAULTS;
-const KERAS_TIME_DECAY = { defaults: Object.freeze({ warmupEpochs: D.warmupEpochs }), names: optionNames<KerasTimeDecayOptions>({ warmupEpochs: true, decay: true }) };
-const COSINE_DECAY = { defaults: Object.freeze({ warmupEpochs: D.warmupEpochs, minLearningRate: D.minLearningRate }), names: optionNames<CosineDecayOptions>({ warmupEpochs: true, minLearningRate: true }) };
-// One-cycle's warm-up is a share of the run (oneCycleWarmupFraction), known only when it runs.
-const ONE_CYCLE = {
-  defaults: Object.freeze({ initialDivisor: D.initialDivisor, finalDivisor: D.finalDivisor }),
-  names: optionNames<OneCycleOptions>({ warmupEpochs: true, maxLearningRate: true, initialDivisor: true, finalDivisor: true }),
-};
-const STEP_DECAY = { defaults: Object.freeze({ warmupEpochs: D.warmupEpochs, everyEpochs: D.everyEpochs, factor: D.factor }), names: optionNames<StepDecayOptions>({ warmupEpochs: true, everyEpochs: true, factor: true }) };
+// The option names of each schedule; their defaults are SCHEDULE_DEFAULTS'.
+const KERAS_TIME_DECAY_OPTIONS: OptionNames<KerasTimeDecayOptions> = { warmupEpochs: true, decay: true };
+const COSINE_DECAY_OPTIONS: OptionNames<CosineDecayOptions> = { warmupEpochs: true, minLearningRate: true };
+const ONE_CYCLE_OPTIONS: OptionNames<OneCycleOptions> = { warmupEpochs: true, maxLearningRate: true, initialDivisor: true, finalDivisor: true };
+const STEP_DECAY_OPTIONS: OptionNames<StepDecayOptions> = { warmupEpochs: true, everyEpochs: true, factor: true };
 
 /**
  * Keras' time-based decay, `rate = baseLearningRate / (1 + decay * step)` with the step counted in
@@ -135,7 +130,7 @@ const STEP_DECAY = { defaults: Object.freeze({ warmupEpochs: D.warmupEpochs, eve
  * ```
  */
 export function kerasTimeDecay(options: KerasTimeDecayOptions = {}): LearningRateSchedule {
-  const { warmupEpochs, decay: fixedDecay } = resolveOptions('options', options, KERAS_TIME_DECAY.defaults, KERAS_TIME_DECAY.names);
+  const { warmupEpochs, decay: fixedDecay } = resolveOptions('options', options, { warmupEpochs: SCHEDULE_DEFAULTS.warmupEpochs }, KERAS_TIME_DECAY_OPTIONS);
   assertNumber('options.warmupEpochs', warmupEpochs, { min: 0 });
   if (fixedDecay !== undefined) assertNumber('options.decay', fixedDecay, { min: 0 });
   return Object.freeze({
@@ -167,7 +162,7 @@ export function kerasTimeDecay(options: KerasTimeDecayOptions = {}): LearningRat
  * ```
  */
 export function cosineDecay(options: CosineDecayOptions = {}): LearningRateSchedule {
-  const { warmupEpochs, minLearningRate } = resolveOptions('options', options, COSINE_DECAY.defaults, COSINE_DECAY.names);
+  const { warmupEpochs, minLearningRate } = resolveOptions('options', options, { warmupEpochs: SCHEDULE_DEFAULTS.warmupEpochs, minLearningRate: SCHEDULE_DEFAULTS.minLearningRate }, COSINE_DECAY_OPTIONS);
   assertNumber('options.warmupEpochs', warmupEpochs, { min: 0 });
   assertNumber('options.minLearningRate', minLearningRate, { min: 0 });
   return Object.freeze({
@@ -202,7 +197,7 @@ export function cosineDecay(options: CosineDecayOptions = {}): LearningRateSched
  * ```
  */
 export function oneCycle(options: OneCycleOptions = {}): LearningRateSchedule {
-  const { warmupEpochs, maxLearningRate, initialDivisor, finalDivisor } = resolveOptions('options', options, ONE_CYCLE.defaults, ONE_CYCLE.names);
+  const { warmupEpochs, maxLearningRate, initialDivisor, finalDivisor } = resolveOptions('options', options, { initialDivisor: SCHEDULE_DEFAULTS.initialDivisor, finalDivisor: SCHEDULE_DEFAULTS.finalDivisor }, ONE_CYCLE_OPTIONS);
   if (warmupEpochs !== undefined) assertNumber('options.warmupEpochs', warmupEpochs, { min: 0 });
   if (maxLearningRate !== undefined) assertNumber('options.maxLearningRate', maxLearningRate, { min: 0 });
   assertNumber('options.initialDivisor', initialDivisor, { above: 0 });
@@ -241,7 +236,7 @@ export function oneCycle(options: OneCycleOptions = {}): LearningRateSchedule {
  * ```
  */
 export function stepDecay(options: StepDecayOptions = {}): LearningRateSchedule {
-  const { warmupEpochs, everyEpochs, factor } = resolveOptions('options', options, STEP_DECAY.defaults, STEP_DECAY.names);
+  const { warmupEpochs, everyEpochs, factor } = resolveOptions('options', options, { warmupEpochs: SCHEDULE_DEFAULTS.warmupEpochs, everyEpochs: SCHEDULE_DEFAULTS.everyEpochs, factor: SCHEDULE_DEFAULTS.factor }, STEP_DECAY_OPTIONS);
   assertNumber('options.warmupEpochs', warmupEpochs, { min: 0 });
   assertInteger('options.everyEpochs', everyEpochs);
   assertNumber('options.factor', factor, { above: 0, max: 1 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SGD_MOMENTUM_KERNEL } from '../kernel-names.js';
-import { assertNumber, optionNames, resolveOptions } from '../validate.js';
+import { assertNumber, type OptionNames, resolveOptions } from '../validate.js';
 
 /** Options of {@link KerasSGD}. Every field is optional; the defaults are the tutorial's. */
 export interface KerasSGDOptions {
@@ -30,8 +30,8 @@ export interface KerasSGDOptions {
 }
 
 /** The tutorial's optimizer settings: SGD(lr=0.01, momentum=0.9, decay=0.01 / 25), no weight decay. */
-export const KERAS_SGD_DEFAULTS: Readonly<Required<KerasSGDOptions>> = Object.freeze({ learningRate: 0.01, momentum: 0.9, decay: 0.01 / 25, weightDecay: 0 });
-const KERAS_SGD_OPTIONS = optionNames<KerasSGDOptions>({ learningRate: true, momentum: true, decay: true, weightDecay: true });
+export const KERAS_SGD_DEFAULTS: Readonly<Required<KerasSGDOptions>> = /* @__PURE__ */ Object.freeze({ learningRate: 0.01, momentum: 0.9, decay: 0.01 / 25, weightDecay: 0 });
+const KERAS_SGD_OPTIONS: OptionNames<KerasSGDOptions> = { learningRate: true, momentum: true, decay: true, weightDecay: true };
 
 /** A tensor with the name it is saved under (tfjs-core's NamedTensor, which it does not export). */
 export type NamedTensor = {
@@ -196,7 +196,7 @@ export class KerasSGD extends tf.Optimizer {
    * here (a saved configuration is data, not a call with a typo), unlike in the constructor.
    */
   static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
-    return new cls(Object.fromEntries(Object.entries(config).filter(([key]) => KERAS_SGD_OPTIONS.includes(key))) as KerasSGDOptions);
+    return new cls(Object.fromEntries(Object.entries(config).filter(([key]) => Object.hasOwn(KERAS_SGD_OPTIONS, key))) as KerasSGDOptions);
   }
 }
 

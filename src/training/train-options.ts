@@ -204,7 +204,7 @@ export interface TrainOptions {
 }
 
 /** The defaults of {@link TrainOptions}. */
-export const TRAIN_DEFAULTS = Object.freeze({
+export const TRAIN_DEFAULTS = /* @__PURE__ */ Object.freeze({
   /** The tutorial's 25 epochs. */
   epochs: 25,
   /** The tutorial's batch of 32. */

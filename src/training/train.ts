@@ -5,7 +5,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { FashionMnistSplit } from '../datasets/fashion-mnist.js';
 import { InvalidArgumentError } from '../errors.js';
 import { shuffledIndices } from '../random.js';
-import { assertBoolean, assertInteger, assertNumber, assertObject, assertSplit, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertBoolean, assertInteger, assertNumber, assertObject, assertSplit, invalid, type OptionNames, resolveOptions } from '../validate.js';
 import { assertLabelsBelow, imagesToTensor, labelsToTensor, layoutFor, modelImageSpec, type ImageLayout } from '../datasets/tensors.js';
 import { assertAugmentFits, augmentBatch, batchSeed, resolveAugment } from './augment.js';
 import { registerBroadcastBatchNormGradient } from './batch-norm-gradient.js';
@@ -155,7 +155,7 @@ async function runEpoch(run: EpochRun, data: TrainingData): Promise<EpochLogs | 
   return logs;
 }
 
-const TRAIN_OPTIONS = optionNames<TrainOptions>({
+const TRAIN_OPTIONS: OptionNames<TrainOptions> = {
   epochs: true,
   batchSize: true,
   learningRate: true,
@@ -169,13 +169,11 @@ const TRAIN_OPTIONS = optionNames<TrainOptions>({
   learningRateSchedule: true,
   labelSmoothing: true,
   weightDecay: true,
-});
-
-// The learning rate of an uncompiled model is KerasSGD's default, the tutorial's.
-const TRAIN_SETTINGS_DEFAULTS = Object.freeze({ ...TRAIN_DEFAULTS, learningRate: KERAS_SGD_DEFAULTS.learningRate });
+};
 
 function resolveTrainOptions(options: TrainOptions) {
-  const settings = resolveOptions('options', options, TRAIN_SETTINGS_DEFAULTS, TRAIN_OPTIONS);
+  // The learning rate of an uncompiled model is KerasSGD's default, the tutorial's.
+  const settings = resolveOptions('options', options, { ...TRAIN_DEFAULTS, learningRate: KERAS_SGD_DEFAULTS.learningRate }, TRAIN_OPTIONS);
   assertInteger('options.epochs', settings.epochs);
   assertInteger('options.batchSize', settings.batchSize);
   assertInteger('options.seed', settings.seed, 0);

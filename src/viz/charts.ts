@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { InvalidArgumentError } from '../errors.js';
 import { assertRenderableText, FONT_FAMILY, renderSvgToPng } from './renderer.js';
-import { assertInteger, assertNumber, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertInteger, assertNumber, invalid, type OptionNames, resolveOptions } from '../validate.js';
 
 /**
  * Per-epoch metrics: the `History` that `model.fit` resolves to, or its `history` record. Keys as
@@ -21,7 +21,7 @@ export type ChartSpec = TopLevelSpec;
  * The limits the chart functions enforce, so that a chart can never ask the renderer for gigabytes:
  * plot sizes in the specs made here, the text drawn in them, and the size of every PNG rendered.
  */
-export const CHART_LIMITS = Object.freeze({
+export const CHART_LIMITS = /* @__PURE__ */ Object.freeze({
   /** The largest plot width or height in pixels of {@link trainingHistorySpec} and {@link confusionMatrixSpec}. */
   maxPlotSide: 4096,
   /** The longest title or class name in characters (UTF-16 code units). */
@@ -118,8 +118,8 @@ export function trainingHistorySpec(history: TrainingHistory, options: TrainingH
 }
 
 /** The defaults of {@link TrainingHistorySpecOptions}. */
-const HISTORY_DEFAULTS = Object.freeze({ title: 'Training Loss and Accuracy on Fashion-MNIST', width: 560, height: 360 });
-const HISTORY_OPTIONS = optionNames<TrainingHistorySpecOptions>({ title: true, width: true, height: true });
+const HISTORY_DEFAULTS = /* @__PURE__ */ Object.freeze({ title: 'Training Loss and Accuracy on Fashion-MNIST', width: 560, height: 360 });
+const HISTORY_OPTIONS: OptionNames<TrainingHistorySpecOptions> = { title: true, width: true, height: true };
 
 function readHistoryOptions(options: TrainingHistorySpecOptions): Required<TrainingHistorySpecOptions> {
   const { title, width, height } = resolveOptions('options', options, HISTORY_DEFAULTS, HISTORY_OPTIONS);
@@ -129,8 +129,8 @@ function readHistoryOptions(options: TrainingHistorySpecOptions): Required<Train
   return { title, width, height };
 }
 
-const MATRIX_DEFAULTS = Object.freeze({ title: 'Confusion matrix' });
-const MATRIX_OPTIONS = optionNames<ConfusionMatrixSpecOptions>({ title: true, cellSize: true });
+const MATRIX_DEFAULTS = /* @__PURE__ */ Object.freeze({ title: 'Confusion matrix' });
+const MATRIX_OPTIONS: OptionNames<ConfusionMatrixSpecOptions> = { title: true, cellSize: true };
 
 /** Checks that `matrix` is square, non-empty, finite and small enough to plot; returns its size. */
 function readMatrix(matrix: readonly (readonly number[])[]): number {

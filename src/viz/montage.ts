@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
-import { assertInteger, assertTensor, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertInteger, assertTensor, invalid, type OptionNames, resolveOptions } from '../validate.js';
 import { blackImage, type RgbImage } from './image.js';
 import { CSS_COLOR_FORMS, parseCssColor, type ParsedColor } from './color.js';
 import { assertRenderableText, escapeXml, FONT_FAMILY, renderSvgToRgba } from './renderer.js';
@@ -51,7 +51,7 @@ export interface MontageOptions {
 }
 
 /** The defaults of {@link MontageOptions} (`fontSize` is worked out from the tile height). */
-export const MONTAGE_DEFAULTS = Object.freeze({
+export const MONTAGE_DEFAULTS = /* @__PURE__ */ Object.freeze({
   /** Green captions, as the tutorial draws correct predictions. */
   captionColors: '#00ff00',
   /** The caption font size as a fraction of the tile height. */
@@ -60,7 +60,7 @@ export const MONTAGE_DEFAULTS = Object.freeze({
   minFontSize: 8,
 });
 
-const MONTAGE_OPTIONS = optionNames<MontageOptions>({ captions: true, captionColors: true, fontSize: true });
+const MONTAGE_OPTIONS: OptionNames<MontageOptions> = { captions: true, captionColors: true, fontSize: true };
 
 /**
  * The limits {@link buildMontage} enforces before it allocates anything, so that a typo such as
@@ -69,7 +69,7 @@ const MONTAGE_OPTIONS = optionNames<MontageOptions>({ captions: true, captionCol
  * most 768 MiB; captions are rendered a band of tile rows at a time, so the renderer's buffer stays
  * near 64 MiB.
  */
-export const MONTAGE_LIMITS = Object.freeze({
+export const MONTAGE_LIMITS = /* @__PURE__ */ Object.freeze({
   /** The largest tile width or height in pixels. */
   maxTileSide: 4096,
   /** The largest montage width or height in pixels (`columns * width`, `rows * height`). */

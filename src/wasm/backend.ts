@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // InvalidArgumentError is imported for the TSDoc's link to it.
 import { WasmBackendError, type InvalidArgumentError } from '../errors.js';
-import { assertBoolean, describeInteger, inRange, invalid, optionNames, resolveOptions } from '../validate.js';
+import { assertBoolean, describeInteger, inRange, invalid, type OptionNames, resolveOptions } from '../validate.js';
 import { startBrowserKernelWorkers } from './simd/browser-workers.js';
 import { disableSimdKernels, enableSimdKernels } from './simd/lifecycle.js';
 import type { StartKernelWorkers } from './simd/threads.js';
@@ -80,8 +80,8 @@ export interface WasmRegistration {
 }
 
 /** The defaults of {@link UseWasmBackendOptions}. */
-export const USE_WASM_BACKEND_DEFAULTS = Object.freeze({ threads: 'auto' as number | 'auto', trainingKernels: true, simdKernels: true });
-const USE_WASM_BACKEND_OPTIONS = optionNames<UseWasmBackendOptions>({ threads: true, trainingKernels: true, simdKernels: true });
+export const USE_WASM_BACKEND_DEFAULTS = /* @__PURE__ */ Object.freeze({ threads: 'auto' as number | 'auto', trainingKernels: true, simdKernels: true });
+const USE_WASM_BACKEND_OPTIONS: OptionNames<UseWasmBackendOptions> = { threads: true, trainingKernels: true, simdKernels: true };
 /** The most threads the backend is started with. */
 const MAX_THREADS = 64;
 
