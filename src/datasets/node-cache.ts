@@ -1,17 +1,16 @@
 // Node-only: this library's download cache. Cached files that fail verification are moved aside;
 // downloads stream to a hidden `.part` file while they are verified and are renamed into place only
-// then; `.part` files of killed downloads are removed once their process is gone.
+// then; `.part` files of killed downloads are removed once their process is gone (by pid in this PID
+// namespace, by age for a download in another container or host: src/node/ownership.ts).
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetUnavailableError, DataVerificationError, DownloadError } from '../errors.js';
 import { createAssembler, decodeStream, maxGzipLength, type DecodedFile } from './decode.js';
 import { FILE_SPECS, type FashionMnistChecksums, type FileSpec } from './files.js';
 import { findFile, nodeGunzip, readLocal } from './node-files.js';
+import { claim, OWNER_PATTERN, ownerOf, ownerPart, release, writerIsGone } from '../node/ownership.js';
 import { finalError, FinalError, Transfer, type TransferSettings } from './transfer.js';
-
-/** A `.part` file whose process is alive is still removed once it is this old (its pid may have been reused). */
-const STALE_PART_MS = 24 * 60 * 60 * 1000;
 
 /** What the cache and its downloads need of the load's settings. */
 export interface CacheSettings extends TransferSettings {
@@ -77,27 +76,18 @@ export async function downloadAll(settings: CacheSettings): Promise<DecodedFile[
   return files;
 }
 
-const PART_FILE = /^\..+\.gz\.(\d+)\.[0-9a-f-]{36}\.part$/;
+const PART_FILE = new RegExp(`^\\..+\\.gz\\.${OWNER_PATTERN}[0-9a-f-]{36}\\.part$`);
 
-/** The temporary name of a download: hidden, with the downloading process's pid. */
+/** The temporary name of a download: hidden, with the downloading process's pid and owner tag. */
 function partName(spec: FileSpec): string {
-  return `.${spec.name}.gz.${process.pid}.${randomUUID()}.part`;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return `.${spec.name}.gz.${ownerPart()}${randomUUID()}.part`;
 }
 
 /**
- * Removes `.part` files left by downloads that were killed: those whose process is gone, and any
- * older than a day (the pid may have been reused). Best effort: a file another process removes
- * first, or that cannot be removed, is left alone.
+ * Removes `.part` files left by downloads that were killed: those whose process is gone (in this
+ * PID namespace), and any not written to for 15 minutes (a live download writes or touches its
+ * file every few seconds). Best effort: a file another process removes first, or that cannot be
+ * removed, is left alone.
  */
 async function removeStaleParts(dir: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
@@ -107,9 +97,8 @@ async function removeStaleParts(dir: string): Promise<void> {
       if (!match) return;
       const path = join(dir, name);
       try {
-        const { mtimeMs } = await stat(path);
-        if (isAlive(Number(match[1])) && Date.now() - mtimeMs < STALE_PART_MS) return;
-        await rm(path, { force: true });
+        const { mtimeMs } = await lstat(path);
+        if (writerIsGone(ownerOf(match), name, mtimeMs)) await rm(path, { force: true });
       } catch {
         // Gone already, or not ours to remove.
       }
@@ -142,6 +131,7 @@ async function downloadFrom(url: string, spec: FileSpec, settings: CacheSettings
   const tempPath = join(settings.cacheDir, partName(spec));
   const transfer = new Transfer(url, spec.name, settings);
   let handle: FileHandle | undefined;
+  claim(tempPath);
   try {
     const response = await transfer.response();
     if (!response.ok) {
@@ -168,6 +158,7 @@ async function downloadFrom(url: string, spec: FileSpec, settings: CacheSettings
     throw error;
   } finally {
     transfer.close();
+    release(tempPath);
   }
 }
 

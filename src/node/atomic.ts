@@ -1,14 +1,15 @@
 // Node-only file helpers shared by PNG output, chart output and model saving: atomic writes, and
-// telling the temporaries of a crashed writer from those of a live one.
+// the wording of file system errors. Who may still be writing a leftover is ownership.ts's job.
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FileWriteError } from '../errors.js';
+import { ownerPart } from './ownership.js';
 
 /**
  * Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed to disk, then
  * renamed over the target. Readers see the old file or the new one, never half of one. Missing
- * parent folders are created. A crash can leave a hidden `.<name>.<pid>.<uuid>.tmp` beside the
+ * parent folders are created. A crash can leave a hidden `.<name>.<pid>.<tag>.<uuid>.tmp` beside the
  * target, never a damaged target.
  *
  * @throws {@link FileWriteError} naming `path` (not the temporary), with the system error as cause.
@@ -32,31 +33,9 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
   }
 }
 
-/** `.<name>.<pid>.<uuid>.tmp`: hidden, unique, and naming the process that may still be writing it. */
+/** `.<name>.<pid>.<tag>.<uuid>.tmp`: hidden, unique, and naming the writer (see ownership.ts). */
 export function temporaryName(name: string): string {
-  return `.${name}.${process.pid}.${randomUUID()}.tmp`;
-}
-
-/**
- * Names of files this process is writing right now. A leftover named with this process's own pid
- * is stale unless listed here: after a restart (a container's pid 1, say) the pid is ours again.
- */
-export const inFlight = new Set<string>();
-
-/**
- * Whether the writer of `name`, process `pid`, can no longer finish it: the process is gone, or it
- * is this process and nothing here is writing that name. A pid reused by an unrelated live process
- * keeps a leftover until that process ends; nothing is ever removed on a guess.
- */
-export function writerIsGone(pid: number, name: string): boolean {
-  if (pid === process.pid) return !inFlight.has(name);
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return `.${name}.${ownerPart()}${randomUUID()}.tmp`;
 }
 
 /**
