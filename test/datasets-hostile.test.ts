@@ -18,24 +18,13 @@ import { nodeGunzip } from '../src/datasets/node-files.js';
 import { ownerPart } from '../src/node/ownership.js';
 import { DatasetUnavailableError, DataVerificationError, DownloadError, InvalidArgumentError, loadFashionMnist } from '../src/node.js';
 import { idxHeader, idxLabels, makeFixture, writeFixture } from './helpers/idx.js';
+import { random } from './helpers/random.js';
 
 const fixture = makeFixture();
 const { checksums } = fixture;
 const DEBIAN = '/usr/share/datasets/fashion-mnist';
 const spec = (name: string): FileSpec => FILE_SPECS.find((s) => s.name === name)!;
 const run = promisify(execFile);
-
-/** mulberry32: a small seeded generator, so that every run fuzzes the same inputs. */
-function random(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 describe('fuzzed IDX and gzip files', () => {
   const originals = FILE_SPECS.map((s) => ({ spec: s, plain: fixture.files[s.name]! }));

@@ -21,7 +21,9 @@ const JPEG_SIGNATURE = [0xff, 0xd8, 0xff];
  * Decodes a PNG or JPEG file (told apart by their signatures) into an RGB image, e.g. a photo to
  * classify with {@link toFashionMnistPixels}. PNGs are read as {@link decodePng} reads them; JPEGs
  * may be baseline or progressive, greyscale, colour or Adobe CMYK. Sizes are checked against
- * {@link IMAGE_LIMITS} from the header, before decoding.
+ * {@link IMAGE_LIMITS} from the header, before decoding; so are a JPEG's scans (their number, and
+ * the decoding work they add up to). A PNG's image data is inflated under a cap from its one IHDR
+ * header, and its other chunks (colour profiles, text) are never inflated.
  *
  * @param bytes - The file's bytes.
  * @param options - The file name for errors, and the background; see {@link DecodeImageOptions}.
