@@ -1,6 +1,7 @@
 // Node-only file helpers shared by PNG output, chart output and model saving: atomic writes, and
 // the wording of file system errors. Who may still be writing a leftover is ownership.ts's job.
 import { randomUUID } from 'node:crypto';
+import { constants } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FileWriteError } from '../errors.js';
@@ -45,7 +46,8 @@ export function temporaryName(name: string): string {
 export async function syncDirectory(dir: string): Promise<void> {
   let handle: FileHandle | undefined;
   try {
-    handle = await open(dir, 'r');
+    // O_DIRECTORY: a FIFO swapped in for the folder fails at once instead of blocking the open.
+    handle = await open(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.O_NONBLOCK ?? 0));
     await handle.sync();
   } catch {
     // Windows cannot open a folder; its renames are durable without this.

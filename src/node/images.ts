@@ -2,7 +2,6 @@
 // Node entry, not in the platform-neutral one, so a browser bundle that draws on canvases carries
 // neither decoder. Sizes are read from the file's header and checked before the decoders allocate
 // anything (see image-decoding.ts, png-decode.ts and jpeg-decode.ts).
-import { open, stat } from 'node:fs/promises';
 import { ImageDecodeError, InvalidArgumentError } from '../errors.js';
 import type { RgbImage } from '../viz/image.js';
 import { encodePng } from '../viz/png.js';
@@ -10,6 +9,7 @@ import { describeFsError, writeFileAtomic } from './atomic.js';
 import { IMAGE_LIMITS, readOptions, subject, type DecodeImageOptions } from './image-decoding.js';
 import { decodeJpeg } from './jpeg-decode.js';
 import { decodePng } from './png-decode.js';
+import { openRegular, readFully } from './read-file.js';
 
 /** Options of {@link readImage}: those of {@link decodeImage}, whose `file` is the path read. */
 export type ReadImageOptions = Omit<DecodeImageOptions, 'file'>;
@@ -53,7 +53,9 @@ export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {})
 
 /**
  * Reads an image file and decodes it ({@link decodeImage}): the file's size is checked before it is
- * read (at most {@link IMAGE_LIMITS}`.maxFileBytes`), and every error names the path. Node only.
+ * read (at most {@link IMAGE_LIMITS}`.maxFileBytes`), and every error names the path. The file is
+ * opened without blocking and checked on the open descriptor: a FIFO, device or folder is refused
+ * at once, even one put in place of the file just before it is opened. Node only.
  *
  * @param path - A PNG or JPEG file.
  * @param options - The background for transparent pixels; see {@link DecodeImageOptions}.
@@ -75,31 +77,24 @@ export async function readImage(path: string, options: ReadImageOptions = {}): P
   return decodeImage(await readImageFile(path), { ...options, file: path });
 }
 
-/** Reads a regular file of at most the limit's size; a FIFO or device is refused before it is opened. */
+/**
+ * Reads a regular file of at most the limit's size. It is opened without blocking and checked on
+ * the open descriptor, so a FIFO or device (even one swapped in for the file) is refused at once.
+ */
 async function readImageFile(path: string): Promise<Uint8Array> {
   const cannotRead = (error: unknown) => new ImageDecodeError(`The file cannot be read: ${describeFsError(error)}.`, path, { cause: error });
-  const info = await stat(path).catch((error: unknown) => {
+  const opened = await openRegular(path).catch((error: unknown) => {
     throw cannotRead(error);
   });
-  checkFileStats(info, path);
-  const handle = await open(path, 'r').catch((error: unknown) => {
-    throw cannotRead(error);
-  });
+  if (!opened.handle) throw new ImageDecodeError('The path is not a regular file.', path);
   try {
-    // The size again from the open file, in case the path changed since.
-    const size = checkFileStats(await handle.stat(), path);
+    const size = checkFileStats(opened.info, path);
     const buffer = new Uint8Array(size);
-    let offset = 0;
-    while (offset < size) {
-      const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
-    }
-    return buffer.subarray(0, offset);
+    return buffer.subarray(0, await readFully(opened.handle, buffer, 0, size));
   } catch (error) {
     throw error instanceof ImageDecodeError ? error : cannotRead(error);
   } finally {
-    await handle.close();
+    await opened.handle.close();
   }
 }
 

@@ -19,6 +19,7 @@ import { join, resolve, sep } from 'node:path';
 import { DataVerificationError, FashionMnistError, ModelFileError } from '../errors.js';
 import { describeFsError, syncDirectory } from './atomic.js';
 import { claim, OWNER_PATTERN, ownerOf, ownerPart, release, writerIsGone } from './ownership.js';
+import { kindOf, openRegular, readFully } from './read-file.js';
 import { MAX_MODEL_JSON_BYTES, parseModelJson, type ModelJson } from './model-json.js';
 
 export const MODEL_FILE = 'model.json';
@@ -152,26 +153,17 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
 }
 
+/** The weights as read back from disk, opened without blocking (a FIFO swapped in is refused at once). */
 async function readBack(path: string, length: number): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
+  const opened = await openRegular(path);
+  if (!opened.handle) throw new ModelFileError(path, `${path} was replaced by ${kindOf(opened.info)} while it was written.`);
   try {
     const bytes = new Uint8Array(length);
-    await readFully(handle, bytes, 0, length);
+    await readFully(opened.handle, bytes, 0, length);
     return bytes;
   } finally {
-    await handle.close();
+    await opened.handle.close();
   }
-}
-
-/** Reads `length` bytes into `target` at `offset`; returns how many it got before the end of file. */
-async function readFully(handle: FileHandle, target: Uint8Array, offset: number, length: number): Promise<number> {
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(target, offset + done, length - done, done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
 }
 
 /** A model folder read by {@link readModelFolder}. */
@@ -241,30 +233,22 @@ async function readModelJsonText(dir: string, root: string): Promise<string> {
 type OpenedFile =
   /** The path resolved, with every symbolic link, to a place outside the folder: nothing was opened. */
   | { real: string; escapes: true }
-  /** Not a regular file (a folder, FIFO, device…): nothing was opened. */
+  /** Not a regular file (a folder, FIFO, device…): not opened, or closed at once. */
   | { real: string; escapes: false; info: Stats; handle?: undefined }
   /** An opened regular file; `info` is the open file's own status, not the path's. */
   | { real: string; escapes: false; info: Stats; handle: FileHandle };
 
 /**
- * Resolves `path` under `root` and opens it only if it stays inside `root` and is a regular file.
- * O_NONBLOCK keeps a FIFO swapped in after the check from blocking the open; O_NOFOLLOW refuses a
- * link swapped in. Nothing is read: the caller checks the size first.
+ * Resolves `path` under `root` and opens it only if it stays inside `root`, keeping it open only if
+ * the descriptor is a regular file. Opened without blocking (see read-file.ts), so a FIFO swapped
+ * in after the path was resolved is refused at once; O_NOFOLLOW refuses a link swapped in. Nothing
+ * is read: the caller checks the size first.
  */
 async function openInside(root: string, path: string): Promise<OpenedFile> {
   const real = await realpath(resolve(root, path));
   if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) return { real, escapes: true };
-  const info = await stat(real);
-  if (!info.isFile()) return { real, escapes: false, info };
-  const handle = await open(real, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
-  try {
-    const opened = await handle.stat();
-    if (!opened.isFile()) throw new Error(`${real} changed while it was opened`);
-    return { real, escapes: false, info: opened, handle };
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
+  const opened = await openRegular(real, constants.O_NOFOLLOW ?? 0);
+  return { real, escapes: false, ...opened };
 }
 
 async function readWeights(dir: string, root: string, json: ModelJson): Promise<Uint8Array> {
@@ -317,14 +301,6 @@ export function weightFilesLabel(dir: string, paths: string[]): string {
   return paths.length === 1 ? first : `${first} (and ${paths.length - 1} more weight files)`;
 }
 
-function kindOf(info: Stats): string {
-  if (info.isDirectory()) return 'a folder';
-  if (info.isFile()) return 'a file';
-  if (info.isFIFO()) return 'a FIFO';
-  if (info.isSocket()) return 'a socket';
-  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
-  return 'not a regular file';
-}
 
 /**
  * Removes, best effort, what crashed writers left: temporaries and weight files that model.json
