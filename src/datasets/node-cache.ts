@@ -9,6 +9,7 @@ import { DatasetUnavailableError, DataVerificationError, DownloadError } from '.
 import { createAssembler, decodeStream, maxGzipLength, type DecodedFile } from './decode.js';
 import { FILE_SPECS, type FashionMnistChecksums, type FileSpec } from './files.js';
 import { findFile, nodeGunzip, readLocal } from './node-files.js';
+import { checkWrittenSize, writeAll } from '../node/atomic.js';
 import { claim, OWNER_PATTERN, ownerOf, ownerPart, release, writerIsGone } from '../node/ownership.js';
 import { finalError, FinalError, Transfer, type TransferSettings } from './transfer.js';
 
@@ -140,13 +141,14 @@ async function downloadFrom(url: string, spec: FileSpec, settings: CacheSettings
     }
     handle = await diskStep(tempPath, () => open(tempPath, 'wx'));
     const assembler = createAssembler(spec, url, settings.checksums);
-    const body = writeThrough(transfer.body(response, () => maxGzipLength(assembler.maxLength)), handle, tempPath);
+    const written = { handle, bytes: 0 };
+    const body = writeThrough(transfer.body(response, () => maxGzipLength(assembler.maxLength)), written, tempPath);
     const decoded = await decodeStream(spec, body, url, settings.checksums, nodeGunzip, assembler);
     settings.signal?.throwIfAborted();
-    const written = handle;
     await diskStep(tempPath, async () => {
-      await written.sync();
-      await written.close();
+      await checkWrittenSize(written.handle, written.bytes);
+      await written.handle.sync();
+      await written.handle.close();
     });
     handle = undefined;
     await diskStep(finalPath, () => rename(tempPath, finalPath));
@@ -171,10 +173,14 @@ async function diskStep<T>(path: string, step: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Passes the body on while appending it to the `.part` file. */
-async function* writeThrough(chunks: AsyncIterable<Uint8Array>, handle: FileHandle, path: string): AsyncGenerator<Uint8Array> {
+/**
+ * Passes the body on while appending it to the `.part` file, every byte of it (short writes
+ * continued), counting what was written for the size check before the rename.
+ */
+async function* writeThrough(chunks: AsyncIterable<Uint8Array>, written: { handle: FileHandle; bytes: number }, path: string): AsyncGenerator<Uint8Array> {
   for await (const chunk of chunks) {
-    await diskStep(path, () => handle.write(chunk));
+    await diskStep(path, () => writeAll(written.handle, chunk));
+    written.bytes += chunk.length;
     yield chunk;
   }
 }

@@ -8,8 +8,8 @@ import { FileWriteError } from '../errors.js';
 import { ownerPart } from './ownership.js';
 
 /**
- * Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed to disk, then
- * renamed over the target. Readers see the old file or the new one, never half of one. Missing
+ * Writes `bytes` to `path` atomically: a temporary file in the same folder, written in full (short
+ * writes continued), checked to hold every byte, flushed to disk, then renamed over the target. Readers see the old file or the new one, never half of one. Missing
  * parent folders are created. A crash can leave a hidden `.<name>.<pid>.<tag>.<uuid>.tmp` beside the
  * target, never a damaged target.
  *
@@ -21,7 +21,9 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
   try {
     await mkdir(dirname(path), { recursive: true });
     handle = await open(temp, 'wx');
-    await handle.writeFile(bytes);
+    const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+    await writeAll(handle, data);
+    await checkWrittenSize(handle, data.length);
     await handle.sync();
     await handle.close();
     handle = undefined;
@@ -33,6 +35,30 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
     throw new FileWriteError(path, describeFsError(error), { cause: error });
   }
 }
+
+/**
+ * Writes all of `bytes` at the file's position, however few bytes each write takes (a nearly full
+ * disk or a network file system may take part of a buffer); a write that takes none fails.
+ */
+export async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let done = 0; done < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done);
+    if (!(bytesWritten > 0)) throw shortWrite(`the file system took no more bytes after ${done} of ${bytes.length}`);
+    done += bytesWritten;
+  }
+}
+
+/** Checks, on the open file, that it holds exactly the `expected` bytes written: done before every rename into place. */
+export async function checkWrittenSize(handle: FileHandle, expected: number): Promise<void> {
+  const { size } = await handle.stat();
+  if (size !== expected) throw shortWrite(`the file holds ${size} of the ${expected} bytes written`);
+}
+
+function shortWrite(message: string): Error {
+  return Object.assign(new Error(message), { code: SHORT_WRITE });
+}
+
+const SHORT_WRITE = 'ESHORTWRITE';
 
 /** `.<name>.<pid>.<tag>.<uuid>.tmp`: hidden, unique, and naming the writer (see ownership.ts). */
 export function temporaryName(name: string): string {
@@ -78,6 +104,7 @@ const FS_REASONS: Record<string, string> = {
  */
 export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === SHORT_WRITE) return `a short write: ${(error as Error).message}`;
   if (typeof code === 'string') return `${FS_REASONS[code] ?? 'system error'} (${code})`;
   return error instanceof Error ? error.message : String(error);
 }

@@ -17,7 +17,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { DataVerificationError, FashionMnistError, ModelFileError } from '../errors.js';
-import { describeFsError, syncDirectory } from './atomic.js';
+import { checkWrittenSize, describeFsError, syncDirectory, writeAll } from './atomic.js';
 import { claim, OWNER_PATTERN, ownerOf, ownerPart, release, writerIsGone } from './ownership.js';
 import { kindOf, openRegular, readFully } from './read-file.js';
 import { MAX_MODEL_JSON_BYTES, parseModelJson, type ModelJson } from './model-json.js';
@@ -121,7 +121,8 @@ async function prepareTarget(dir: string): Promise<void> {
 }
 
 /**
- * Creates `path` (failing if it exists), writes all of `bytes` and flushes them to disk.
+ * Creates `path` (failing if it exists), writes all of `bytes` (short writes continued), checks
+ * that the file holds every byte and flushes it to disk.
  * @returns The file's status once written.
  */
 async function writeNewFile(path: string, bytes: Uint8Array, halfway?: () => unknown): Promise<Stats> {
@@ -131,6 +132,7 @@ async function writeNewFile(path: string, bytes: Uint8Array, halfway?: () => unk
     await writeAll(handle, bytes.subarray(0, half));
     await halfway?.();
     await writeAll(handle, bytes.subarray(half));
+    await checkWrittenSize(handle, bytes.length);
     await handle.sync();
     return await handle.stat();
   } finally {
@@ -147,10 +149,6 @@ async function checkStillThere(dir: string, weightsFile: string, written: Stats)
   if (now?.ino !== written.ino || now.dev !== written.dev) {
     throw new ModelFileError(dir, `Cannot save the model to ${dir}: its new weights file ${weightsFile} was removed before the save could commit (another process took it for a dead writer's leftover).`);
   }
-}
-
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
 }
 
 /** The weights as read back from disk, opened without blocking (a FIFO swapped in is refused at once). */
