@@ -9,7 +9,7 @@ import { sha256Hex } from '../datasets/decode.js';
 import type { NamedTensor } from '../training/sgd.js';
 import { buildModel } from './model-build.js';
 import { cleanModelFolder, readModelFolder, weightFilesLabel, writeModelFolder, type WriteHook } from './model-files.js';
-import { contentSha256, type ModelJson } from './model-json.js';
+import { contentSha256, STASHED_TRAINING_CONFIG, type ModelJson } from './model-json.js';
 
 /** Options of {@link saveModel}. Every field is optional. */
 export interface SaveModelOptions {
@@ -34,7 +34,10 @@ export interface SavedModel {
 
 /**
  * Saves a model to a directory in the standard TensorFlow.js format (`model.json` plus one weights
- * file, loadable by `tf.loadLayersModel` from disk or over HTTP), without tfjs-node.
+ * file, loadable by `tf.loadLayersModel` from disk or over HTTP), without tfjs-node. A model
+ * compiled with an optimizer plain tfjs does not know (this library's `KerasSGD`, as checkpoints
+ * are) keeps its training configuration in `userDefinedMetadata`, so that plain tfjs loads it
+ * (uncompiled) instead of failing; {@link loadModel} and {@link loadCheckpoint} restore it.
  *
  * Crash-safe: the weights go to a new file (`weights.<pid>.<tag>.<hex>.bin`), are flushed and read back
  * against their SHA-256, then a new `model.json` is renamed over the old one, the single atomic
@@ -97,8 +100,7 @@ export async function saveModelWithHook(model: LayersModel, dir: string, options
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy ?? null,
         modelTopology: artifacts.modelTopology,
-        ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
-        ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+        ...forPlainTfjs(artifacts.trainingConfig, artifacts.userDefinedMetadata),
         weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs }],
         weightsSha256: sha256,
       };
@@ -115,6 +117,26 @@ export async function saveModelWithHook(model: LayersModel, dir: string, options
   const includeOptimizer = options.includeOptimizer ?? false;
   await freeingOptimizerWeights(includeOptimizer ? model.optimizer : undefined, () => model.save(handler, { includeOptimizer }));
   return saved!;
+}
+
+/** The optimizers every tfjs installation knows: a training configuration naming another one is stashed. */
+const TFJS_OPTIMIZERS = new Set(
+  [tf.AdadeltaOptimizer, tf.AdagradOptimizer, tf.AdamOptimizer, tf.AdamaxOptimizer, tf.MomentumOptimizer, tf.RMSPropOptimizer, tf.SGDOptimizer].map((c) => c.className),
+);
+
+/**
+ * The training configuration and metadata as model.json holds them. Plain `tf.loadLayersModel`
+ * compiles a model from its training configuration and fails on an optimizer class it does not
+ * know ("Unknown layer: KerasSGD"): such a configuration goes into the metadata instead, which
+ * plain tfjs passes through untouched (see STASHED_TRAINING_CONFIG); it then loads the model and
+ * weights, uncompiled, and ignores the optimizer's weights.
+ */
+function forPlainTfjs(trainingConfig: tf.io.TrainingConfig | undefined, metadata: object | undefined): { trainingConfig?: object; userDefinedMetadata?: object } {
+  const className = (trainingConfig?.optimizer_config as { class_name?: unknown } | undefined)?.class_name;
+  if (trainingConfig && typeof className === 'string' && !TFJS_OPTIMIZERS.has(className)) {
+    return { userDefinedMetadata: { ...metadata, [STASHED_TRAINING_CONFIG]: trainingConfig } };
+  }
+  return { ...(trainingConfig ? { trainingConfig } : {}), ...(metadata ? { userDefinedMetadata: metadata } : {}) };
 }
 
 /**
