@@ -72,6 +72,32 @@ function fillLeaving(free: number): void {
   expect(statfsSync(mountPoint).bfree * bsize).toBe(free);
 }
 
+describe.skipIf(!canMount)('a read-only disk', () => {
+  const readOnly = mkdtempSync(join(tmpdir(), 'fmnist-read-only-'));
+  beforeAll(() => execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', readOnly]));
+  afterAll(() => {
+    execFileSync('umount', [readOnly]);
+    rmSync(readOnly, { recursive: true, force: true });
+  });
+
+  it('is reported as read-only, not as a missing part of the path, when folders are to be created', async () => {
+    const png = join(readOnly, 'a', 'b', 'pixel.png');
+    const error = (await savePng({ width: 1, height: 1, data: new Uint8Array(3) }, png).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(FileWriteError);
+    expect(error.message).toBe(`Cannot write ${png}: the file system is read-only (EROFS).`);
+    const dir = join(readOnly, 'models', 'm');
+    const model = smallModel(8);
+    const saved = (await saveModel(model, dir).catch((e: unknown) => e)) as Error;
+    model.dispose();
+    expect(saved).toBeInstanceOf(ModelFileError);
+    expect(saved.message).toBe(`Cannot save the model to ${dir}: the file system is read-only (EROFS).`);
+    const cacheDir = join(readOnly, 'cache');
+    const cache = (await loadFashionMnist({ cacheDir, sources: ['download'], mirrors: [base], checksums }).catch((e: unknown) => e)) as Error;
+    expect(cache).toBeInstanceOf(DatasetUnavailableError);
+    expect(cache.message).toBe(`The cache directory ${cacheDir} cannot be created (the file system is read-only (EROFS)).`);
+  });
+});
+
 describe.skipIf(!canMount)('a nearly full disk', () => {
   it('a download with one page free fails, naming the file, and leaves nothing in the cache', async () => {
     const cacheDir = join(mountPoint, 'cache');

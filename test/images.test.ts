@@ -164,8 +164,11 @@ describe('decodeImage', () => {
   });
 
   it.each([
-    [Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]), undefined, 'The bytes are neither a PNG nor a JPEG image (they start with 47 49 46 38).'],
-    [Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]), 'cat.gif', 'cat.gif: The file is neither a PNG nor a JPEG image (it starts with 47 49 46 38).'],
+    [Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]), undefined, 'The bytes are neither a PNG nor a JPEG image (they look like a GIF image).'],
+    [Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]), 'cat.gif', 'cat.gif: The file is neither a PNG nor a JPEG image (it looks like a GIF image).'],
+    [new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 '), 'cat.webp', 'cat.webp: The file is neither a PNG nor a JPEG image (it looks like a WebP image).'],
+    // The file's bytes are never shown: through a link they may be a secret's.
+    [new TextEncoder().encode('API_KEY=s3cr3t\n'), 'link.png', 'link.png: The file is neither a PNG nor a JPEG image.'],
     [new Uint8Array(), undefined, 'The bytes are empty.'],
     [new Uint8Array(), 'empty.jpg', 'empty.jpg: The file is empty.'],
     [withJpegSize(jpegOf(8, 8), 20000, 20000), 'big.jpg', 'big.jpg: The JPEG image is 20000x20000 pixels; images of at most 16384 pixels on a side and 67108864 pixels in all are decoded.'],

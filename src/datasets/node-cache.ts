@@ -3,13 +3,13 @@
 // then; `.part` files of killed downloads are removed once their process is gone (by pid in this PID
 // namespace, by age for a download in another container or host: src/node/ownership.ts).
 import { randomUUID } from 'node:crypto';
-import { lstat, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DatasetUnavailableError, DataVerificationError, DownloadError } from '../errors.js';
+import { DatasetUnavailableError, DataVerificationError } from '../errors.js';
 import { createAssembler, decodeStream, maxGzipLength, type DecodedFile } from './decode.js';
 import { FILE_SPECS, type FashionMnistChecksums, type FileSpec } from './files.js';
 import { findFile, nodeGunzip, readLocal } from './node-files.js';
-import { checkWrittenSize, writeAll } from '../node/atomic.js';
+import { checkWrittenSize, describeFsError, makeDirectories, writeAll } from '../node/atomic.js';
 import { claim, OWNER_PATTERN, ownerOf, ownerPart, release, writerIsGone } from '../node/ownership.js';
 import { finalError, FinalError, Transfer, type TransferSettings } from './transfer.js';
 
@@ -55,9 +55,9 @@ async function repairCache(path: string, error: unknown, settings: CacheSettings
 /** Each file from the cache when it verifies, else downloaded from the mirrors into the cache. */
 export async function downloadAll(settings: CacheSettings): Promise<DecodedFile[]> {
   try {
-    await mkdir(settings.cacheDir, { recursive: true });
+    await makeDirectories(settings.cacheDir);
   } catch (error) {
-    throw new DatasetUnavailableError(`The cache directory ${settings.cacheDir} cannot be created (${(error as Error).message}).`, { cause: error });
+    throw new DatasetUnavailableError(`The cache directory ${settings.cacheDir} cannot be created (${describeFsError(error)}).`, { cause: error });
   }
   await removeStaleParts(settings.cacheDir);
   const files: DecodedFile[] = [];
@@ -137,7 +137,7 @@ async function downloadFrom(url: string, spec: FileSpec, settings: CacheSettings
     const response = await transfer.response();
     if (!response.ok) {
       response.body?.cancel().catch(() => undefined);
-      throw new DownloadError(url, `HTTP ${response.status} ${response.statusText}`.trim());
+      throw transfer.error(`HTTP ${response.status} ${response.statusText}`.trim());
     }
     handle = await diskStep(tempPath, () => open(tempPath, 'wx'));
     const assembler = createAssembler(spec, url, settings.checksums);

@@ -2,8 +2,8 @@
 // the wording of file system errors. Who may still be writing a leftover is ownership.ts's job.
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { FileWriteError } from '../errors.js';
 import { ownerPart } from './ownership.js';
 
@@ -19,7 +19,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
   const temp = join(dirname(path), temporaryName(basename(path)));
   let handle: FileHandle | undefined;
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirectories(dirname(path));
     handle = await open(temp, 'wx');
     const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
     await writeAll(handle, data);
@@ -33,6 +33,38 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
     await handle?.close().catch(() => undefined);
     await rm(temp, { force: true }).catch(() => undefined);
     throw new FileWriteError(path, describeFsError(error), { cause: error });
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents, like `mkdir -p`. Node's own recursive mkdir reports a
+ * read-only file system as ENOENT and never returns under /proc (where mkdir fails with ENOENT
+ * although the parent exists, so it retries forever); this one walks up once to the first existing
+ * folder, then creates each missing one once, failing with the error of the first that cannot be.
+ * A folder that cannot be created in an existing parent fails with code `ENOMKDIR`.
+ */
+export async function makeDirectories(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    try {
+      if ((await stat(current)).isDirectory()) break;
+      // As mkdir says of a file where the folder should be.
+      throw Object.assign(new Error(`${current} is not a folder`), { code: 'EEXIST' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(current) === current) throw error;
+      missing.push(current);
+    }
+  }
+  for (const path of missing.reverse()) {
+    try {
+      await mkdir(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && (await stat(path).catch(() => undefined))?.isDirectory()) continue;
+      // Its parent exists (it was found or just made): this file system does not take folders there.
+      if (code === 'ENOENT') throw Object.assign(new Error(`cannot create ${path}`), { code: 'ENOMKDIR', cause: error });
+      throw error;
+    }
   }
 }
 
@@ -96,6 +128,7 @@ const FS_REASONS: Record<string, string> = {
   EMFILE: 'too many open files',
   EIO: 'an input/output error',
   ELOOP: 'too many symbolic links',
+  ENOMKDIR: 'this file system does not allow creating folders there',
 };
 
 /**

@@ -29,7 +29,8 @@ const JPEG_SIGNATURE = [0xff, 0xd8, 0xff];
  * @param options - The file name for errors, and the background; see {@link DecodeImageOptions}.
  * @returns The image as {@link RgbImage}.
  * @throws {@link ImageDecodeError} when the bytes are neither a readable PNG nor a readable JPEG,
- *   are empty, or exceed {@link IMAGE_LIMITS}; its message and `file` name the file when given.
+ *   are empty, or exceed {@link IMAGE_LIMITS}; its message and `file` name the file when given
+ *   (and the format, when it is another known one), never the file's bytes.
  * @throws {@link InvalidArgumentError} when `bytes` is not a `Uint8Array` or the options are malformed.
  *
  * @example
@@ -47,9 +48,22 @@ export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {})
   if (startsWith(PNG_SIGNATURE)) return decodePng(bytes, options);
   if (startsWith(JPEG_SIGNATURE)) return decodeJpeg(bytes, file);
   if (bytes.length === 0) throw new ImageDecodeError(`${subject(file)} empty.`, file);
-  const start = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  throw new ImageDecodeError(`${subject(file)} neither a PNG nor a JPEG image (${file === undefined ? 'they start' : 'it starts'} with ${start}).`, file);
+  // Never the bytes themselves: a path may lead (through a link) to a secret, and messages end up in logs.
+  const format = OTHER_FORMATS.find(([, test]) => test(bytes))?.[0];
+  const looks = format === undefined ? '' : ` (${file === undefined ? 'they look' : 'it looks'} like ${format} image)`;
+  throw new ImageDecodeError(`${subject(file)} neither a PNG nor a JPEG image${looks}.`, file);
 }
+
+const ascii = (bytes: Uint8Array, at: number, text: string) => text.split('').every((c, i) => bytes[at + i] === c.charCodeAt(0));
+
+/** Image formats this library does not read, told by their signatures, to name them in the error. */
+const OTHER_FORMATS: Array<[string, (bytes: Uint8Array) => boolean]> = [
+  ['a GIF', (b) => ascii(b, 0, 'GIF8')],
+  ['a WebP', (b) => ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP')],
+  ['a BMP', (b) => ascii(b, 0, 'BM')],
+  ['a TIFF', (b) => ascii(b, 0, 'II*\0') || ascii(b, 0, 'MM\0*')],
+  ['an HEIC or AVIF', (b) => ascii(b, 4, 'ftyp')],
+];
 
 /**
  * Reads an image file and decodes it ({@link decodeImage}): the file's size is checked before it is

@@ -14,10 +14,10 @@
 // The files of a save in progress are claimed (touched every few seconds) until it ends.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { DataVerificationError, FashionMnistError, ModelFileError } from '../errors.js';
-import { checkWrittenSize, describeFsError, syncDirectory, writeAll } from './atomic.js';
+import { checkWrittenSize, describeFsError, makeDirectories, syncDirectory, writeAll } from './atomic.js';
 import { claim, OWNER_PATTERN, ownerOf, ownerPart, release, writerIsGone } from './ownership.js';
 import { kindOf, openRegular, readFully } from './read-file.js';
 import { MAX_MODEL_JSON_BYTES, parseModelJson, type ModelJson } from './model-json.js';
@@ -107,7 +107,7 @@ async function prepareTarget(dir: string): Promise<void> {
     info = await stat(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await mkdir(dir, { recursive: true });
+    await makeDirectories(dir);
     return;
   }
   if (!info.isDirectory()) throw new ModelFileError(dir, `${dir} is ${kindOf(info)}, not a model folder; refusing to replace it.`);
