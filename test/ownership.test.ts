@@ -51,7 +51,8 @@ describe('claim', () => {
   it('keeps a claimed file fresh (the heartbeat) until it is released', async () => {
     const path = join(work, 'claimed');
     writeFileSync(path, 'x');
-    const longAgo = (now - 2 * STALE_MS) / 1000;
+    // Whole seconds, which every file system stores exactly.
+    const longAgo = Math.floor((now - 2 * STALE_MS) / 1000);
     utimesSync(path, longAgo, longAgo);
     claim(path);
     await touchClaimed();
