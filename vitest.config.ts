@@ -23,6 +23,9 @@ const E2E_TIMEOUTS: Record<string, number> = {
   'cli-predict': 60_000, // spawns predict on folders and unreadable pictures
   'training-golden': 120_000, // two MiniVGGNet steps on tfjs-backend-cpu, whose gradients are slow
   'reproducible-threads': 120_000, // trains in child processes on one thread and on two
+  'ownership-hostile': 60_000, // savers, a loader and downloads in separate PID namespaces (root, unshare)
+  'images-hostile': 60_000, // decompression and scan bombs, measured in a child process
+  'full-disk-hostile': 60_000, // nearly full and read-only tmpfs mounts (root)
   readme: 60_000, // spawns the README's examples; the tour's training run may take 600 s
   tsdoc: 120_000, // type-checks every TSDoc @example with tsc
   'datasets-bombs': 30_000, // inflates gzip bombs in a child process (setup: 120 s)

@@ -235,7 +235,7 @@ async function fetchFile(
       const response = await transfer.response();
       if (!response.ok) {
         response.body?.cancel().catch(() => undefined);
-        failures.push(new DownloadError(url, `HTTP ${response.status} ${response.statusText}`.trim()));
+        failures.push(transfer.error(`HTTP ${response.status} ${response.statusText}`.trim()));
         continue;
       }
       const assembler = createAssembler(spec, url, settings.checksums);

@@ -56,6 +56,7 @@ export class Transfer {
   private idle: ReturnType<typeof setTimeout> | undefined;
   private expired: 'idle' | 'deadline' | undefined;
   private loaded = 0;
+  private finalUrl: string | undefined;
 
   /**
    * @param url - What to fetch.
@@ -80,11 +81,23 @@ export class Transfer {
 
   /** Sends the request; resolves with the response once its headers are in. */
   async response(): Promise<Response> {
+    let response: Response;
     try {
-      return await fetch(this.url, { signal: this.controller.signal });
+      response = await fetch(this.url, { signal: this.controller.signal });
     } catch (error) {
       throw this.failure(error, 'request failed');
     }
+    if (response.redirected && response.url) this.finalUrl = response.url;
+    return response;
+  }
+
+  /**
+   * A {@link DownloadError} for this transfer: after a redirect it names the URL that answered
+   * (its `url`) and says where the request started, since that is where a reader looks first.
+   */
+  error(reason: string, options?: ErrorOptions): DownloadError {
+    if (this.finalUrl === undefined || this.finalUrl === this.url) return new DownloadError(this.url, reason, options);
+    return new DownloadError(this.finalUrl, `${reason} (redirected from ${this.url})`, options);
   }
 
   /**
@@ -103,7 +116,7 @@ export class Transfer {
     const announced = encoding && encoding !== 'identity' ? undefined : total;
     if (total !== undefined && total > limit()) {
       response.body?.cancel().catch(() => undefined);
-      throw new DownloadError(this.url, `the server announces ${total} bytes (Content-Length), more than the ${limit()} bytes ${what} can be`);
+      throw this.error(`the server announces ${total} bytes (Content-Length), more than the ${limit()} bytes ${what} can be`);
     }
     if (!response.body) return;
     const reader = response.body.getReader();
@@ -119,11 +132,11 @@ export class Transfer {
         this.touch();
         this.loaded += part.value.length;
         const max = limit();
-        if (this.loaded > max) throw new DownloadError(this.url, `the body is longer than ${max} bytes, the most ${what} can be`);
+        if (this.loaded > max) throw this.error(`the body is longer than ${max} bytes, the most ${what} can be`);
         this.report(announced);
         yield part.value;
       }
-      if (announced !== undefined && this.loaded !== announced) throw new DownloadError(this.url, `received ${this.loaded} of ${announced} bytes`);
+      if (announced !== undefined && this.loaded !== announced) throw this.error(`received ${this.loaded} of ${announced} bytes`);
     } finally {
       reader.cancel().catch(() => undefined);
     }
@@ -157,12 +170,12 @@ export class Transfer {
     const stop = this.signals.find((signal) => signal.aborted);
     if (stop) return stop.reason;
     if (this.expired === 'deadline') {
-      return new DownloadError(this.url, `not finished within ${this.settings.timeoutMs} ms (options.timeoutMs), after ${this.loaded} bytes`, { cause: error });
+      return this.error(`not finished within ${this.settings.timeoutMs} ms (options.timeoutMs), after ${this.loaded} bytes`, { cause: error });
     }
     if (this.expired === 'idle') {
-      return new DownloadError(this.url, `no data received for ${this.settings.idleTimeoutMs} ms (options.idleTimeoutMs), after ${this.loaded} bytes`, { cause: error });
+      return this.error(`no data received for ${this.settings.idleTimeoutMs} ms (options.idleTimeoutMs), after ${this.loaded} bytes`, { cause: error });
     }
-    return new DownloadError(this.url, `${what} (${describe(error)})`, { cause: error });
+    return this.error(`${what} (${describe(error)})`, { cause: error });
   }
 
   private report(total: number | undefined): void {

@@ -1,6 +1,5 @@
 // The Node entry's loadPretrainedModel: without a URL it reads the package's own pretrained files.
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { DataVerificationError, InvalidArgumentError, ModelFileError } from '../errors.js';
 import {
@@ -11,6 +10,7 @@ import {
 } from '../pretrained/load.js';
 import { resolveTransferSettings } from '../datasets/fashion-mnist.js';
 import { describeFsError } from './atomic.js';
+import { kindOf, openRegular, readFully, type OpenedRegular } from './read-file.js';
 
 /**
  * Loads the pretrained MiniVGGNet that ships with this package: trained by this library on the 60,000
@@ -65,21 +65,25 @@ function shippedFile(name: 'model.json' | 'weights.bin'): string {
   }
 }
 
-/** Reads a shipped file, refusing one of another size before reading it. */
+/**
+ * Reads a shipped file, refusing one of another size before reading it. Opened without blocking
+ * and checked on the descriptor, so a FIFO or device in its place is refused at once.
+ */
 async function readShipped(file: string, bytes: number): Promise<Uint8Array> {
-  let handle;
+  let opened: OpenedRegular | undefined;
   try {
-    handle = await open(file, 'r');
-    const { size } = await handle.stat();
+    opened = await openRegular(file);
+    if (!opened.handle) throw new ModelFileError(file, `${file} is ${kindOf(opened.info)}, not a regular file.`);
+    const { size } = opened.info;
     if (size !== bytes) throw new DataVerificationError(file, "the size in bytes of this package version's pretrained file", bytes, size);
     const data = new Uint8Array(bytes);
-    const { bytesRead } = await handle.read(data, 0, bytes, 0);
-    if (bytesRead !== bytes) throw new DataVerificationError(file, 'the bytes read', bytes, bytesRead);
+    const got = await readFully(opened.handle, data, 0, bytes);
+    if (got !== bytes) throw new DataVerificationError(file, 'the bytes read', bytes, got);
     return data;
   } catch (error) {
-    if (error instanceof DataVerificationError) throw error;
+    if (error instanceof DataVerificationError || error instanceof ModelFileError) throw error;
     throw new ModelFileError(file, `${file} cannot be read (${describeFsError(error)}).`, { cause: error });
   } finally {
-    await handle?.close();
+    await opened?.handle?.close();
   }
 }

@@ -76,7 +76,7 @@ export async function loadPretrainedModel(options: LoadPretrainedModelOptions = 
     throw new InvalidArgumentError('options.modelUrl', "the URL of the package's pretrained/model.json (the Node entry, tfjs-fashion-mnist/node, reads it without one)", options.modelUrl);
   }
   const modelUrl = resolveUrl('options.modelUrl', options.modelUrl);
-  const weightsUrl = options.weightsUrl === undefined ? new URL('weights.bin', modelUrl) : resolveUrl('options.weightsUrl', options.weightsUrl);
+  const weightsUrl = options.weightsUrl === undefined ? besideModel(modelUrl) : resolveUrl('options.weightsUrl', options.weightsUrl);
   const settings = resolveTransferSettings(options);
   const [modelJson, weights] = await Promise.all([
     fetchShipped(modelUrl.href, 'model.json', PRETRAINED_FILES.modelJsonBytes, settings),
@@ -95,6 +95,15 @@ function resolveUrl(argument: string, value: unknown): URL {
   }
 }
 
+/** `weights.bin` beside model.json; a URL without folders (`data:`, `blob:`) has nothing beside it. */
+function besideModel(modelUrl: URL): URL {
+  try {
+    return new URL('weights.bin', modelUrl);
+  } catch {
+    throw new InvalidArgumentError('options.weightsUrl', `given when \`options.modelUrl\` is a ${modelUrl.protocol} URL, which has no folder to find weights.bin in`, undefined);
+  }
+}
+
 /** Fetches one shipped file, refusing more bytes than it has (Content-Length first, then the body). */
 async function fetchShipped(url: string, file: string, bytes: number, settings: TransferSettings): Promise<Uint8Array> {
   settings.signal?.throwIfAborted();
@@ -103,7 +112,7 @@ async function fetchShipped(url: string, file: string, bytes: number, settings: 
     const response = await transfer.response();
     if (!response.ok) {
       response.body?.cancel().catch(() => undefined);
-      throw new DownloadError(url, `HTTP ${response.status} ${response.statusText}`.trim());
+      throw transfer.error(`HTTP ${response.status} ${response.statusText}`.trim());
     }
     const data = new Uint8Array(bytes);
     let length = 0;
