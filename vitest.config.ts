@@ -25,6 +25,7 @@ const E2E_TIMEOUTS: Record<string, number> = {
   'training-golden': 120_000, // two MiniVGGNet steps on tfjs-backend-cpu, whose gradients are slow
   readme: 60_000, // spawns the README's examples; the tour's training run may take 600 s
   tsdoc: 120_000, // type-checks every TSDoc @example with tsc
+  'api-docs': 60_000, // builds the API reference with typedoc (setup: 300 s) and opens it from disk in Chromium
   'datasets-bombs': 30_000, // inflates gzip bombs in a child process (setup: 120 s)
   'pretrained-accuracy': 60_000, // classifies the 10,000 test images (300 s)
 };

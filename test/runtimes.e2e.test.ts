@@ -25,7 +25,9 @@ interface Runtime {
 }
 
 const RUNTIMES: Runtime[] = [
-  { name: 'Deno', requirement: DENO, run: (script) => ['run', '--allow-all', script], version: /^deno 2\.\d+\.\d+ / },
+  // The permissions the README names: files (the threaded build's worker scripts go to the temp
+  // folder), the environment and the core count (threads), the network for the served files.
+  { name: 'Deno', requirement: DENO, run: (script) => ['run', '--no-prompt', '--allow-read', '--allow-write', '--allow-env', '--allow-sys', '--allow-net=127.0.0.1', script], version: /^deno 2\.\d+\.\d+ / },
   { name: 'Bun', requirement: BUN, run: (script) => [script], version: /^1\.\d+\.\d+\n$/ },
 ];
 

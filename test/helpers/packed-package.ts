@@ -1,11 +1,14 @@
 // The package as npm publishes it, installed into a fresh project: the suites that test what users
 // install (package, runtimes) start from here. Building rewrites dist/, so suites that run at once
-// take turns through a lock folder: one builds and packs while the others wait.
+// take turns through a lock folder: one builds and packs while the others wait. With
+// FMNIST_PACKED_TARBALL set to a tarball that `npm pack` made from this checkout, they install that
+// one instead: .ci/run packs once and tests the one tarball on every Node version, as a published
+// package is built once and installed everywhere.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 /** The tfjs version the repository's own tests use, for the consumer projects' peer dependencies. */
@@ -28,14 +31,26 @@ function run(command: string, args: string[], cwd: string): string {
  * the repository uses.
  */
 export function installPackedPackage(work: string, tfjs: readonly string[]): PackedPackage {
+  const packed = process.env['FMNIST_PACKED_TARBALL'] ? copyPacked(process.env['FMNIST_PACKED_TARBALL'], work) : buildAndPack(work);
+  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', packed.tarball, ...tfjs.map((name) => `@tensorflow/tfjs-${name}@${TFJS_VERSION}`)], work);
+  return packed;
+}
+
+function buildAndPack(work: string): PackedPackage {
   const packed = whileHoldingBuildLock(() => {
     run('npm', ['run', 'build'], ROOT);
     return JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT)) as Array<{ filename: string; files: Array<{ path: string }> }>;
   });
-  const tarball = join(work, packed[0]!.filename);
-  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...tfjs.map((name) => `@tensorflow/tfjs-${name}@${TFJS_VERSION}`)], work);
-  return { tarball, files: packed[0]!.files.map((file) => file.path).sort() };
+  return { tarball: join(work, packed[0]!.filename), files: packed[0]!.files.map((file) => file.path).sort() };
+}
+
+function copyPacked(source: string, work: string): PackedPackage {
+  const tarball = join(work, basename(source));
+  copyFileSync(source, tarball);
+  // npm packs every file under package/; tar lists files only, as npm pack --json does.
+  const files = run('tar', ['-tzf', tarball], work).split('\n').filter((path) => path.startsWith('package/') && !path.endsWith('/'));
+  return { tarball, files: files.map((path) => path.slice('package/'.length)).sort() };
 }
 
 // One lock per checkout. A lock whose holder has died, or that is older than a build can take, is
