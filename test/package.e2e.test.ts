@@ -90,7 +90,7 @@ describe('the installed package in Node', () => {
     expect(run('node', ['root.mjs']).trim()).toBe('false true');
   });
 
-  it('requires as CommonJS, also where require() cannot load ES modules (Node before 20.19)', () => {
+  it('requires as CommonJS, also where require() cannot load ES modules (Node 22 before 22.12)', () => {
     writeFileSync(
       join(work, 'cjs.cjs'),
       `require('@tensorflow/tfjs-backend-cpu');\nconst root = require('tfjs-fashion-mnist');\nconst node = require('tfjs-fashion-mnist/node');\nconst wasm = require('tfjs-fashion-mnist/wasm');\n${usage}`,
