@@ -20,11 +20,11 @@ function find(variable: string, cached: string, command: string): string {
 export const DENO: Requirement = {
   what: 'Deno 2',
   file: find('DENO_PATH', join(CI_CACHE, 'deno-2/node_modules/@deno/linux-x64-glibc/deno'), 'deno'),
-  install: `npm install --prefix ${join(CI_CACHE, 'deno-2')} @deno/linux-x64-glibc@2 (as .ci/run does), or set DENO_PATH`,
+  install: `npm install --prefix ${join(CI_CACHE, 'deno-2')} @deno/linux-x64-glibc@2 (or set DENO_PATH)`,
 };
 
 export const BUN: Requirement = {
   what: 'Bun 1',
   file: find('BUN_PATH', join(CI_CACHE, 'bun-1/node_modules/@oven/bun-linux-x64/bin/bun'), 'bun'),
-  install: `npm install --prefix ${join(CI_CACHE, 'bun-1')} @oven/bun-linux-x64@1 (as .ci/run does), or set BUN_PATH`,
+  install: `npm install --prefix ${join(CI_CACHE, 'bun-1')} @oven/bun-linux-x64@1 (or set BUN_PATH)`,
 };
