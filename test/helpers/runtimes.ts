@@ -6,8 +6,8 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Requirement } from './requirements.js';
 
-/** Where .ci/run keeps the runtimes it installs, one folder each. */
-export const CI_CACHE = join(process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'tfjs-fashion-mnist-ci');
+/** Where .ci/run keeps the runtimes it installs, one folder each (as root, the system's cache). */
+export const CI_CACHE = process.getuid?.() === 0 ? '/var/cache/tfjs-fashion-mnist-ci' : join(process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'tfjs-fashion-mnist-ci');
 
 function find(variable: string, cached: string, command: string): string {
   const named = process.env[variable];
