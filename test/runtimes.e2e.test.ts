@@ -3,7 +3,7 @@
 // threaded wasm backend, pictures classified with the pretrained model. The root entry gets its
 // files over HTTP, as in a browser; the Node entry reads and writes files.
 import { execFile } from 'node:child_process';
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
@@ -90,14 +90,20 @@ wasm.useWasmBackend().then(async (info) => {
 `,
 };
 
-/** Runs `script` in the runtime; resolves to the JSON object it printed last. */
+/**
+ * Runs `script` in the runtime, with a temp folder of its own; resolves to the JSON object it
+ * printed last, once the run has left that temp folder empty (the threaded build's worker scripts
+ * are written there and must go when the process exits).
+ */
 async function runScript(runtime: Runtime, script: string, args: string[] = []): Promise<Record<string, unknown>> {
+  const temp = mkdtempSync(join(work, 'tmp-'));
   const { stdout } = await promisify(execFile)(runtime.requirement.file, [...runtime.run(script), ...args], {
     cwd: work,
-    env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+    env: { ...process.env, TMPDIR: temp, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
     timeout: 100_000,
     maxBuffer: 16 << 20,
   });
+  expect(readdirSync(temp)).toEqual([]);
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
 
