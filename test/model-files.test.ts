@@ -92,6 +92,10 @@ async function whatLoads(dir: string): Promise<string> {
   return [...seen].join(' | ');
 }
 
+// The frozen saves, kept reachable: a save frozen with a file open would otherwise be collected,
+// and Node 26 turns a FileHandle closed by the garbage collector into an uncaught error.
+const frozenSaves: Array<() => void> = [];
+
 /** Starts saving the new checkpoint (seed 2, epoch 1) over `dir` and freezes it for good at `step`. */
 async function freezeAt(dir: string, step: WriteStep): Promise<void> {
   await new Promise<void>((reached, failed) => {
@@ -99,7 +103,7 @@ async function freezeAt(dir: string, step: WriteStep): Promise<void> {
     saveModelWithHook(model, dir, { includeOptimizer: true }, (at) => {
       if (at !== step) return;
       reached();
-      return new Promise(() => undefined);
+      return new Promise<void>((resume) => void frozenSaves.push(resume));
     }).catch(failed);
   });
 }

@@ -78,11 +78,15 @@ export async function loadPretrainedModel(options: LoadPretrainedModelOptions = 
   const modelUrl = resolveUrl('options.modelUrl', options.modelUrl);
   const weightsUrl = options.weightsUrl === undefined ? besideModel(modelUrl) : resolveUrl('options.weightsUrl', options.weightsUrl);
   const settings = resolveTransferSettings(options);
-  const [modelJson, weights] = await Promise.all([
+  // Both at once; when both fail, the error names model.json, the URL the caller gave, whichever
+  // failed first.
+  const [modelJson, weights] = await Promise.allSettled([
     fetchShipped(modelUrl.href, 'model.json', PRETRAINED_FILES.modelJsonBytes, settings),
     fetchShipped(weightsUrl.href, 'weights.bin', PRETRAINED_FILES.weightsBytes, settings),
   ]);
-  return pretrainedModelFromBytes({ modelJson, modelJsonName: modelUrl.href, weights, weightsName: weightsUrl.href });
+  if (modelJson.status === 'rejected') throw modelJson.reason;
+  if (weights.status === 'rejected') throw weights.reason;
+  return pretrainedModelFromBytes({ modelJson: modelJson.value, modelJsonName: modelUrl.href, weights: weights.value, weightsName: weightsUrl.href });
 }
 
 function resolveUrl(argument: string, value: unknown): URL {
