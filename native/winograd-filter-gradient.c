@@ -14,28 +14,10 @@
 // depend on which thread took which image.
 #include "winograd.h"
 
+PATCH_TRANSFORM(1)
+
 INLINE void patch_transform(const float *x, float *v, const Params *p, int b, int ty, int tx, int t, int tiles_per_call) {
-  const int row0 = 2 * ty - p->top, column0 = 2 * tx - p->left;
-  const float *image = x + b * p->h * p->w * p->ci;
-  const int stride = tiles_per_call * p->ci;
-  for (int c = 0; c < p->ci; c += 4) {
-    v128_t d[4][4];
-    load_patch(image, p, row0, column0, c, d);
-    v128_t e[4][4];
-    for (int j = 0; j < 4; j++) {
-      e[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
-      e[1][j] = wasm_f32x4_add(d[1][j], d[2][j]);
-      e[2][j] = wasm_f32x4_sub(d[2][j], d[1][j]);
-      e[3][j] = wasm_f32x4_sub(d[3][j], d[1][j]);
-    }
-    float *out = v + t * p->ci + c;
-    for (int i = 0; i < 4; i++) {
-      wasm_v128_store(out + (i * 4 + 0) * stride, wasm_f32x4_sub(e[i][0], e[i][2]));
-      wasm_v128_store(out + (i * 4 + 1) * stride, wasm_f32x4_add(e[i][1], e[i][2]));
-      wasm_v128_store(out + (i * 4 + 2) * stride, wasm_f32x4_sub(e[i][2], e[i][1]));
-      wasm_v128_store(out + (i * 4 + 3) * stride, wasm_f32x4_sub(e[i][3], e[i][1]));
-    }
-  }
+  patch_transform_1(x + b * p->h * p->w * p->ci, p, 2 * ty - p->top, 2 * tx - p->left, v + t * p->ci, tiles_per_call);
 }
 
 INLINE void gradient_tile_transform(const float *dy, float *u, const Params *p, int b, int ty, int tx, int t, int tiles_per_call) {

@@ -39,32 +39,14 @@ void winograd_filter_transform(int o_begin, int o_end, const float *g, float *u,
   }
 }
 
-// ---- the input: V[ξ] = (Bᵀ d B)[ξ] for the 4x4 patch d of tile t ----
+// ---- the input: V[ξ][t][c] = (Bᵀ d B)[ξ] for the 4x4 patch d of tile t ----
+
+PATCH_TRANSFORM(0)
 
 INLINE void input_transform(const float *x, float *v, const Params *p, int tile, int t, int tiles_per_call) {
   const int th = (p->oh + 1) / 2, tw = (p->ow + 1) / 2;
   const int b = tile / (th * tw), ty = tile / tw % th, tx = tile % tw;
-  const int row0 = 2 * ty - p->top, column0 = 2 * tx - p->left;
-  const float *image = x + b * p->h * p->w * p->ci;
-  const int stride = tiles_per_call * p->ci;
-  for (int c = 0; c < p->ci; c += 4) {
-    v128_t d[4][4];
-    load_patch(image, p, row0, column0, c, d);
-    v128_t e[4][4];
-    for (int j = 0; j < 4; j++) {
-      e[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
-      e[1][j] = wasm_f32x4_add(d[1][j], d[2][j]);
-      e[2][j] = wasm_f32x4_sub(d[2][j], d[1][j]);
-      e[3][j] = wasm_f32x4_sub(d[1][j], d[3][j]);
-    }
-    float *out = v + t * p->ci + c;
-    for (int i = 0; i < 4; i++) {
-      wasm_v128_store(out + (i * 4 + 0) * stride, wasm_f32x4_sub(e[i][0], e[i][2]));
-      wasm_v128_store(out + (i * 4 + 1) * stride, wasm_f32x4_add(e[i][1], e[i][2]));
-      wasm_v128_store(out + (i * 4 + 2) * stride, wasm_f32x4_sub(e[i][2], e[i][1]));
-      wasm_v128_store(out + (i * 4 + 3) * stride, wasm_f32x4_sub(e[i][1], e[i][3]));
-    }
-  }
+  patch_transform_0(x + b * p->h * p->w * p->ci, p, 2 * ty - p->top, 2 * tx - p->left, v + t * p->ci, tiles_per_call);
 }
 
 // ---- the products: M[ξ][t][o] = sum over c of V[ξ][t][c] * U[ξ][c][o], register blocks of rows x vectors ----
@@ -125,33 +107,78 @@ static void products(const float *v, const float *u, float *m, int tiles, int ti
 
 // ---- the output: y = Aᵀ M A + bias (then ReLU) for the 2x2 outputs of tile t, those inside y ----
 
-INLINE void output_transform(const float *m, const float *bias, float *y, const Params *p, int tile, int t, int tiles_per_call) {
-  const int th = (p->oh + 1) / 2, tw = (p->ow + 1) / 2;
-  const int b = tile / (th * tw), ty = tile / tw % th, tx = tile % tw;
-  const int stride = tiles_per_call * p->co;
-  const v128_t zero = wasm_f32x4_splat(0.f);
-  for (int o = 0; o < p->co; o += 4) {
-    const float *in = m + t * p->co + o;
+/** Columns of Aᵀ M for 4 output channels: M[4i + j] at in + (4i + j)·stride. */
+INLINE void output_columns(const float *in, int stride, v128_t s[2][4]) {
+  for (int j = 0; j < 4; j++) {
+    const v128_t m0 = wasm_v128_load(in + (0 * 4 + j) * stride), m1 = wasm_v128_load(in + (1 * 4 + j) * stride);
+    const v128_t m2 = wasm_v128_load(in + (2 * 4 + j) * stride), m3 = wasm_v128_load(in + (3 * 4 + j) * stride);
+    s[0][j] = wasm_f32x4_add(wasm_f32x4_add(m0, m1), m2);
+    s[1][j] = wasm_f32x4_sub(wasm_f32x4_sub(m1, m2), m3);
+  }
+}
+
+/** Output (i, j) of the tile from the columns, plus the bias, then ReLU if `relu`. */
+INLINE v128_t output_value(v128_t s[2][4], int i, int j, v128_t add, int relu) {
+  const v128_t out = j == 0 ? wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2]) : wasm_f32x4_sub(wasm_f32x4_sub(s[i][1], s[i][2]), s[i][3]);
+  const v128_t value = wasm_f32x4_add(out, add);
+  return relu ? wasm_f32x4_max(value, wasm_f32x4_splat(0.f)) : value;
+}
+
+// A tile whose four outputs are all inside y: y0 is its top-left output, rows row_stride floats
+// apart. With the channel count a constant (`fixed`), the 16 rows of M and the columns of y take
+// constant offsets; `relu` a constant too.
+INLINE void output_full(const float *in, const float *bias, float *y0, int row_stride, int co, const int relu, const int fixed) {
+  const int cs = fixed ? fixed : co, stride = TILES_PER_CALL * cs;
+  for (int o = 0; o < co; o += 4, in += 4, y0 += 4) {
     v128_t s[2][4];
-    for (int j = 0; j < 4; j++) {
-      const v128_t m0 = wasm_v128_load(in + (0 * 4 + j) * stride), m1 = wasm_v128_load(in + (1 * 4 + j) * stride);
-      const v128_t m2 = wasm_v128_load(in + (2 * 4 + j) * stride), m3 = wasm_v128_load(in + (3 * 4 + j) * stride);
-      s[0][j] = wasm_f32x4_add(wasm_f32x4_add(m0, m1), m2);
-      s[1][j] = wasm_f32x4_sub(wasm_f32x4_sub(m1, m2), m3);
-    }
-    const v128_t add = bias ? wasm_v128_load(bias + o) : zero;
+    output_columns(in, stride, s);
+    const v128_t add = bias ? wasm_v128_load(bias + o) : wasm_f32x4_splat(0.f);
+    wasm_v128_store(y0, output_value(s, 0, 0, add, relu));
+    wasm_v128_store(y0 + cs, output_value(s, 0, 1, add, relu));
+    wasm_v128_store(y0 + row_stride, output_value(s, 1, 0, add, relu));
+    wasm_v128_store(y0 + row_stride + cs, output_value(s, 1, 1, add, relu));
+  }
+}
+
+#define OUTPUT_FULL(RELU, FIXED) \
+  static void output_full_##RELU##_##FIXED(const float *in, const float *bias, float *y0, int row_stride, int co) { output_full(in, bias, y0, row_stride, co, RELU, FIXED); }
+OUTPUT_FULL(0, 32) OUTPUT_FULL(0, 64) OUTPUT_FULL(0, 0) OUTPUT_FULL(1, 32) OUTPUT_FULL(1, 64) OUTPUT_FULL(1, 0)
+
+// A tile cut by the bottom or right edge of y: the outputs inside only.
+static void output_edge(const float *in, const float *bias, float *y, const Params *p, int b, int ty, int tx, int stride) {
+  for (int o = 0; o < p->co; o += 4, in += 4) {
+    v128_t s[2][4];
+    output_columns(in, stride, s);
+    const v128_t add = bias ? wasm_v128_load(bias + o) : wasm_f32x4_splat(0.f);
     for (int i = 0; i < 2; i++) {
       const int row = 2 * ty + i;
       if (row >= p->oh) continue;
-      const v128_t out[2] = {wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2]), wasm_f32x4_sub(wasm_f32x4_sub(s[i][1], s[i][2]), s[i][3])};
       for (int j = 0; j < 2; j++) {
         const int column = 2 * tx + j;
-        if (column >= p->ow) continue;
-        v128_t value = wasm_f32x4_add(out[j], add);
-        if (p->relu) value = wasm_f32x4_max(value, zero);
-        wasm_v128_store(y + ((b * p->oh + row) * p->ow + column) * p->co + o, value);
+        if (column < p->ow) wasm_v128_store(y + ((b * p->oh + row) * p->ow + column) * p->co + o, output_value(s, i, j, add, p->relu));
       }
     }
+  }
+}
+
+INLINE void output_transform(const float *m, const float *bias, float *y, const Params *p, int tile, int t, int tiles_per_call) {
+  const int th = (p->oh + 1) / 2, tw = (p->ow + 1) / 2;
+  const int b = tile / (th * tw), ty = tile / tw % th, tx = tile % tw;
+  const float *in = m + t * p->co;
+  if (2 * ty + 2 > p->oh || 2 * tx + 2 > p->ow) {
+    output_edge(in, bias, y, p, b, ty, tx, tiles_per_call * p->co);
+    return;
+  }
+  float *y0 = y + ((b * p->oh + 2 * ty) * p->ow + 2 * tx) * p->co;
+  const int row_stride = p->ow * p->co, co = p->co;
+  switch (co + p->relu) {
+    case 32: output_full_0_32(in, bias, y0, row_stride, co); break;
+    case 33: output_full_1_32(in, bias, y0, row_stride, co); break;
+    case 64: output_full_0_64(in, bias, y0, row_stride, co); break;
+    case 65: output_full_1_64(in, bias, y0, row_stride, co); break;
+    default:
+      if (p->relu) output_full_1_0(in, bias, y0, row_stride, co);
+      else output_full_0_0(in, bias, y0, row_stride, co);
   }
 }
 

@@ -199,6 +199,9 @@ const conv3x3Shapes: Conv3x3Shape[] = [
   { n: 2, h: 6, w: 5, ci: 4, oh: 4, ow: 3, co: 4, top: 0, left: 0 },
   // An input gradient's shape: zeros before x up to the filter's reach, an output larger than x.
   { n: 1, h: 5, w: 4, ci: 4, oh: 7, ow: 6, co: 8, top: 2, left: 2 },
+  // MiniVGGNet's channel counts (32 and 64: kernel instances of their own), tiles inside and at the border.
+  { n: 2, h: 6, w: 6, ci: 64, oh: 6, ow: 6, co: 32, top: 1, left: 1 },
+  { n: 1, h: 7, w: 6, ci: 32, oh: 7, ow: 6, co: 64, top: 1, left: 1 },
 ];
 
 describe.each(Object.entries(kernels))('conv3x3 on %s', (_, k) => {
