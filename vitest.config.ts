@@ -16,14 +16,20 @@ const THREADED = ['wasm', 'simd-kernels', 'sgd-momentum', 'relu-gradient'].map((
 // its tests need on a loaded 2-core machine. Tests and setup hooks that need longer say so themselves.
 const E2E_TIMEOUTS: Record<string, number> = {
   package: 60_000, // builds and packs the package (setup: 300 s), installs it, type-checks and runs consumers
+  runtimes: 120_000, // runs the packed package in Deno and Bun, training on threaded wasm (setup: 300 s)
   browser: 120_000, // builds the demo with Vite and drives Debian's Chromium (setup: 300 s)
   cli: 60_000, // spawns the command-line program; its training run may take 600 s
   'cli-signals': 60_000, // interrupts training runs of the command-line program
   'cli-flags': 60_000, // spawns the command-line program with mistaken flags
   'cli-predict': 60_000, // spawns predict on folders and unreadable pictures
   'training-golden': 120_000, // two MiniVGGNet steps on tfjs-backend-cpu, whose gradients are slow
+  'reproducible-threads': 120_000, // trains in child processes on one thread and on two
+  'ownership-hostile': 60_000, // savers, a loader and downloads in separate PID namespaces (root, unshare)
+  'images-hostile': 60_000, // decompression and scan bombs, measured in a child process
+  'full-disk-hostile': 60_000, // nearly full and read-only tmpfs mounts (root)
   readme: 60_000, // spawns the README's examples; the tour's training run may take 600 s
   tsdoc: 120_000, // type-checks every TSDoc @example with tsc
+  'api-docs': 60_000, // builds the API reference with typedoc (setup: 300 s) and opens it from disk in Chromium
   'datasets-bombs': 30_000, // inflates gzip bombs in a child process (setup: 120 s)
   'pretrained-accuracy': 60_000, // classifies the 10,000 test images (300 s)
 };

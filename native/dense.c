@@ -10,11 +10,11 @@
 // rows t of dw), so threads share the work without reductions (see runClaimedBlocks in
 // src/wasm/simd/threads.ts). Register blocks of 8 vector accumulators, like native/filter-gradient.c,
 // so that the accumulators, the loaded vectors, a splat and a product fit V8's 16 x86-64 SIMD
-// registers; each block shape is a constant-size instance of one inlined function (no linear-memory
-// stack: threads share the memory). n must be a multiple of 4 (src/wasm checks).
-#include <wasm_simd128.h>
-
-#define INLINE static inline __attribute__((always_inline))
+// registers (one of which V8 keeps as scratch); each block shape is a constant-size instance of one
+// inlined function (see native/simd.h). One step per loop iteration: unrolled by hand, clang orders
+// the multiply-adds accumulator by accumulator, which keeps every loaded vector of the unrolled
+// steps live at once and makes V8 spill. n must be a multiple of 4 (src/wasm checks).
+#include "simd.h"
 
 // y[rows][vectors*4] block at column j of x·w over the rows [t0, t1) of w: starts from zero when t0
 // is 0, else from the partial sums in y; adds the bias (if any) after the last row.
@@ -27,7 +27,7 @@ INLINE void forward_block(const float *x, const float *w, const float *bias, flo
     for (int v = 0; v < vectors; v++) wv[v] = wasm_v128_load(w + t * n + 4 * v);
     for (int r = 0; r < rows; r++) {
       const v128_t s = wasm_v128_load32_splat(x + r * k + t);
-      for (int v = 0; v < vectors; v++) a[r][v] = wasm_f32x4_add(a[r][v], wasm_f32x4_mul(s, wv[v]));
+      for (int v = 0; v < vectors; v++) a[r][v] = madd(s, wv[v], a[r][v]);
     }
   }
   // The bias is added after the products, as XNNPACK's fused matrix product does.
@@ -84,7 +84,7 @@ INLINE void input_gradient_block(const float *dy, const float *w, float *dx, int
     for (int r = 0; r < rows; r++) d[r] = wasm_v128_load(dy + r * n + j);
     for (int c = 0; c < columns; c++) {
       const v128_t wv = wasm_v128_load(w + c * n + j);
-      for (int r = 0; r < rows; r++) a[r][c] = wasm_f32x4_add(a[r][c], wasm_f32x4_mul(d[r], wv));
+      for (int r = 0; r < rows; r++) a[r][c] = madd(d[r], wv, a[r][c]);
     }
   }
   for (int r = 0; r < rows; r++)
@@ -126,7 +126,7 @@ INLINE void weight_gradient_block(const float *x, const float *dy, float *dw, in
     for (int v = 0; v < vectors; v++) d[v] = wasm_v128_load(dy + i * n + 4 * v);
     for (int r = 0; r < lanes; r++) {
       const v128_t s = wasm_v128_load32_splat(x + i * k + r);
-      for (int v = 0; v < vectors; v++) a[r][v] = wasm_f32x4_add(a[r][v], wasm_f32x4_mul(s, d[v]));
+      for (int v = 0; v < vectors; v++) a[r][v] = madd(s, d[v], a[r][v]);
     }
   }
   for (int r = 0; r < lanes; r++)

@@ -15,11 +15,11 @@
 // registers V8 gives x86-64 code; the 4x16 blocks used before spilled, and measured 25-30% slower on
 // MiniVGGNet's large layers (bench/filter-gradient.ts). Every block shape is a separate
 // constant-size instance of one inlined function, so the accumulators stay in wasm locals and the
-// code uses no linear-memory stack (threads share the memory).
-#include <wasm_simd128.h>
+// code uses no linear-memory stack (threads share the memory; see native/simd.h).
+#include "simd.h"
 
-static inline __attribute__((always_inline)) void accumulate(const float *x, const float *dy, float *out, int oh, int ow, int pw,
-                                                              int ci, int co, const int lanes, const int vectors) {
+INLINE void accumulate(const float *x, const float *dy, float *out, int oh, int ow, int pw,
+                       int ci, int co, const int lanes, const int vectors) {
   v128_t a[4][4];
   for (int r = 0; r < lanes; r++)
     for (int k = 0; k < vectors; k++) a[r][k] = wasm_v128_load(out + r * co + 4 * k);
@@ -31,7 +31,7 @@ static inline __attribute__((always_inline)) void accumulate(const float *x, con
       for (int k = 0; k < vectors; k++) dv[k] = wasm_v128_load(d + 4 * k);
       for (int r = 0; r < lanes; r++) {
         const v128_t s = wasm_f32x4_splat(xs[r]);
-        for (int k = 0; k < vectors; k++) a[r][k] = wasm_f32x4_add(a[r][k], wasm_f32x4_mul(s, dv[k]));
+        for (int k = 0; k < vectors; k++) a[r][k] = madd(s, dv[k], a[r][k]);
       }
     }
   }

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as root from '../src/index.js';
 import { FashionMnistError, FileWriteError, savePng } from '../src/node.js';
-import { describeFsError, inFlight, writeFileAtomic, writerIsGone } from '../src/node/atomic.js';
-import { deadPid } from './helpers/model-folders.js';
+import { describeFsError, writeFileAtomic } from '../src/node/atomic.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const work = tempDir('atomic');
@@ -53,17 +52,6 @@ describe('writeFileAtomic', () => {
   it('is exported from the platform-neutral entry', () => {
     expect(root.FileWriteError).toBe(FileWriteError);
     expect(new FileWriteError('cannot be written; permission denied (EACCES)', { file: 'a.png' }).message).toBe('a.png: cannot be written; permission denied (EACCES).');
-  });
-});
-
-describe('writerIsGone', () => {
-  it('tells a dead or finished writer from a live one', () => {
-    expect(writerIsGone(deadPid(), 'x')).toBe(true);
-    expect(writerIsGone(process.ppid, 'x')).toBe(false);
-    expect(writerIsGone(process.pid, 'mine')).toBe(true);
-    inFlight.add('mine');
-    expect(writerIsGone(process.pid, 'mine')).toBe(false);
-    inFlight.delete('mine');
   });
 });
 

@@ -408,7 +408,7 @@ describe.skipIf(missing(CHROMIUM, FASHION_MNIST))('browser demo', () => {
   it('reports settings out of range instead of training', async () => {
     const { page, log } = await openDemo('?train=100000&autostart');
     expect(await finished(page, 60_000)).toBe('error');
-    expect(await page.textContent('#status')).toBe('Error: "train" must be a whole number from 32 to 256, but is "100000".');
+    expect(await page.textContent('#status')).toBe('Error: Training images must be a whole number from 32 to 256, but is "100000".');
     // Train is usable again: corrected settings run to the end.
     expect(await page.isEnabled('button[type=submit]')).toBe(true);
     await page.fill('input[name=train]', '32');

@@ -63,6 +63,18 @@ describe('the command line', () => {
     expect(missing.stdout + incomplete.stdout).toBe('');
   });
 
+  it('refuses an --out where no folder can be made in one line, without hanging', async () => {
+    // Node's own recursive mkdir never returns under /proc.
+    const proc = await runCli(['train', '--out', '/proc/tfjs-fashion-mnist/out']);
+    expect(proc.code).toBe(2);
+    expect(proc.stderr).toBe('error: --out /proc/tfjs-fashion-mnist/out cannot be used as the output folder: this file system does not take folders there.\n');
+    const file = join(work, 'a-file');
+    writeFileSync(file, '');
+    const underFile = await runCli(['train', '--out', join(file, 'out')]);
+    expect(underFile.code).toBe(2);
+    expect(underFile.stderr).toMatch(/^error: --out .*a-file\/out cannot be used as the output folder: .*ENOTDIR/);
+  });
+
   it("shows the library's defaults in its help", async () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);

@@ -14,9 +14,11 @@ import { loadFashionMnist as loadNeutral } from '../src/datasets/fashion-mnist.j
 import { FILE_SPECS, type FileSpec } from '../src/datasets/files.js';
 import { idxFileLength } from '../src/datasets/idx.js';
 import { nodeGunzip } from '../src/datasets/node-files.js';
+import { ownerPart } from '../src/node/ownership.js';
 import { DatasetUnavailableError, DataVerificationError, DownloadError, InvalidArgumentError, loadFashionMnist } from '../src/node.js';
 import { idxHeader, idxLabels, makeFixture, writeFixture } from './helpers/idx.js';
 import { FASHION_MNIST, missing } from './helpers/requirements.js';
+import { random } from './helpers/random.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const fixture = makeFixture();
@@ -24,18 +26,6 @@ const { checksums } = fixture;
 const DEBIAN = '/usr/share/datasets/fashion-mnist';
 const spec = (name: string): FileSpec => FILE_SPECS.find((s) => s.name === name)!;
 const run = promisify(execFile);
-
-/** mulberry32: a small seeded generator, so that every run fuzzes the same inputs. */
-function random(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 describe('fuzzed IDX and gzip files', () => {
   const originals = FILE_SPECS.map((s) => ({ spec: s, plain: fixture.files[s.name]! }));
@@ -585,11 +575,12 @@ describe('.part files of killed downloads', () => {
     child.kill('SIGKILL');
     await exited;
     const [part] = readdirSync(cacheDir);
-    expect(part).toMatch(new RegExp(`^\\.train-images-idx3-ubyte\\.gz\\.${child.pid}\\.[0-9a-f-]{36}\\.part$`));
+    // The name holds the writer's pid and owner tag (the same as this process's: one PID namespace).
+    expect(part).toMatch(new RegExp(`^\\.train-images-idx3-ubyte\\.gz\\.${ownerPart().replace(/^\d+/, String(child.pid)).replace(/\./g, '\\.')}[0-9a-f-]{36}\\.part$`));
 
-    // A live process's fresh .part stays; one older than a day goes (its pid may have been reused).
-    const live = `.train-labels-idx1-ubyte.gz.${process.pid}.00000000-0000-4000-8000-000000000001.part`;
-    const old = `.t10k-images-idx3-ubyte.gz.${process.pid}.00000000-0000-4000-8000-000000000002.part`;
+    // A live process's fresh .part stays; one older than 15 minutes goes (its pid may have been reused).
+    const live = `.train-labels-idx1-ubyte.gz.${ownerPart().replace(/^\d+/, String(process.ppid))}00000000-0000-4000-8000-000000000001.part`;
+    const old = `.t10k-images-idx3-ubyte.gz.${ownerPart().replace(/^\d+/, String(process.ppid))}00000000-0000-4000-8000-000000000002.part`;
     writeFileSync(join(cacheDir, live), 'x');
     writeFileSync(join(cacheDir, old), 'x');
     const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);

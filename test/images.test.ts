@@ -1,44 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { encode } from 'fast-png';
-import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, encodePng, ImageDecodeError, InvalidArgumentError, readImage } from '../src/node.js';
 import { decodePng } from '../src/node/png-decode.js';
 import { IMAGE_LIMITS } from '../src/node/image-decoding.js';
+import { chunk, handmadePng, jpegOf, progressiveHeaders, segment, tinyPngWith, unfiltered, withJpegSize, zlibBomb } from './helpers/images.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const work = tempDir('images');
-
-/** One PNG chunk with its length and CRC. */
-function chunk(type: string, data: Uint8Array = new Uint8Array()): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  out.set(Buffer.from(type, 'latin1'), 4);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
-
-/** A PNG built by hand: header fields, the raw (filtered) scanlines to deflate, and extra chunks before IDAT. */
-function handmadePng(options: { width: number; height: number; depth?: number; colorType?: number; interlace?: number; raw?: Uint8Array; before?: Uint8Array[] }): Uint8Array {
-  const { width, height, depth = 8, colorType = 0, interlace = 0, raw = new Uint8Array(), before = [] } = options;
-  const header = new Uint8Array(13);
-  const view = new DataView(header.buffer);
-  view.setUint32(0, width);
-  view.setUint32(4, height);
-  header.set([depth, colorType, 0, 0, interlace], 8);
-  const signature = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', header), ...before, chunk('IDAT', deflateSync(raw)), chunk('IEND')]);
-}
-
-/** Scanlines with filter byte 0 (none) before each row of `rowBytes`. */
-function unfiltered(rows: number[][]): Uint8Array {
-  return Uint8Array.from(rows.flatMap((row) => [0, ...row]));
-}
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 function caught(call: () => unknown): Error {
   try {
@@ -47,18 +20,6 @@ function caught(call: () => unknown): Error {
     return error as Error;
   }
   throw new Error('expected a throw');
-}
-
-const jpegOf = (width: number, height: number, value = 200) =>
-  new Uint8Array(jpeg.encode({ width, height, data: new Uint8Array(width * height * 4).fill(value) }, 95).data);
-
-/** Rewrites the frame size of a JPEG's SOF0 header. */
-function withJpegSize(bytes: Uint8Array, width: number, height: number, marker = 0xc0): Uint8Array {
-  const copy = Uint8Array.from(bytes);
-  const at = copy.findIndex((b, i) => b === 0xff && copy[i + 1] === 0xc0);
-  copy[at + 1] = marker;
-  copy.set([height >> 8, height & 255, width >> 8, width & 255], at + 5);
-  return copy;
 }
 
 describe('decodePng', () => {
@@ -138,6 +99,44 @@ describe('decodePng', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
+  it('refuses a second IHDR header: the decoder would use it, not the one whose size was checked', () => {
+    const second = handmadePng({ width: 20000, height: 20000 }).subarray(8, 33);
+    const png = handmadePng({ width: 1, height: 1, raw: unfiltered([[7]]), before: [second] });
+    const error = caught(() => decodePng(png, { file: 'twice.png' })) as ImageDecodeError;
+    expect(error).toBeInstanceOf(ImageDecodeError);
+    expect(error.message).toBe('twice.png: The file is not a readable PNG image (it has more than one IHDR header).');
+    expect(error.file).toBe('twice.png');
+  });
+
+  it('skips ancillary chunks without inflating them: a colour profile or text that inflates to 256 MiB costs nothing', () => {
+    const bomb = zlibBomb(2 ** 28);
+    const keyword = (word: string) => Array.from(Buffer.from(`${word}\0`, 'latin1'));
+    for (const extra of [
+      chunk('iCCP', Uint8Array.from([...keyword('icc'), 0, ...bomb])),
+      chunk('zTXt', Uint8Array.from([...keyword('Comment'), 0, ...bomb])),
+      chunk('iTXt', Uint8Array.from([...keyword('Comment'), 1, 0, 0, 0, ...bomb])),
+      chunk('tEXt', Uint8Array.from(keyword('Title'))),
+    ]) {
+      const before = process.memoryUsage().arrayBuffers;
+      expect(decodePng(tinyPngWith([extra]))).toEqual({ width: 1, height: 1, data: Uint8Array.from([128, 128, 128]) });
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(2 ** 24);
+    }
+  });
+
+  it('hands the decoder only the image data that was inflated under the cap, nothing after it', () => {
+    // A second zlib stream after the image's: not the decoder's to inflate.
+    const png = handmadePng({ width: 2, height: 1, raw: unfiltered([[1, 2]]) });
+    const idatEnd = png.length - 12;
+    const withTail = Buffer.concat([png.subarray(0, idatEnd), chunk('IDAT', zlibBomb(2 ** 26)), png.subarray(idatEnd)]);
+    expect(decodePng(withTail).data).toEqual(Uint8Array.from([1, 1, 1, 2, 2, 2]));
+  });
+
+  it('refuses chunks that run past the end of the file', () => {
+    const png = handmadePng({ width: 2, height: 1, raw: unfiltered([[1, 2]]) });
+    expect(caught(() => decodePng(png.subarray(0, png.length - 20))).message).toBe('The bytes are not a readable PNG image (it breaks off inside its "IDAT" chunk).');
+    expect(caught(() => decodePng(png.subarray(0, png.length - 12))).message).toBe('The bytes are not a readable PNG image (it ends before its IEND chunk).');
+  });
+
   it('names the file in decoder errors and keeps the cause', () => {
     const corrupt = handmadePng({ width: 2, height: 1, raw: unfiltered([[1, 2]]) });
     corrupt[corrupt.length - 20]! ^= 0xff;
@@ -166,8 +165,11 @@ describe('decodeImage', () => {
   });
 
   it.each([
-    [Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]), undefined, 'The bytes are neither a PNG nor a JPEG image (they start with 47 49 46 38).'],
-    [Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]), 'cat.gif', 'cat.gif: The file is neither a PNG nor a JPEG image (it starts with 47 49 46 38).'],
+    [Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]), undefined, 'The bytes are neither a PNG nor a JPEG image (they look like a GIF image).'],
+    [Uint8Array.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]), 'cat.gif', 'cat.gif: The file is neither a PNG nor a JPEG image (it looks like a GIF image).'],
+    [new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 '), 'cat.webp', 'cat.webp: The file is neither a PNG nor a JPEG image (it looks like a WebP image).'],
+    // The file's bytes are never shown: through a link they may be a secret's.
+    [new TextEncoder().encode('API_KEY=s3cr3t\n'), 'link.png', 'link.png: The file is neither a PNG nor a JPEG image.'],
     [new Uint8Array(), undefined, 'The bytes are empty.'],
     [new Uint8Array(), 'empty.jpg', 'empty.jpg: The file is empty.'],
     [withJpegSize(jpegOf(8, 8), 20000, 20000), 'big.jpg', 'big.jpg: The JPEG image is 20000x20000 pixels; images of at most 16384 pixels on a side and 67108864 pixels in all are decoded.'],
@@ -186,8 +188,55 @@ describe('decodeImage', () => {
     expect(performance.now() - started).toBeLessThan(100);
   });
 
+  it('decodes a progressive JPEG (cjpeg -progressive, 10 scans)', () => {
+    const decoded = decodeImage(readFileSync(join(fixtures, 'progressive.jpg')));
+    expect([decoded.width, decoded.height]).toEqual([48, 32]);
+    // The source's gradients, within JPEG's loss.
+    let error = 0;
+    for (let y = 0; y < 32; y++) {
+      for (let x = 0; x < 48; x++) {
+        const at = (y * 48 + x) * 3;
+        error += Math.abs(decoded.data[at]! - ((x * 5) % 256)) + Math.abs(decoded.data[at + 1]! - ((y * 8) % 256)) + Math.abs(decoded.data[at + 2]! - (((x + y) * 3) % 256));
+      }
+    }
+    expect(error / (48 * 32 * 3)).toBeLessThan(4);
+  });
+
+  it('refuses a progressive JPEG of too many scans, or of too much work in all, before decoding it', () => {
+    const scans = caught(() => decodeImage(progressiveHeaders(64, 64, 257), { file: 'scans.jpg' })) as ImageDecodeError;
+    expect(scans).toBeInstanceOf(ImageDecodeError);
+    expect(scans.message).toBe('scans.jpg: The JPEG image has 257 scans; images of at most 256 scans are decoded.');
+    expect(scans.file).toBe('scans.jpg');
+    // 16384 x 4096 grey: 1,048,576 blocks a scan; 64 scans are exactly the budget, 65 are over it.
+    const work = caught(() => decodeImage(progressiveHeaders(16384, 4096, 65), { file: 'work.jpg' }));
+    expect(work.message).toBe(
+      'work.jpg: The JPEG image\'s 65 scans may decode 68157440 blocks of 8x8 samples in all; images of at most 67108864 are decoded (a progressive image of many scans).',
+    );
+    // At the budget, the scans are handed to the decoder (which finds no tables in these headers).
+    expect(caught(() => decodeImage(progressiveHeaders(16384, 4096, 64))).message).toMatch(/^The bytes are not a readable JPEG image/);
+  });
+
+  it('counts the frame a decoder could use that the header walk does not see first', () => {
+    // A small frame first, then a large one: jpeg-js allocates and decodes by the last it reads.
+    // 16384 x 16384 grey: more blocks than jpeg-js's memory cap allows (3,211,264), counted at the cap.
+    const large = segment(0xc2, [8, 0x40, 0, 0x40, 0, 1, 1, 0x11, 0]);
+    const bytes = progressiveHeaders(8, 8, 21);
+    const twoFrames = Buffer.concat([bytes.subarray(0, 2 + 13), large, bytes.subarray(2 + 13)]);
+    expect(caught(() => decodeImage(twoFrames)).message).toBe(
+      "The JPEG image's 21 scans may decode 67436544 blocks of 8x8 samples in all; images of at most 67108864 are decoded (a progressive image of many scans).",
+    );
+  });
+
   it('has limits that match its documentation', () => {
-    expect(IMAGE_LIMITS).toEqual({ maxSide: 16384, maxPixels: 67108864, maxPngSampleBytes: 268435456, maxFileBytes: 67108864, maxJpegMemoryMiB: 768 });
+    expect(IMAGE_LIMITS).toEqual({
+      maxSide: 16384,
+      maxPixels: 67108864,
+      maxPngSampleBytes: 268435456,
+      maxFileBytes: 67108864,
+      maxJpegMemoryMiB: 768,
+      maxJpegScans: 256,
+      maxJpegScanBlocks: 67108864,
+    });
   });
 });
 

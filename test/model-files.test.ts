@@ -2,12 +2,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadCheckpoint, loadModel, ModelFileError, saveModel } from '../src/node.js';
-import { inFlight } from '../src/node/atomic.js';
+import { inFlight, ownerPart, ownerTag, STALE_MS } from '../src/node/ownership.js';
 import type { WriteStep } from '../src/node/model-files.js';
 import { saveModelWithHook } from '../src/node/model-io.js';
 import { checkpointModel, deadPid, plainLoad, serveFolder, weightValues } from './helpers/model-folders.js';
@@ -92,6 +92,10 @@ async function whatLoads(dir: string): Promise<string> {
   return [...seen].join(' | ');
 }
 
+// The frozen saves, kept reachable: a save frozen with a file open would otherwise be collected,
+// and Node 26 turns a FileHandle closed by the garbage collector into an uncaught error.
+const frozenSaves: Array<() => void> = [];
+
 /** Starts saving the new checkpoint (seed 2, epoch 1) over `dir` and freezes it for good at `step`. */
 async function freezeAt(dir: string, step: WriteStep): Promise<void> {
   await new Promise<void>((reached, failed) => {
@@ -99,7 +103,7 @@ async function freezeAt(dir: string, step: WriteStep): Promise<void> {
     saveModelWithHook(model, dir, { includeOptimizer: true }, (at) => {
       if (at !== step) return;
       reached();
-      return new Promise(() => undefined);
+      return new Promise<void>((resume) => void frozenSaves.push(resume));
     }).catch(failed);
   });
 }
@@ -156,6 +160,25 @@ describe('a save stopped after each step', () => {
   });
 });
 
+describe('a save whose files another process removed', () => {
+  it('does not commit a model.json naming weights that were removed meanwhile; the old checkpoint stays', async () => {
+    const dir = await oldCheckpoint('removed-under-writer');
+    const model = checkpointModel(2, 1);
+    const error = await saveModelWithHook(model, dir, { includeOptimizer: true }, (at) => {
+      // As a cleaner that took this save for a dead writer's would.
+      if (at === 'manifest-written') for (const name of leftovers(dir).filter((n) => n.endsWith('.bin'))) rmSync(join(dir, name));
+    }).catch((e: Error) => e);
+    model.optimizer.dispose();
+    model.dispose();
+    expect(error).toBeInstanceOf(ModelFileError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Cannot save the model to ${dir}: its new weights file weights\\.\\d+\\.[0-9a-f.]+\\.bin was removed before the save could commit \\(another process took it for a dead writer's leftover\\)\\.$`),
+    );
+    expect(await whatLoads(dir)).toBe('old');
+    expect(leftovers(dir)).toEqual([]);
+  });
+});
+
 describe('a writer killed with SIGKILL', () => {
   const writer = join(dirname(fileURLToPath(import.meta.url)), 'helpers', 'crash-writer.ts');
 
@@ -186,16 +209,19 @@ describe('a writer killed with SIGKILL', () => {
   }, 120_000);
 });
 
+/** The owner part of a name written by process `pid` of this PID namespace (see ownership.ts). */
+const ours = (pid: number) => ownerPart().replace(/^\d+/, String(pid));
+
 describe('leftovers of dead writers', () => {
   it('removes the leftovers of dead writers only, and never a file it does not own', async () => {
     const dir = await oldCheckpoint('mixed');
     const dead = deadPid();
     const live = process.ppid;
     const names = {
-      deadWeights: `weights.${dead}.0123456789ab.bin`,
-      deadTemp: `.model.json.${dead}.${randomUUID()}.tmp`,
-      liveWeights: `weights.${live}.0123456789ab.bin`,
-      liveTemp: `.model.json.${live}.${randomUUID()}.tmp`,
+      deadWeights: `weights.${ours(dead)}0123456789ab.bin`,
+      deadTemp: `.model.json.${ours(dead)}${randomUUID()}.tmp`,
+      liveWeights: `weights.${ours(live)}0123456789ab.bin`,
+      liveTemp: `.model.json.${ours(live)}${randomUUID()}.tmp`,
       tfjsNodeWeights: 'weights.bin',
       foreign: 'notes.txt',
     };
@@ -204,6 +230,21 @@ describe('leftovers of dead writers', () => {
     model.optimizer?.dispose();
     model.dispose();
     expect(leftovers(dir).sort()).toEqual([names.liveTemp, names.foreign, names.liveWeights].sort());
+  });
+
+  it('keeps the files of writers it cannot ask (another PID namespace or host, or an untagged name) until they are old', async () => {
+    const dir = await oldCheckpoint('unknown-owners');
+    const other = ownerTag() === 'ffffffff' ? '00000000' : 'ffffffff';
+    const dead = deadPid();
+    const fresh = [`weights.${dead}.${other}.0123456789ab.bin`, `.model.json.${dead}.${other}.${randomUUID()}.tmp`, `weights.${dead}.0123456789ab.bin`];
+    const old = [`weights.${dead}.${other}.ba9876543210.bin`, `.model.json.${dead}.${other}.${randomUUID()}.tmp`, `weights.${dead}.ba9876543210.bin`];
+    const longAgo = (Date.now() - STALE_MS - 60_000) / 1000;
+    for (const name of [...fresh, ...old]) writeFileSync(join(dir, name), 'x');
+    for (const name of old) utimesSync(join(dir, name), longAgo, longAgo);
+    const model = await loadModel(dir);
+    model.optimizer?.dispose();
+    model.dispose();
+    expect(leftovers(dir).sort()).toEqual([...fresh].sort());
   });
 
   it('keeps a weights.bin that model.json lists (a folder saved by tfjs-node)', async () => {

@@ -34,6 +34,16 @@ const spec = (over: Record<string, unknown> = {}) => ({ name: 'dense/kernel', sh
 const json = (over: Record<string, unknown> = {}) => JSON.stringify({ modelTopology: { class_name: 'Sequential' }, weightsManifest: [{ paths: ['w.bin'], weights: [spec()] }], ...over });
 const manifest = (weights: unknown[], paths: unknown = ['w.bin']) => json({ weightsManifest: [{ paths, weights }] });
 
+/** Whether this runtime's JSON.stringify copes with `text`'s nesting (Node 26's copes with more than 22's and 24's). */
+function stringifies(text: string): boolean {
+  try {
+    JSON.stringify(JSON.parse(text));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('parseModelJson', () => {
   it('accepts a valid file and computes the weights size', () => {
     const parsed = parseModelJson(FILE, json());
@@ -110,7 +120,7 @@ describe('parseModelJson', () => {
   });
 });
 
-/** A saved small model compiled with KerasSGD (so trainingConfig and optimizer weights are present), and its weights. */
+/** A saved small model compiled with KerasSGD (so a training configuration, in the metadata, and optimizer weights are present), and its weights. */
 async function savedFolder(dir: string): Promise<{ weightsFile: string; expected: Float32Array[] }> {
   const model = smallModel();
   model.compile({ optimizer: new KerasSGD(), loss: 'categoricalCrossentropy' });
@@ -189,7 +199,13 @@ describe('hostile model folders', () => {
     expect(error).toBeInstanceOf(ModelFileError);
     expect(error.message).toBe(`${file}: tfjs cannot build its topology (Maximum call stack size exceeded).`);
     writeFileSync(file, original.replace('"modelTopology":{', `"modelTopology":{"deep":${deep},`));
-    await expect(loadModel(dir)).rejects.toThrow(`${file}: nested too deeply to be checked (Maximum call stack size exceeded).`);
+    // The checksum needs JSON.stringify, which overflows the stack at this depth in Node 22 and 24;
+    // Node 26's copes, so the file is refused as altered instead.
+    if (stringifies(deep)) {
+      await expect(loadModel(dir)).rejects.toThrow(new RegExp(`^${file}: the SHA-256 of its content \\(without \`modelJsonSha256\`\\) should be [0-9a-f]{64} but is [0-9a-f]{64}\\.$`));
+    } else {
+      await expect(loadModel(dir)).rejects.toThrow(`${file}: nested too deeply to be checked (Maximum call stack size exceeded).`);
+    }
   });
 
   it('follows a link that stays inside the folder', async () => {
@@ -237,7 +253,7 @@ describe('hostile model folders', () => {
       const weights = readFileSync(join(fuzz, fuzzWeights));
       symlinkSync(join(work, 'outside.bin'), join(fuzz, 'escape.bin'));
       execFileSync('mkfifo', [join(fuzz, 'fifo.bin')]);
-      const random = seededRandom(20240611);
+      const random = seededRandom(20240613);
       const outcomes: Record<string, number> = {};
       const x = tf.randomUniform([1, 28, 28, 1], 0, 1, 'float32', 3);
       opened.length = 0;

@@ -5,14 +5,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { installPackedPackage, ROOT as root } from './helpers/packed-package.js';
 import { tempDir } from './helpers/temp-dir.js';
 
-const root = resolve(import.meta.dirname, '..');
 const work = tempDir('consumer');
 const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-const tfjsVersion = JSON.parse(readFileSync(join(root, 'node_modules/@tensorflow/tfjs-core/package.json'), 'utf8')).version as string;
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
 let packedFiles: string[] = [];
@@ -28,15 +27,7 @@ function attempt(command: string, args: string[], timeout = 60_000): { status: n
 }
 
 beforeAll(() => {
-  run('npm', ['run', 'build'], root);
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root)) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  packedFiles = packed[0]!.files.map((f) => f.path).sort();
-  const tarball = join(work, packed[0]!.filename);
-  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  run('npm', [
-    'install', '--no-audit', '--no-fund', '--prefer-offline', tarball,
-    ...['core', 'layers', 'backend-cpu', 'backend-wasm'].map((name) => `@tensorflow/tfjs-${name}@${tfjsVersion}`),
-  ]);
+  packedFiles = installPackedPackage(work, ['core', 'layers', 'backend-cpu', 'backend-wasm']).files;
 }, 300_000);
 
 describe('the packed package', () => {
@@ -99,7 +90,7 @@ describe('the installed package in Node', () => {
     expect(run('node', ['root.mjs']).trim()).toBe('false true');
   });
 
-  it('requires as CommonJS, also where require() cannot load ES modules (Node before 20.19)', () => {
+  it('requires as CommonJS, also where require() cannot load ES modules (Node 22 before 22.12)', () => {
     writeFileSync(
       join(work, 'cjs.cjs'),
       `require('@tensorflow/tfjs-backend-cpu');\nconst root = require('tfjs-fashion-mnist');\nconst node = require('tfjs-fashion-mnist/node');\nconst wasm = require('tfjs-fashion-mnist/wasm');\n${usage}`,
@@ -118,6 +109,18 @@ describe('the installed package in Node', () => {
     // The pretrained model and the sample pictures ship with the package.
     const picture = join(work, 'node_modules/tfjs-fashion-mnist/examples/images/trouser.png');
     expect(run(bin, ['predict', picture, '--backend', 'cpu'])).toMatch(new RegExp(`^${picture}: trouser \\d+\\.\\d%, `, 'm'));
+  });
+
+  it("runs the README's classify example as shipped, on the threaded wasm backend, naming each sample picture", () => {
+    // The README's first block is examples/classify.ts; the package ships it and the pictures.
+    const shipped = join(work, 'node_modules/tfjs-fashion-mnist/examples');
+    writeFileSync(join(work, 'classify.ts'), readFileSync(join(shipped, 'classify.ts')));
+    const pictures = ['ankle-boot', 'pullover', 'trouser'].map((name) => join(shipped, 'images', `${name}.png`));
+    const stdout = run('node', [tsx, 'classify.ts', ...pictures]);
+    const label = '[\\w/ -]+ \\d+\\.\\d%';
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const lines = pictures.map((picture) => `${escape(picture)}: ${picture.replace(/^.*\/|\.png$/g, '').replace('-', ' ')} \\d+\\.\\d%, ${label}, ${label}\\n`);
+    expect(stdout).toMatch(new RegExp(`^${lines.join('')}$`));
   });
 });
 

@@ -6,10 +6,13 @@ import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { buildMiniVGGNet, trainFashionMnist, type TrainOptions } from '../src/index.js';
+import { join } from 'node:path';
+import { buildMiniVGGNet, cosineDecay, trainFashionMnist, type TrainOptions } from '../src/index.js';
+import { checkpointCallback, loadCheckpoint } from '../src/node.js';
 import { seedDropoutMasks } from '../src/architectures/dropout-training.js';
 import { useWasmBackend } from '../src/wasm/node.js';
 import { bandSplit } from './helpers/models.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 /**
  * MiniVGGNet on wasm; on cpu, whose convolution gradients are slow, a small network with the same
@@ -27,15 +30,22 @@ function seededModel(seed: number): tfl.LayersModel {
   return model;
 }
 
+async function weightsHash(model: tfl.LayersModel): Promise<string> {
+  const hash = createHash('sha256');
+  for (const weight of model.getWeights()) hash.update(new Uint8Array(((await weight.data()) as Float32Array).buffer));
+  return hash.digest('hex');
+}
+
 /** SHA-256 of every weight of a model trained for two steps of 32 images with augmentation. */
 async function trainedWeightsHash(seed: number, options: TrainOptions = {}): Promise<string> {
   const model = seededModel(seed);
   await trainFashionMnist(model, { train: bandSplit(64) }, { epochs: 1, seed, augment: { flip: true, translate: 1 }, ...options });
-  const hash = createHash('sha256');
-  for (const weight of model.getWeights()) hash.update(new Uint8Array(((await weight.data()) as Float32Array).buffer));
+  const hash = await weightsHash(model);
   model.dispose();
-  return hash.digest('hex');
+  return hash;
 }
+
+const work = tempDir('reproducible');
 
 describe.each(['cpu', 'wasm'])('a seeded training run on %s', (backend) => {
   it('gives bit-identical weights when repeated, and other weights with another seed', async () => {
@@ -53,6 +63,27 @@ describe.each(['cpu', 'wasm'])('a seeded training run on %s', (backend) => {
     }
     expect(await trainedWeightsHash(8)).not.toBe(first);
   });
+});
+
+describe('a run interrupted after an epoch and resumed from its checkpoint', () => {
+  it('ends with the same weights, bit for bit, as the uninterrupted run (MiniVGGNet on wasm)', async () => {
+    await useWasmBackend({ threads: 1 });
+    const data = { train: bandSplit(64) };
+    const options: TrainOptions = { epochs: 2, seed: 9, augment: { flip: true }, learningRateSchedule: cosineDecay() };
+    const straight = buildMiniVGGNet({ seed: 9 });
+    await trainFashionMnist(straight, data, options);
+
+    const interrupted = buildMiniVGGNet({ seed: 9 });
+    const dir = join(work, 'checkpoint');
+    await trainFashionMnist(interrupted, data, { ...options, callbacks: [checkpointCallback(interrupted, dir), { onEpochEnd: () => false }] });
+    interrupted.dispose();
+    const checkpoint = await loadCheckpoint(dir);
+    expect(checkpoint.initialEpoch).toBe(1);
+    await trainFashionMnist(checkpoint.model, data, { ...options, initialEpoch: checkpoint.initialEpoch, history: checkpoint.history });
+    expect(await weightsHash(checkpoint.model)).toBe(await weightsHash(straight));
+    straight.dispose();
+    checkpoint.model.dispose();
+  }, 60_000);
 });
 
 describe('seeded dropout masks', () => {

@@ -1,6 +1,7 @@
 // The library's own WebAssembly SIMD kernels (native/filter-gradient.c, native/dense.c,
-// native/winograd.c) directly,
-// against plain JavaScript definitions, with and without worker threads. Their use inside the wasm backend's
+// native/winograd.c, native/winograd-filter-gradient.c) directly, in both builds (SIMD128, and
+// relaxed SIMD with fused multiply-adds), against plain JavaScript definitions, with and without
+// worker threads. Their use inside the wasm backend's
 // training kernels is checked against tfjs-backend-cpu in test/wasm.test.ts; the batch-norm kernels
 // (native/batch-norm.c) in test/batch-norm-training.test.ts. Last, the kernels in the wasm backend's
 // own memory (in place) against the same kernels in a memory of their own.
@@ -16,6 +17,7 @@ import { type Conv3x3Shape, type DenseShape, type FilterGradientShape, SimdKerne
 import { activeSimdKernels, createSimdKernels, disableSimdKernels, enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
 import { hostMemory } from '../src/wasm/simd/memory.js';
 import { CONTROL, runClaimedBlocks } from '../src/wasm/simd/threads.js';
+import { kernelBuilds } from './helpers/kernel-builds.js';
 
 let seed = 7;
 function random(length: number): Float32Array {
@@ -56,18 +58,36 @@ const shapes: FilterGradientShape[] = [
   { n: 2, h: 5, w: 5, ci: 7, oh: 5, ow: 5, co: 36, kh: 1, kw: 1, top: 0, left: 0 },
 ];
 
-const kernels = {
-  'one thread': await createSimdKernels(1, undefined),
-  'a worker thread beside the caller': await createSimdKernels(2, startNodeKernelWorkers),
-  'three worker threads': await createSimdKernels(4, startNodeKernelWorkers),
+const relaxed = kernelBuilds().includes('relaxed');
+// The SIMD128 build on 1, 2 and 4 threads; the relaxed build's plain and shared-memory variants.
+const kernels: Record<string, SimdKernels> = {
+  'one thread': await createSimdKernels(1, undefined, undefined, { build: 'simd128' }),
+  'a worker thread beside the caller': await createSimdKernels(2, startNodeKernelWorkers, undefined, { build: 'simd128' }),
+  'three worker threads': await createSimdKernels(4, startNodeKernelWorkers, undefined, { build: 'simd128' }),
+  ...(relaxed && {
+    'one thread, relaxed SIMD': await createSimdKernels(1, undefined, undefined, { build: 'relaxed' }),
+    'a worker thread beside the caller, relaxed SIMD': await createSimdKernels(2, startNodeKernelWorkers, undefined, { build: 'relaxed' }),
+  }),
 };
 afterAll(async () => {
   await Promise.all(Object.values(kernels).map((k) => k.dispose()));
 });
 
 describe('createSimdKernels', () => {
-  it('runs on as many threads as it was given workers for', () => {
-    expect(Object.values(kernels).map((k) => k.threads)).toEqual([1, 2, 4]);
+  it('runs on as many threads as it was given workers for, in the build asked for', () => {
+    expect(Object.values(kernels).map((k) => k.threads)).toEqual(relaxed ? [1, 2, 4, 1, 2] : [1, 2, 4]);
+    expect(Object.values(kernels).map((k) => k.build)).toEqual(relaxed ? ['simd128', 'simd128', 'simd128', 'relaxed', 'relaxed'] : ['simd128', 'simd128', 'simd128']);
+  });
+
+  it.runIf(relaxed)("fuses the multiply-adds in the relaxed build: its products round differently from the SIMD128 build's", () => {
+    const shape = { m: 7, k: 130, n: 12 };
+    const [x, w] = [random(shape.m * shape.k), random(shape.k * shape.n)];
+    const [fused, rounded] = [new Float32Array(shape.m * shape.n), new Float32Array(shape.m * shape.n)];
+    kernels['one thread, relaxed SIMD']!.denseForward(x, w, undefined, shape, fused);
+    kernels['one thread']!.denseForward(x, w, undefined, shape, rounded);
+    expect(differingValues([fused], [rounded])).toBeGreaterThan(0);
+    const expected = denseReference(x, w, undefined, new Float32Array(shape.m * shape.n), shape).y;
+    expect(relativeError(fused, expected)).toBeLessThan(1e-5);
   });
 
   describe.each(Object.entries(kernels))('filterGradient on %s', (_, k) => {
@@ -179,6 +199,9 @@ const conv3x3Shapes: Conv3x3Shape[] = [
   { n: 2, h: 6, w: 5, ci: 4, oh: 4, ow: 3, co: 4, top: 0, left: 0 },
   // An input gradient's shape: zeros before x up to the filter's reach, an output larger than x.
   { n: 1, h: 5, w: 4, ci: 4, oh: 7, ow: 6, co: 8, top: 2, left: 2 },
+  // MiniVGGNet's channel counts (32 and 64: kernel instances of their own), tiles inside and at the border.
+  { n: 2, h: 6, w: 6, ci: 64, oh: 6, ow: 6, co: 32, top: 1, left: 1 },
+  { n: 1, h: 7, w: 6, ci: 32, oh: 7, ow: 6, co: 64, top: 1, left: 1 },
 ];
 
 describe.each(Object.entries(kernels))('conv3x3 on %s', (_, k) => {

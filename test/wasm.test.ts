@@ -10,6 +10,9 @@ import { WASM_TRAINING_KERNELS } from '../src/wasm/kernels/register.js';
 import { startWasmBackend } from '../src/wasm/backend.js';
 import { startNodeKernelWorkers } from '../src/wasm/simd/node-workers.js';
 import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../src/wasm/simd/lifecycle.js';
+import { kernelBuilds } from './helpers/kernel-builds.js';
+
+const relaxed = kernelBuilds().includes('relaxed');
 
 let threads = 0;
 beforeAll(async () => {
@@ -101,10 +104,12 @@ describe('registerWasmTrainingKernels', () => {
   });
 
   // The filter gradient of stride-1 convolutions and the dense products run in the library's SIMD
-  // kernels (on worker threads or the calling thread); every case is also checked with XNNPACK's formulations.
+  // kernels (on worker threads or the calling thread; the SIMD128 build, and the relaxed-SIMD build
+  // whose fused multiply-adds round differently); every case is also checked with XNNPACK's formulations.
   describe.each([
-    ['SIMD kernels on 2 threads', () => enableSimdKernels(2, startNodeKernelWorkers)],
-    ['SIMD kernels on the calling thread', () => enableSimdKernels(1, undefined)],
+    ['SIMD kernels on 2 threads', () => enableSimdKernels(2, startNodeKernelWorkers, { build: 'simd128' })],
+    ['SIMD kernels on the calling thread', () => enableSimdKernels(1, undefined, { build: 'simd128' })],
+    ...(relaxed ? [['relaxed-SIMD kernels on 2 threads', () => enableSimdKernels(2, startNodeKernelWorkers, { build: 'relaxed' })] as const] : []),
     ['XNNPACK only', () => disableSimdKernels()],
   ] as const)('with %s', (_, select) => {
     beforeAll(async () => {

@@ -117,14 +117,20 @@ function readBackend(): BackendName {
 
 function readSettings(manifest: Manifest): Settings {
   const fields = new FormData(form);
-  const number = (key: string, min: number, max: number): number => {
+  // Errors name a field by its label on the page, not by its form name.
+  const number = (key: string, label: string, min: number, max: number): number => {
     const value = Number(fields.get(key));
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new Error(`"${key}" must be a whole number from ${min} to ${max}, but is "${String(fields.get(key))}".`);
+      throw new Error(`${label} must be a whole number from ${min} to ${max}, but is "${String(fields.get(key))}".`);
     }
     return value;
   };
-  return { backend: readBackend(), train: number('train', 32, manifest.train), test: number('test', 16, manifest.test), epochs: number('epochs', 1, 25) };
+  return {
+    backend: readBackend(),
+    train: number('train', 'Training images', 32, manifest.train),
+    test: number('test', 'Test images', 16, manifest.test),
+    epochs: number('epochs', 'Epochs', 1, 25),
+  };
 }
 
 /** Copies URL parameters into the form, so a link (or the test) can choose the settings. */

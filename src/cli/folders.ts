@@ -1,9 +1,9 @@
 // The folders the commands are given, checked before anything is loaded: the output folder, and
 // model folders (a model folder is one holding model.json).
 import { constants, type Stats } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeFsError } from '../node/atomic.js';
+import { describeFsError, makeDirectories } from '../node/atomic.js';
 import { UsageError } from './errors.js';
 
 const MODEL_FILE = 'model.json';
@@ -12,8 +12,14 @@ const MODEL_FILE = 'model.json';
 export async function prepareOutputFolder(out: string): Promise<void> {
   const existing = await stat(out).catch(() => undefined);
   if (existing && !existing.isDirectory()) throw new UsageError(`--out must be a folder, but ${out} is a file.`);
-  await mkdir(out, { recursive: true });
-  await access(out, constants.W_OK);
+  try {
+    // Not mkdir -p: under /proc, Node's recursive mkdir loops forever.
+    await makeDirectories(out);
+    await access(out, constants.W_OK);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOMKDIR' ? 'this file system does not take folders there' : describeFsError(error);
+    throw new UsageError(`--out ${out} cannot be used as the output folder: ${reason}.`, { hint: false });
+  }
 }
 
 async function statOrError(path: string): Promise<Stats | NodeJS.ErrnoException> {

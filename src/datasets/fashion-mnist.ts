@@ -228,7 +228,7 @@ async function fetchFile(
       const response = await transfer.response();
       if (!response.ok) {
         response.body?.cancel().catch(() => undefined);
-        failures.push(new DownloadError(`HTTP ${response.status} ${response.statusText}`.trim(), { file: url }));
+        failures.push(transfer.error(`HTTP ${response.status} ${response.statusText}`.trim()));
         continue;
       }
       const assembler = createAssembler(spec, url, settings.checksums);

@@ -1,17 +1,17 @@
 // Node-only: this library's download cache. Cached files that fail verification are moved aside;
 // downloads stream to a hidden `.part` file while they are verified and are renamed into place only
-// then; `.part` files of killed downloads are removed once their process is gone.
+// then; `.part` files of killed downloads are removed once their process is gone (by pid in this PID
+// namespace, by age for a download in another container or host: src/node/ownership.ts).
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DatasetUnavailableError, DataVerificationError, DownloadError } from '../errors.js';
+import { DatasetUnavailableError, DataVerificationError } from '../errors.js';
 import { createAssembler, decodeStream, maxGzipLength, type DecodedFile } from './decode.js';
 import { FILE_SPECS, type FashionMnistChecksums, type FileSpec } from './files.js';
 import { findFile, nodeGunzip, readLocal } from './node-files.js';
+import { checkWrittenSize, describeFsError, makeDirectories, writeAll } from '../node/atomic.js';
+import { claim, OWNER_PATTERN, ownerOf, ownerPart, release, writerIsGone } from '../node/ownership.js';
 import { finalError, FinalError, Transfer, type TransferSettings } from './transfer.js';
-
-/** A `.part` file whose process is alive is still removed once it is this old (its pid may have been reused). */
-const STALE_PART_MS = 24 * 60 * 60 * 1000;
 
 /** What the cache and its downloads need of the load's settings. */
 export interface CacheSettings extends TransferSettings {
@@ -55,9 +55,9 @@ async function repairCache(path: string, error: unknown, settings: CacheSettings
 /** Each file from the cache when it verifies, else downloaded from the mirrors into the cache. */
 export async function downloadAll(settings: CacheSettings): Promise<DecodedFile[]> {
   try {
-    await mkdir(settings.cacheDir, { recursive: true });
+    await makeDirectories(settings.cacheDir);
   } catch (error) {
-    throw new DatasetUnavailableError(`the cache directory cannot be created (${(error as Error).message})`, { file: settings.cacheDir, cause: error });
+    throw new DatasetUnavailableError(`the cache directory cannot be created (${describeFsError(error)})`, { file: settings.cacheDir, cause: error });
   }
   await removeStaleParts(settings.cacheDir);
   const files: DecodedFile[] = [];
@@ -77,27 +77,18 @@ export async function downloadAll(settings: CacheSettings): Promise<DecodedFile[
   return files;
 }
 
-const PART_FILE = /^\..+\.gz\.(\d+)\.[0-9a-f-]{36}\.part$/;
+const PART_FILE = new RegExp(`^\\..+\\.gz\\.${OWNER_PATTERN}[0-9a-f-]{36}\\.part$`);
 
-/** The temporary name of a download: hidden, with the downloading process's pid. */
+/** The temporary name of a download: hidden, with the downloading process's pid and owner tag. */
 function partName(spec: FileSpec): string {
-  return `.${spec.name}.gz.${process.pid}.${randomUUID()}.part`;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return `.${spec.name}.gz.${ownerPart()}${randomUUID()}.part`;
 }
 
 /**
- * Removes `.part` files left by downloads that were killed: those whose process is gone, and any
- * older than a day (the pid may have been reused). Best effort: a file another process removes
- * first, or that cannot be removed, is left alone.
+ * Removes `.part` files left by downloads that were killed: those whose process is gone (in this
+ * PID namespace), and any not written to for 15 minutes (a live download writes or touches its
+ * file every few seconds). Best effort: a file another process removes first, or that cannot be
+ * removed, is left alone.
  */
 async function removeStaleParts(dir: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
@@ -107,9 +98,8 @@ async function removeStaleParts(dir: string): Promise<void> {
       if (!match) return;
       const path = join(dir, name);
       try {
-        const { mtimeMs } = await stat(path);
-        if (isAlive(Number(match[1])) && Date.now() - mtimeMs < STALE_PART_MS) return;
-        await rm(path, { force: true });
+        const { mtimeMs } = await lstat(path);
+        if (writerIsGone(ownerOf(match), name, mtimeMs)) await rm(path, { force: true });
       } catch {
         // Gone already, or not ours to remove.
       }
@@ -142,21 +132,23 @@ async function downloadFrom(url: string, spec: FileSpec, settings: CacheSettings
   const tempPath = join(settings.cacheDir, partName(spec));
   const transfer = new Transfer(url, spec.name, settings);
   let handle: FileHandle | undefined;
+  claim(tempPath);
   try {
     const response = await transfer.response();
     if (!response.ok) {
       response.body?.cancel().catch(() => undefined);
-      throw new DownloadError(`HTTP ${response.status} ${response.statusText}`.trim(), { file: url });
+      throw transfer.error(`HTTP ${response.status} ${response.statusText}`.trim());
     }
     handle = await diskStep(tempPath, () => open(tempPath, 'wx'));
     const assembler = createAssembler(spec, url, settings.checksums);
-    const body = writeThrough(transfer.body(response, () => maxGzipLength(assembler.maxLength)), handle, tempPath);
+    const written = { handle, bytes: 0 };
+    const body = writeThrough(transfer.body(response, () => maxGzipLength(assembler.maxLength)), written, tempPath);
     const decoded = await decodeStream(spec, body, url, settings.checksums, nodeGunzip, assembler);
     settings.signal?.throwIfAborted();
-    const written = handle;
     await diskStep(tempPath, async () => {
-      await written.sync();
-      await written.close();
+      await checkWrittenSize(written.handle, written.bytes);
+      await written.handle.sync();
+      await written.handle.close();
     });
     handle = undefined;
     await diskStep(finalPath, () => rename(tempPath, finalPath));
@@ -168,6 +160,7 @@ async function downloadFrom(url: string, spec: FileSpec, settings: CacheSettings
     throw error;
   } finally {
     transfer.close();
+    release(tempPath);
   }
 }
 
@@ -180,10 +173,14 @@ async function diskStep<T>(path: string, step: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Passes the body on while appending it to the `.part` file. */
-async function* writeThrough(chunks: AsyncIterable<Uint8Array>, handle: FileHandle, path: string): AsyncGenerator<Uint8Array> {
+/**
+ * Passes the body on while appending it to the `.part` file, every byte of it (short writes
+ * continued), counting what was written for the size check before the rename.
+ */
+async function* writeThrough(chunks: AsyncIterable<Uint8Array>, written: { handle: FileHandle; bytes: number }, path: string): AsyncGenerator<Uint8Array> {
   for await (const chunk of chunks) {
-    await diskStep(path, () => handle.write(chunk));
+    await diskStep(path, () => writeAll(written.handle, chunk));
+    written.bytes += chunk.length;
     yield chunk;
   }
 }

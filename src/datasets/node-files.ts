@@ -1,12 +1,13 @@
 // Node-only: reading the data set's local files. Each file is found (plain IDX preferred over .gz),
 // measured on disk and streamed through the verifying decoder, which stops reading as soon as the
 // content is wrong or longer than it may be.
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DatasetUnavailableError, DataVerificationError } from '../errors.js';
 import { createAssembler, decodeStream, maxGzipLength, type DecodedFile, type Gunzip } from './decode.js';
+import { kindOf, openRegular, type OpenedRegular } from '../node/read-file.js';
 import { FILE_SPECS, type FashionMnistChecksums, type FileSpec } from './files.js';
 
 /**
@@ -71,24 +72,22 @@ export function unreadable(path: string, error: unknown): DatasetUnavailableErro
 
 /**
  * Reads and verifies one local file as a stream: its size on disk is checked first, and reading
- * stops as soon as the content is wrong or longer than it may be.
+ * stops as soon as the content is wrong or longer than it may be. Opened without blocking and
+ * checked on the descriptor: a FIFO or device, even one swapped in for the file, is refused at once.
  */
 export async function readLocal(spec: FileSpec, path: string, settings: LocalReadSettings): Promise<DecodedFile> {
-  let handle: FileHandle;
+  let opened: OpenedRegular;
   try {
-    handle = await open(path, 'r');
+    opened = await openRegular(path);
   } catch (error) {
     throw unreadable(path, error);
   }
+  const { handle, info } = opened;
+  if (!handle) throw new DatasetUnavailableError(`cannot be read (it is ${kindOf(info)}, not a regular file)`, { file: path });
   try {
     const assembler = createAssembler(spec, path, settings.checksums);
     const maxSize = maxGzipLength(assembler.maxLength);
-    let size: number;
-    try {
-      size = (await handle.stat()).size;
-    } catch (error) {
-      throw unreadable(path, error);
-    }
+    const size = info.size;
     if (size > maxSize) throw new DataVerificationError('the file size in bytes', { file: path, expected: `at most ${maxSize}`, actual: size });
     return await decodeStream(spec, readChunks(handle, path, size, maxSize, settings.signal), path, settings.checksums, nodeGunzip, assembler);
   } finally {

@@ -48,7 +48,9 @@ export interface NodeLoadFashionMnistOptions extends Partial<LoadFashionMnistOpt
    * This library's download cache. The library repairs it: a cached file that fails verification
    * is renamed to `<name>.corrupt-<timestamp>` (a `FashionMnistCacheWarning` is emitted with
    * `process.emitWarning`) and the next source is tried; `.part` files left by an interrupted
-   * download are removed by the next download once their process is gone (or after 24 hours).
+   * download are removed by the next download once their process is gone (in this PID namespace)
+   * or, for a download in another container or on another host, once not written to for 15 minutes:
+   * a live download's file is never removed.
    * @defaultValue `$XDG_CACHE_HOME/tfjs-fashion-mnist`, else `~/.cache/tfjs-fashion-mnist`
    */
   cacheDir?: string;

@@ -56,6 +56,7 @@ export class Transfer {
   private idle: ReturnType<typeof setTimeout> | undefined;
   private expired: 'idle' | 'deadline' | undefined;
   private loaded = 0;
+  private finalUrl: string | undefined;
 
   /**
    * @param url - What to fetch.
@@ -80,11 +81,23 @@ export class Transfer {
 
   /** Sends the request; resolves with the response once its headers are in. */
   async response(): Promise<Response> {
+    let response: Response;
     try {
-      return await fetch(this.url, { signal: this.controller.signal });
+      response = await fetch(this.url, { signal: this.controller.signal });
     } catch (error) {
       throw this.failure(error, 'request failed');
     }
+    if (response.redirected && response.url) this.finalUrl = response.url;
+    return response;
+  }
+
+  /**
+   * A {@link DownloadError} for this transfer: after a redirect it names the URL that answered
+   * (its `file`) and says where the request started, since that is where a reader looks first.
+   */
+  error(reason: string, options?: ErrorOptions): DownloadError {
+    if (this.finalUrl === undefined || this.finalUrl === this.url) return new DownloadError(reason, { ...options, file: this.url });
+    return new DownloadError(`${reason} (redirected from ${this.url})`, { ...options, file: this.finalUrl });
   }
 
   /**
@@ -103,7 +116,7 @@ export class Transfer {
     const announced = encoding && encoding !== 'identity' ? undefined : total;
     if (total !== undefined && total > limit()) {
       response.body?.cancel().catch(() => undefined);
-      throw new DownloadError(`the server announces ${total} bytes (Content-Length), more than the ${limit()} bytes ${what} can be`, { file: this.url });
+      throw this.error(`the server announces ${total} bytes (Content-Length), more than the ${limit()} bytes ${what} can be`);
     }
     if (!response.body) return;
     const reader = response.body.getReader();
@@ -119,11 +132,11 @@ export class Transfer {
         this.touch();
         this.loaded += part.value.length;
         const max = limit();
-        if (this.loaded > max) throw new DownloadError(`the body is longer than ${max} bytes, the most ${what} can be`, { file: this.url });
+        if (this.loaded > max) throw this.error(`the body is longer than ${max} bytes, the most ${what} can be`);
         this.report(announced);
         yield part.value;
       }
-      if (announced !== undefined && this.loaded !== announced) throw new DownloadError(`received ${this.loaded} of ${announced} bytes`, { file: this.url });
+      if (announced !== undefined && this.loaded !== announced) throw this.error(`received ${this.loaded} of ${announced} bytes`);
     } finally {
       reader.cancel().catch(() => undefined);
     }
@@ -157,12 +170,12 @@ export class Transfer {
     const stop = this.signals.find((signal) => signal.aborted);
     if (stop) return stop.reason;
     if (this.expired === 'deadline') {
-      return new DownloadError(`not finished within ${this.settings.timeoutMs} ms (options.timeoutMs), after ${this.loaded} bytes`, { file: this.url, cause: error });
+      return this.error(`not finished within ${this.settings.timeoutMs} ms (options.timeoutMs), after ${this.loaded} bytes`, { cause: error });
     }
     if (this.expired === 'idle') {
-      return new DownloadError(`no data received for ${this.settings.idleTimeoutMs} ms (options.idleTimeoutMs), after ${this.loaded} bytes`, { file: this.url, cause: error });
+      return this.error(`no data received for ${this.settings.idleTimeoutMs} ms (options.idleTimeoutMs), after ${this.loaded} bytes`, { cause: error });
     }
-    return new DownloadError(`${what} (${describe(error)})`, { file: this.url, cause: error });
+    return this.error(`${what} (${describe(error)})`, { cause: error });
   }
 
   private report(total: number | undefined): void {

@@ -1,14 +1,16 @@
 // Node-only file helpers shared by PNG output, chart output and model saving: atomic writes, and
-// telling the temporaries of a crashed writer from those of a live one.
+// the wording of file system errors. Who may still be writing a leftover is ownership.ts's job.
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { constants } from 'node:fs';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { FileWriteError } from '../errors.js';
+import { ownerPart } from './ownership.js';
 
 /**
- * Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed to disk, then
- * renamed over the target. Readers see the old file or the new one, never half of one. Missing
- * parent folders are created. A crash can leave a hidden `.<name>.<pid>.<uuid>.tmp` beside the
+ * Writes `bytes` to `path` atomically: a temporary file in the same folder, written in full (short
+ * writes continued), checked to hold every byte, flushed to disk, then renamed over the target. Readers see the old file or the new one, never half of one. Missing
+ * parent folders are created. A crash can leave a hidden `.<name>.<pid>.<tag>.<uuid>.tmp` beside the
  * target, never a damaged target.
  *
  * @throws {@link FileWriteError} naming `path` (not the temporary), with the system error as cause.
@@ -17,9 +19,11 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
   const temp = join(dirname(path), temporaryName(basename(path)));
   let handle: FileHandle | undefined;
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirectories(dirname(path));
     handle = await open(temp, 'wx');
-    await handle.writeFile(bytes);
+    const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+    await writeAll(handle, data);
+    await checkWrittenSize(handle, data.length);
     await handle.sync();
     await handle.close();
     handle = undefined;
@@ -32,31 +36,65 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
   }
 }
 
-/** `.<name>.<pid>.<uuid>.tmp`: hidden, unique, and naming the process that may still be writing it. */
-export function temporaryName(name: string): string {
-  return `.${name}.${process.pid}.${randomUUID()}.tmp`;
+/**
+ * Creates `dir` and its missing parents, like `mkdir -p`. Node's own recursive mkdir reports a
+ * read-only file system as ENOENT and never returns under /proc (where mkdir fails with ENOENT
+ * although the parent exists, so it retries forever); this one walks up once to the first existing
+ * folder, then creates each missing one once, failing with the error of the first that cannot be.
+ * A folder that cannot be created in an existing parent fails with code `ENOMKDIR`.
+ */
+export async function makeDirectories(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    try {
+      if ((await stat(current)).isDirectory()) break;
+      // As mkdir says of a file where the folder should be.
+      throw Object.assign(new Error(`${current} is not a folder`), { code: 'EEXIST' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(current) === current) throw error;
+      missing.push(current);
+    }
+  }
+  for (const path of missing.reverse()) {
+    try {
+      await mkdir(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && (await stat(path).catch(() => undefined))?.isDirectory()) continue;
+      // Its parent exists (it was found or just made): this file system does not take folders there.
+      if (code === 'ENOENT') throw Object.assign(new Error(`cannot create ${path}`), { code: 'ENOMKDIR', cause: error });
+      throw error;
+    }
+  }
 }
 
 /**
- * Names of files this process is writing right now. A leftover named with this process's own pid
- * is stale unless listed here: after a restart (a container's pid 1, say) the pid is ours again.
+ * Writes all of `bytes` at the file's position, however few bytes each write takes (a nearly full
+ * disk or a network file system may take part of a buffer); a write that takes none fails.
  */
-export const inFlight = new Set<string>();
-
-/**
- * Whether the writer of `name`, process `pid`, can no longer finish it: the process is gone, or it
- * is this process and nothing here is writing that name. A pid reused by an unrelated live process
- * keeps a leftover until that process ends; nothing is ever removed on a guess.
- */
-export function writerIsGone(pid: number, name: string): boolean {
-  if (pid === process.pid) return !inFlight.has(name);
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+export async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let done = 0; done < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done);
+    if (!(bytesWritten > 0)) throw shortWrite(`the file system took no more bytes after ${done} of ${bytes.length}`);
+    done += bytesWritten;
   }
+}
+
+/** Checks, on the open file, that it holds exactly the `expected` bytes written: done before every rename into place. */
+export async function checkWrittenSize(handle: FileHandle, expected: number): Promise<void> {
+  const { size } = await handle.stat();
+  if (size !== expected) throw shortWrite(`the file holds ${size} of the ${expected} bytes written`);
+}
+
+function shortWrite(message: string): Error {
+  return Object.assign(new Error(message), { code: SHORT_WRITE });
+}
+
+const SHORT_WRITE = 'ESHORTWRITE';
+
+/** `.<name>.<pid>.<tag>.<uuid>.tmp`: hidden, unique, and naming the writer (see ownership.ts). */
+export function temporaryName(name: string): string {
+  return `.${name}.${ownerPart()}${randomUUID()}.tmp`;
 }
 
 /**
@@ -66,7 +104,8 @@ export function writerIsGone(pid: number, name: string): boolean {
 export async function syncDirectory(dir: string): Promise<void> {
   let handle: FileHandle | undefined;
   try {
-    handle = await open(dir, 'r');
+    // O_DIRECTORY: a FIFO swapped in for the folder fails at once instead of blocking the open.
+    handle = await open(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.O_NONBLOCK ?? 0));
     await handle.sync();
   } catch {
     // Windows cannot open a folder; its renames are durable without this.
@@ -89,6 +128,7 @@ const FS_REASONS: Record<string, string> = {
   EMFILE: 'too many open files',
   EIO: 'an input/output error',
   ELOOP: 'too many symbolic links',
+  ENOMKDIR: 'this file system does not allow creating folders there',
 };
 
 /**
@@ -97,6 +137,7 @@ const FS_REASONS: Record<string, string> = {
  */
 export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === SHORT_WRITE) return `a short write: ${(error as Error).message}`;
   if (typeof code === 'string') return `${FS_REASONS[code] ?? 'system error'} (${code})`;
   return error instanceof Error ? error.message : String(error);
 }

@@ -28,7 +28,9 @@ export interface Checkpoint {
  * optimizer's state and the epoch's history, in one crash-safe folder write (see {@link saveModel}:
  * at every instant the folder holds the previous checkpoint or the new one). A run killed at any
  * point resumes with {@link loadCheckpoint} and loses at most the epoch in progress. Saving a
- * checkpoint leaves the number of tensors unchanged.
+ * checkpoint leaves the number of tensors unchanged. The folder also loads with plain
+ * `tf.loadLayersModel` (model and weights, uncompiled: KerasSGD's configuration is kept where plain
+ * tfjs ignores it).
  *
  * @param model - The model being trained.
  * @param dir - The checkpoint directory (replaced at each epoch; created with its parents).

@@ -5,9 +5,10 @@ import { invalid, type OptionNames, resolveOptions } from '../validate.js';
 
 /**
  * The limits of {@link decodeImage}, `decodePng` and {@link readImage}, checked against the
- * file's header before any pixel is allocated. A decoded image takes 3 bytes per pixel (192 MiB
- * at the limit); decoding needs more while it runs: a PNG about three times its samples
- * (`maxPngSampleBytes`) beside the result, a JPEG up to `maxJpegMemoryMiB` by jpeg-js's count.
+ * file's header (and, for a JPEG, its scans) before any pixel is allocated. A decoded image takes
+ * 3 bytes per pixel (192 MiB at the limit); decoding needs more while it runs: a PNG about three
+ * times its samples (`maxPngSampleBytes`) beside the result, a JPEG up to `maxJpegMemoryMiB` by
+ * jpeg-js's count.
  */
 export const IMAGE_LIMITS = /* @__PURE__ */ Object.freeze({
   /** The largest width or height in pixels. */
@@ -27,6 +28,17 @@ export const IMAGE_LIMITS = /* @__PURE__ */ Object.freeze({
    * (up to about 38 Mpx), 6 for greyscale (up to the pixel limit).
    */
   maxJpegMemoryMiB: 768,
+  /**
+   * The most scans (SOS markers) a JPEG may have: 256. Baseline images have one per component or
+   * one in all; progressive ones from common encoders about ten.
+   */
+  maxJpegScans: 256,
+  /**
+   * The most 8x8 blocks the JPEG decoder may visit, summed over the scans (each scan is counted as
+   * covering every block of every component): 2^26, about 60 scans of a 48 Mpx 4:2:0 photo. A
+   * progressive JPEG of thousands of tiny scans is refused before it is decoded.
+   */
+  maxJpegScanBlocks: 2 ** 26,
 });
 
 /** Options of {@link decodeImage}. Every field is optional. */

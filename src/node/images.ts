@@ -2,7 +2,6 @@
 // Node entry, not in the platform-neutral one, so a browser bundle that draws on canvases carries
 // neither decoder. Sizes are read from the file's header and checked before the decoders allocate
 // anything (see image-decoding.ts, png-decode.ts and jpeg-decode.ts).
-import { open, stat } from 'node:fs/promises';
 import { ImageDecodeError, InvalidArgumentError } from '../errors.js';
 import type { RgbImage } from '../viz/image.js';
 import { encodePng } from '../viz/png.js';
@@ -11,6 +10,7 @@ import { IMAGE_LIMITS, readOptions, subject, type DecodeImageOptions } from './i
 import { decodeJpeg } from './jpeg-decode.js';
 import { decodePng } from './png-decode.js';
 import { invalid } from '../validate.js';
+import { openRegular, readFully } from './read-file.js';
 
 /** Options of {@link readImage}: those of {@link decodeImage}, whose `file` is the path read. */
 export type ReadImageOptions = Omit<DecodeImageOptions, 'file'>;
@@ -22,15 +22,18 @@ const JPEG_SIGNATURE = [0xff, 0xd8, 0xff];
  * Decodes a PNG or JPEG file (told apart by their signatures) into an RGB image, e.g. a photo to
  * classify with {@link toFashionMnistPixels}. PNGs of every kind are read (greyscale, palette,
  * 16-bit, transparency blended over `options.background`); JPEGs may be baseline or progressive,
- * greyscale, colour or Adobe CMYK. Sizes are checked from the header, before decoding: at most
- * 16384 pixels on a side and 2^26 pixels (64 Mpx) in all, at most 256 MiB of PNG samples, at most
- * 768 MiB of JPEG decoding memory; a PNG's data must not inflate past what its header describes.
+ * greyscale, colour or Adobe CMYK. Sizes are checked from the header, before decoding: at most 16384
+ * pixels on a side and 2^26 pixels (64 Mpx) in all, at most 256 MiB of PNG samples, at most 768 MiB
+ * of JPEG decoding memory; so are a JPEG's scans (at most 256, and at most 2^26 8x8 blocks decoded
+ * over all of them). A PNG's image data is inflated under a cap from its one IHDR header, and its
+ * other chunks (colour profiles, text) are never inflated.
  *
  * @param bytes - The file's bytes.
  * @param options - The file name for errors, and the background; see {@link DecodeImageOptions}.
  * @returns The image as {@link RgbImage}.
  * @throws {@link ImageDecodeError} when the bytes are neither a readable PNG nor a readable JPEG,
- *   are empty, or exceed these limits; its message and `file` name the file when given.
+ *   are empty, or exceed these limits; its message and `file` name the file when given
+ *   (and the format, when it is another known one), never the file's bytes.
  * @throws {@link InvalidArgumentError} when `bytes` is not a `Uint8Array` or the options are malformed.
  *
  * @example
@@ -48,13 +51,28 @@ export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {})
   if (startsWith(PNG_SIGNATURE)) return decodePng(bytes, options);
   if (startsWith(JPEG_SIGNATURE)) return decodeJpeg(bytes, file);
   if (bytes.length === 0) throw new ImageDecodeError(`${subject(file)} empty.`, { file });
-  const start = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  throw new ImageDecodeError(`${subject(file)} neither a PNG nor a JPEG image (${file === undefined ? 'they start' : 'it starts'} with ${start}).`, { file });
+  // Never the bytes themselves: a path may lead (through a link) to a secret, and messages end up in logs.
+  const format = OTHER_FORMATS.find(([, test]) => test(bytes))?.[0];
+  const looks = format === undefined ? '' : ` (${file === undefined ? 'they look' : 'it looks'} like ${format} image)`;
+  throw new ImageDecodeError(`${subject(file)} neither a PNG nor a JPEG image${looks}.`, { file });
 }
+
+const ascii = (bytes: Uint8Array, at: number, text: string) => text.split('').every((c, i) => bytes[at + i] === c.charCodeAt(0));
+
+/** Image formats this library does not read, told by their signatures, to name them in the error. */
+const OTHER_FORMATS: Array<[string, (bytes: Uint8Array) => boolean]> = [
+  ['a GIF', (b) => ascii(b, 0, 'GIF8')],
+  ['a WebP', (b) => ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP')],
+  ['a BMP', (b) => ascii(b, 0, 'BM')],
+  ['a TIFF', (b) => ascii(b, 0, 'II*\0') || ascii(b, 0, 'MM\0*')],
+  ['an HEIC or AVIF', (b) => ascii(b, 4, 'ftyp')],
+];
 
 /**
  * Reads an image file and decodes it ({@link decodeImage}): the file's size is checked before it is
- * read (at most 64 MiB), and every error names the path. Node only.
+ * read (at most 64 MiB), and every error names the path. The file is
+ * opened without blocking and checked on the open descriptor: a FIFO, device or folder is refused
+ * at once, even one put in place of the file just before it is opened. Node only.
  *
  * @param path - A PNG or JPEG file.
  * @param options - The background for transparent pixels; see {@link DecodeImageOptions}.
@@ -76,31 +94,24 @@ export async function readImage(path: string, options: ReadImageOptions = {}): P
   return decodeImage(await readImageFile(path), { ...options, file: path });
 }
 
-/** Reads a regular file of at most the limit's size; a FIFO or device is refused before it is opened. */
+/**
+ * Reads a regular file of at most the limit's size. It is opened without blocking and checked on
+ * the open descriptor, so a FIFO or device (even one swapped in for the file) is refused at once.
+ */
 async function readImageFile(path: string): Promise<Uint8Array> {
   const cannotRead = (error: unknown) => new ImageDecodeError(`The file cannot be read: ${describeFsError(error)}.`, { file: path, cause: error });
-  const info = await stat(path).catch((error: unknown) => {
+  const opened = await openRegular(path).catch((error: unknown) => {
     throw cannotRead(error);
   });
-  checkFileStats(info, path);
-  const handle = await open(path, 'r').catch((error: unknown) => {
-    throw cannotRead(error);
-  });
+  if (!opened.handle) throw new ImageDecodeError('The path is not a regular file.', { file: path });
   try {
-    // The size again from the open file, in case the path changed since.
-    const size = checkFileStats(await handle.stat(), path);
+    const size = checkFileStats(opened.info, path);
     const buffer = new Uint8Array(size);
-    let offset = 0;
-    while (offset < size) {
-      const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
-    }
-    return buffer.subarray(0, offset);
+    return buffer.subarray(0, await readFully(opened.handle, buffer, 0, size));
   } catch (error) {
     throw error instanceof ImageDecodeError ? error : cannotRead(error);
   } finally {
-    await handle.close();
+    await opened.handle.close();
   }
 }
 

@@ -1,6 +1,7 @@
 // Node-only: the JPEG decoder. jpeg-js decodes; this file reads the frame header first and refuses
 // an image beyond the limits, or one whose decoding would need more memory than allowed, before
-// jpeg-js allocates anything.
+// jpeg-js allocates anything; and it bounds the work of progressive JPEGs, which jpeg-js decodes
+// scan by scan over the whole image however little data each scan holds.
 import jpeg from 'jpeg-js';
 import { ImageDecodeError } from '../errors.js';
 import type { RgbImage } from '../viz/image.js';
@@ -62,6 +63,52 @@ function jpegDecodeBytes({ width, height, components }: JpegFrame): number {
   return bytes;
 }
 
+/** The memory jpeg-js may use, in bytes: the limit, and a little for its tables (see decodeJpeg). */
+const JPEG_DECODER_BYTES = (IMAGE_LIMITS.maxJpegMemoryMiB + 16) * 2 ** 20;
+
+/**
+ * The most 8x8 blocks one scan can make jpeg-js visit, over every frame header it could use: each
+ * SOF0-2 marker anywhere in the bytes, read as jpeg-js reads it (its length ignored, components
+ * by id), up to what its memory cap lets it allocate (256 bytes a block). Upper bounds only: the
+ * walk never has to agree with jpeg-js's own, more forgiving, one.
+ */
+function mostBlocksPerScan(bytes: Uint8Array): number {
+  let most = 0;
+  for (let at = bytes.indexOf(0xff); at !== -1 && at + 10 <= bytes.length; at = bytes.indexOf(0xff, at + 1)) {
+    const marker = bytes[at + 1]!;
+    if (marker < 0xc0 || marker > 0xc2) continue;
+    const height = (bytes[at + 5]! << 8) | bytes[at + 6]!;
+    const width = (bytes[at + 7]! << 8) | bytes[at + 8]!;
+    const byId = new Map<number, { h: number; v: number }>();
+    for (let c = 0, p = at + 10; c < bytes[at + 9]! && p + 1 < bytes.length; c++, p += 3) byId.set(bytes[p]!, { h: bytes[p + 1]! >> 4, v: bytes[p + 1]! & 15 });
+    const components = [...byId.values()];
+    if (components.length === 0 || components.some((c) => c.h === 0 || c.v === 0)) continue;
+    const maxH = Math.max(...components.map((c) => c.h));
+    const maxV = Math.max(...components.map((c) => c.v));
+    const mcus = Math.ceil(width / 8 / maxH) * Math.ceil(height / 8 / maxV);
+    most = Math.max(most, components.reduce((sum, c) => sum + mcus * c.h * c.v, 0));
+  }
+  return Math.min(most, JPEG_DECODER_BYTES / 256);
+}
+
+/**
+ * Refuses a JPEG whose scans would take jpeg-js too long: more scans than
+ * {@link IMAGE_LIMITS}`.maxJpegScans`, or more block decodes in all (scans times the blocks a scan
+ * can cover) than `maxJpegScanBlocks`. Scans are counted as SOS markers (FF DA) anywhere in the
+ * bytes, which jpeg-js cannot exceed: the image data escapes every FF byte it holds.
+ */
+function checkScanWork(bytes: Uint8Array, file: string | undefined): void {
+  let scans = 0;
+  for (let at = bytes.indexOf(0xda, 1); at !== -1; at = bytes.indexOf(0xda, at + 1)) if (bytes[at - 1] === 0xff) scans++;
+  if (scans > IMAGE_LIMITS.maxJpegScans) {
+    throw new ImageDecodeError(`The JPEG image has ${scans} scans; images of at most ${IMAGE_LIMITS.maxJpegScans} scans are decoded.`, { file });
+  }
+  const work = scans * mostBlocksPerScan(bytes);
+  if (work > IMAGE_LIMITS.maxJpegScanBlocks) {
+    throw new ImageDecodeError(`The JPEG image's ${scans} scans may decode ${work} blocks of 8x8 samples in all; images of at most ${IMAGE_LIMITS.maxJpegScanBlocks} are decoded (a progressive image of many scans).`, { file });
+  }
+}
+
 /** Decodes baseline or progressive JPEG bytes (greyscale, colour or Adobe CMYK) into an RGB image. */
 export function decodeJpeg(bytes: Uint8Array, file: string | undefined): RgbImage {
   const frame = jpegFrame(bytes);
@@ -76,6 +123,7 @@ export function decodeJpeg(bytes: Uint8Array, file: string | undefined): RgbImag
       throw new ImageDecodeError(`The JPEG image (${frame.width}x${frame.height} pixels, ${frame.components.length} components) needs ${Math.ceil(needed / 2 ** 20)} MiB to decode; at most ${IMAGE_LIMITS.maxJpegMemoryMiB} MiB are used.`, { file });
     }
   }
+  checkScanWork(bytes, file);
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
     // The decoder's own caps back up the header check for a frame the walk above did not find.
@@ -84,7 +132,7 @@ export function decodeJpeg(bytes: Uint8Array, file: string | undefined): RgbImag
       formatAsRGBA: false,
       maxResolutionInMP: IMAGE_LIMITS.maxPixels / 1e6,
       // A little above the estimate, for the tables, so that only a frame the walk missed hits it.
-      maxMemoryUsageInMB: IMAGE_LIMITS.maxJpegMemoryMiB + 16,
+      maxMemoryUsageInMB: JPEG_DECODER_BYTES / 2 ** 20,
     });
   } catch (error) {
     if (/maxMemoryUsageInMB/.test(describeCause(error))) {

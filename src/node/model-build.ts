@@ -38,6 +38,7 @@ export async function buildModel(file: string, json: ModelJson, weights: Uint8Ar
  * model's: when a later layer fails, the earlier layers' variables are freed instead of leaked.
  */
 async function deserialize(file: string, topology: Record<string, unknown>): Promise<LayersModel> {
+  checkLayerNames(file, topology);
   const before = new Set(Object.keys(tf.engine().registeredVariables));
   const pending = models.modelFromJSON({ modelTopology: topology } as Parameters<typeof models.modelFromJSON>[0]);
   const created = Object.entries(tf.engine().registeredVariables).filter(([name]) => !before.has(name));
@@ -47,6 +48,24 @@ async function deserialize(file: string, topology: Record<string, unknown>): Pro
     tf.dispose(created.map(([, variable]) => variable));
     throw tfjsError(file, 'tfjs cannot build its topology', error);
   }
+}
+
+/** The names tfjs accepts for a layer's weights (tfjs-layers' `isValidTensorName`). */
+const TFJS_NAME = /^[A-Za-z0-9][-A-Za-z0-9._/]*$/;
+
+/**
+ * tfjs creates a weight's initial value before it checks the weight's name, and leaks that tensor
+ * when the name is refused; so every layer name of the topology is checked first.
+ */
+function checkLayerNames(file: string, node: unknown, depth = 0): void {
+  if (typeof node !== 'object' || node === null || depth > 64) return;
+  const { class_name: className, config } = node as { class_name?: unknown; config?: { name?: unknown } };
+  const name = typeof className === 'string' && typeof config === 'object' && config !== null ? config.name : undefined;
+  // tfjs makes a string of whatever the name is (['../x'] is "../x").
+  if (name !== undefined && name !== null && !TFJS_NAME.test(String(name))) {
+    throw new ModelFileError(`tfjs cannot build its topology (the name ${JSON.stringify(name)} of a ${className as string} is not a valid tfjs name)`, { file });
+  }
+  for (const value of Object.values(node)) checkLayerNames(file, value, depth + 1);
 }
 
 /** Runs a synchronous tfjs step, freeing the variables it registered if it throws (an optimizer's, say). */

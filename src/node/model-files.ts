@@ -2,20 +2,24 @@
 //
 // A model folder is the standard tfjs layout, `model.json` plus the weight files it lists, so any
 // tfjs reader (file or HTTP) can load it. Replacing a model never moves the folder:
-//   1. the weights go to a new file whose name no model.json mentions yet (weights.<pid>.<hex>.bin),
+//   1. the weights go to a new file whose name no model.json mentions yet (weights.<pid>.<tag>.<hex>.bin),
 //      flushed to disk, and are read back and verified;
 //   2. the new model.json goes to a hidden temporary, flushed;
 //   3. a rename puts it over model.json: the single atomic commit;
 //   4. weight files no model.json mentions any more are deleted.
 // At every instant model.json is the old one with its old weights (still present until after the
 // commit) or the new one with its new weights (flushed before the commit). A crash leaves at most
-// unreferenced files, which the next save or load of the folder removes once their writer is gone.
+// unreferenced files, which the next save or load of the folder removes once their writer is gone:
+// a writer in this PID namespace once its pid is, any other once its files are old (ownership.ts).
+// The files of a save in progress are claimed (touched every few seconds) until it ends.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { mkdir, open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { DataVerificationError, FashionMnistError, ModelFileError } from '../errors.js';
-import { describeFsError, inFlight, syncDirectory, writerIsGone } from './atomic.js';
+import { checkWrittenSize, describeFsError, makeDirectories, syncDirectory, writeAll } from './atomic.js';
+import { claim, OWNER_PATTERN, ownerOf, ownerPart, release, writerIsGone } from './ownership.js';
+import { kindOf, openRegular, readFully } from './read-file.js';
 import { MAX_MODEL_JSON_BYTES, parseModelJson, type ModelJson } from './model-json.js';
 
 export const MODEL_FILE = 'model.json';
@@ -38,9 +42,10 @@ export interface ModelFolderContent {
 
 // weights.bin is the weights file of a folder saved by tfjs-node (`model.save('file://…')`): such a
 // folder can be replaced, and its weights.bin is removed once a new model.json no longer lists it.
-const WEIGHTS_NAME = /^weights\.(\d+)\.[0-9a-f]+\.bin$/;
+// Names carry the writer's pid and owner tag (ownership.ts); names without a tag are older saves'.
+const WEIGHTS_NAME = new RegExp(`^weights\\.${OWNER_PATTERN}[0-9a-f]+\\.bin$`);
 const TFJS_NODE_WEIGHTS = 'weights.bin';
-const MODEL_TEMP_NAME = /^\.model\.json\.(\d+)\.[0-9a-f-]+\.tmp$/;
+const MODEL_TEMP_NAME = new RegExp(`^\\.model\\.json\\.${OWNER_PATTERN}[0-9a-f-]+\\.tmp$`);
 
 /** Files of a folder that this library wrote or may remove: model.json aside, nothing else is touched. */
 function isOwnFile(name: string): boolean {
@@ -56,33 +61,36 @@ function isOwnFile(name: string): boolean {
  *   model folder; whatever `content.verify` throws.
  */
 export async function writeModelFolder(dir: string, content: ModelFolderContent, hook?: WriteHook): Promise<string> {
-  const weightsFile = `weights.${process.pid}.${randomBytes(6).toString('hex')}.bin`;
-  const tempFile = `.${MODEL_FILE}.${process.pid}.${randomUUID()}.tmp`;
-  inFlight.add(weightsFile).add(tempFile);
+  const weightsFile = `weights.${ownerPart()}${randomBytes(6).toString('hex')}.bin`;
+  const tempFile = `.${MODEL_FILE}.${ownerPart()}${randomUUID()}.tmp`;
+  const [weightsPath, tempPath] = [join(dir, weightsFile), join(dir, tempFile)];
+  claim(weightsPath);
+  claim(tempPath);
   let committed = false;
   try {
     await prepareTarget(dir);
     await hook?.('prepared');
-    await writeNewFile(join(dir, weightsFile), content.weights, () => hook?.('weights-partial'));
+    const written = await writeNewFile(weightsPath, content.weights, () => hook?.('weights-partial'));
     await hook?.('weights-written');
-    await content.verify(await readBack(join(dir, weightsFile), content.weights.length), weightsFile);
+    await content.verify(await readBack(weightsPath, content.weights.length), weightsFile);
     await hook?.('verified');
-    await writeNewFile(join(dir, tempFile), new TextEncoder().encode(content.modelJson(weightsFile)));
+    await writeNewFile(tempPath, new TextEncoder().encode(content.modelJson(weightsFile)));
     await syncDirectory(dir);
     await hook?.('manifest-written');
-    await rename(join(dir, tempFile), join(dir, MODEL_FILE));
+    await checkStillThere(dir, weightsFile, written);
+    await rename(tempPath, join(dir, MODEL_FILE));
     committed = true;
     await syncDirectory(dir);
     await hook?.('committed');
   } catch (error) {
     if (!committed) {
-      await rm(join(dir, weightsFile), { force: true }).catch(() => undefined);
-      await rm(join(dir, tempFile), { force: true }).catch(() => undefined);
+      await rm(weightsPath, { force: true }).catch(() => undefined);
+      await rm(tempPath, { force: true }).catch(() => undefined);
     }
     throw error instanceof FashionMnistError ? error : new ModelFileError(`the model cannot be saved here; ${describeFsError(error)}`, { file: dir, cause: error });
   } finally {
-    inFlight.delete(weightsFile);
-    inFlight.delete(tempFile);
+    release(weightsPath);
+    release(tempPath);
   }
   await cleanModelFolder(dir);
   await hook?.('cleaned');
@@ -99,7 +107,7 @@ async function prepareTarget(dir: string): Promise<void> {
     info = await stat(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await mkdir(dir, { recursive: true });
+    await makeDirectories(dir);
     return;
   }
   if (!info.isDirectory()) throw new ModelFileError(`${kindOf(info)}, not a model folder; refusing to replace it`, { file: dir });
@@ -112,44 +120,48 @@ async function prepareTarget(dir: string): Promise<void> {
   }
 }
 
-/** Creates `path` (failing if it exists), writes all of `bytes` and flushes them to disk. */
-async function writeNewFile(path: string, bytes: Uint8Array, halfway?: () => unknown): Promise<void> {
+/**
+ * Creates `path` (failing if it exists), writes all of `bytes` (short writes continued), checks
+ * that the file holds every byte and flushes it to disk.
+ * @returns The file's status once written.
+ */
+async function writeNewFile(path: string, bytes: Uint8Array, halfway?: () => unknown): Promise<Stats> {
   const handle = await open(path, 'wx');
   try {
     const half = bytes.length >> 1;
     await writeAll(handle, bytes.subarray(0, half));
     await halfway?.();
     await writeAll(handle, bytes.subarray(half));
+    await checkWrittenSize(handle, bytes.length);
     await handle.sync();
+    return await handle.stat();
   } finally {
     await handle.close();
   }
 }
 
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
+/**
+ * Refuses to commit a model.json whose weights file is no longer the one written: a cleaner that
+ * took this save for a dead writer's (it stood still for longer than STALE_MS) removed it.
+ */
+async function checkStillThere(dir: string, weightsFile: string, written: Stats): Promise<void> {
+  const now = await stat(join(dir, weightsFile)).catch(() => undefined);
+  if (now?.ino !== written.ino || now.dev !== written.dev) {
+    throw new ModelFileError(`the model cannot be saved here; its new weights file ${weightsFile} was removed before the save could commit (another process took it for a dead writer's leftover)`, { file: dir });
+  }
 }
 
+/** The weights as read back from disk, opened without blocking (a FIFO swapped in is refused at once). */
 async function readBack(path: string, length: number): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
+  const opened = await openRegular(path);
+  if (!opened.handle) throw new ModelFileError(`replaced by ${kindOf(opened.info)} while it was written`, { file: path });
   try {
     const bytes = new Uint8Array(length);
-    await readFully(handle, bytes, 0, length);
+    await readFully(opened.handle, bytes, 0, length);
     return bytes;
   } finally {
-    await handle.close();
+    await opened.handle.close();
   }
-}
-
-/** Reads `length` bytes into `target` at `offset`; returns how many it got before the end of file. */
-async function readFully(handle: FileHandle, target: Uint8Array, offset: number, length: number): Promise<number> {
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(target, offset + done, length - done, done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
 }
 
 /** A model folder read by {@link readModelFolder}. */
@@ -219,30 +231,22 @@ async function readModelJsonText(dir: string, root: string): Promise<string> {
 type OpenedFile =
   /** The path resolved, with every symbolic link, to a place outside the folder: nothing was opened. */
   | { real: string; escapes: true }
-  /** Not a regular file (a folder, FIFO, device…): nothing was opened. */
+  /** Not a regular file (a folder, FIFO, device…): not opened, or closed at once. */
   | { real: string; escapes: false; info: Stats; handle?: undefined }
   /** An opened regular file; `info` is the open file's own status, not the path's. */
   | { real: string; escapes: false; info: Stats; handle: FileHandle };
 
 /**
- * Resolves `path` under `root` and opens it only if it stays inside `root` and is a regular file.
- * O_NONBLOCK keeps a FIFO swapped in after the check from blocking the open; O_NOFOLLOW refuses a
- * link swapped in. Nothing is read: the caller checks the size first.
+ * Resolves `path` under `root` and opens it only if it stays inside `root`, keeping it open only if
+ * the descriptor is a regular file. Opened without blocking (see read-file.ts), so a FIFO swapped
+ * in after the path was resolved is refused at once; O_NOFOLLOW refuses a link swapped in. Nothing
+ * is read: the caller checks the size first.
  */
 async function openInside(root: string, path: string): Promise<OpenedFile> {
   const real = await realpath(resolve(root, path));
   if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) return { real, escapes: true };
-  const info = await stat(real);
-  if (!info.isFile()) return { real, escapes: false, info };
-  const handle = await open(real, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
-  try {
-    const opened = await handle.stat();
-    if (!opened.isFile()) throw new Error(`${real} changed while it was opened`);
-    return { real, escapes: false, info: opened, handle };
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
+  const opened = await openRegular(real, constants.O_NOFOLLOW ?? 0);
+  return { real, escapes: false, ...opened };
 }
 
 async function readWeights(dir: string, root: string, json: ModelJson): Promise<Uint8Array> {
@@ -295,28 +299,24 @@ export function weightFilesLabel(dir: string, paths: string[]): string {
   return paths.length === 1 ? first : `${first} (and ${paths.length - 1} more weight files)`;
 }
 
-function kindOf(info: Stats): string {
-  if (info.isDirectory()) return 'a folder';
-  if (info.isFile()) return 'a file';
-  if (info.isFIFO()) return 'a FIFO';
-  if (info.isSocket()) return 'a socket';
-  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
-  return 'not a regular file';
-}
 
 /**
  * Removes, best effort, what crashed writers left: temporaries and weight files that model.json
- * does not list, each only once its writer is gone (see {@link writerIsGone}). Never throws.
+ * does not list, each only once its writer is gone (see {@link writerIsGone}: by pid in this PID
+ * namespace, by age otherwise). Never throws.
  */
 export async function cleanModelFolder(dir: string): Promise<void> {
   try {
     // Liveness first, the listing of referenced files second: a writer found gone cannot commit
     // afterwards, so a file it wrote that model.json does not list now never will be listed.
-    const candidates = (await readdir(dir)).filter((name) => {
-      if (name === TFJS_NODE_WEIGHTS) return true;
+    const candidates: string[] = [];
+    for (const name of await readdir(dir)) {
+      if (name === TFJS_NODE_WEIGHTS) candidates.push(name);
       const match = WEIGHTS_NAME.exec(name) ?? MODEL_TEMP_NAME.exec(name);
-      return match !== null && writerIsGone(Number(match[1]), name);
-    });
+      if (match === null) continue;
+      const info = await lstat(join(dir, name)).catch(() => undefined);
+      if (info && writerIsGone(ownerOf(match), name, info.mtimeMs)) candidates.push(name);
+    }
     if (candidates.length > 0) {
       const listed = await listedFiles(dir);
       for (const name of candidates) {

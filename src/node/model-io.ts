@@ -9,7 +9,7 @@ import { sha256Hex } from '../datasets/decode.js';
 import type { NamedTensor } from '../training/sgd.js';
 import { buildModel } from './model-build.js';
 import { cleanModelFolder, readModelFolder, weightFilesLabel, writeModelFolder, type WriteHook } from './model-files.js';
-import { contentSha256, type ModelJson } from './model-json.js';
+import { contentSha256, STASHED_TRAINING_CONFIG, type ModelJson } from './model-json.js';
 import { assertBoolean, invalid, type OptionNames, resolveOptions } from '../validate.js';
 
 /** Options of {@link saveModel}. Every field is optional. */
@@ -28,7 +28,7 @@ const SAVE_MODEL_OPTIONS: OptionNames<SaveModelOptions> = { includeOptimizer: tr
 export interface SavedModel {
   /** The model directory. */
   dir: string;
-  /** Name of the weights file inside `dir`, unique to this save (`weights.<pid>.<hex>.bin`). */
+  /** Name of the weights file inside `dir`, unique to this save (`weights.<pid>.<tag>.<hex>.bin`). */
   weightsFile: string;
   /** Size of the weights file in bytes. */
   weightBytes: number;
@@ -38,24 +38,31 @@ export interface SavedModel {
 
 /**
  * Saves a model to a directory in the standard TensorFlow.js format (`model.json` plus one weights
- * file, loadable by `tf.loadLayersModel` from disk or over HTTP), without tfjs-node.
+ * file, loadable by `tf.loadLayersModel` from disk or over HTTP), without tfjs-node. A model
+ * compiled with an optimizer plain tfjs does not know (this library's `KerasSGD`, as checkpoints
+ * are) keeps its training configuration in `userDefinedMetadata`, so that plain tfjs loads it
+ * (uncompiled) instead of failing; {@link loadModel} and {@link loadCheckpoint} restore it.
  *
- * Crash-safe: the weights go to a new file (`weights.<pid>.<hex>.bin`), are flushed and read back
+ * Crash-safe: the weights go to a new file (`weights.<pid>.<tag>.<hex>.bin`), are flushed and read back
  * against their SHA-256, then a new `model.json` is renamed over the old one, the single atomic
  * step; the old weights file is deleted after it. At every instant, a kill or power cut included,
  * `dir/model.json` is the complete old model or the complete new one, for this library and for
  * plain tfjs readers alike; leftovers of a crashed save are removed by the next save or load of the
- * folder. Missing parent directories are created. `model.json` records the SHA-256 of the weights
- * (`weightsSha256`) and of its own content (`modelJsonSha256`: topology and manifest), both checked
- * by {@link loadModel}; delete `modelJsonSha256` to edit the file by hand.
+ * folder, never the files of a save still in progress, even one in another container (PID
+ * namespace) or on another host sharing the folder: a crashed writer of this PID namespace is
+ * recognised by its pid, any other once its files have not been touched for 15 minutes (a live save
+ * touches them every 10 seconds). Missing parent directories are created. `model.json` records the
+ * SHA-256 of the weights (`weightsSha256`) and of its own content (`modelJsonSha256`: topology and
+ * manifest), both checked by {@link loadModel}; delete `modelJsonSha256` to edit the file by hand.
  *
- * Limit: a reader that fetches `model.json` just before a save commits and the weights just after
+ * Limits: a reader that fetches `model.json` just before a save commits and the weights just after
  * finds the old weights gone; {@link loadModel} then reads the new `model.json`, a plain tfjs
- * reader fails and must retry.
+ * reader fails and must retry. A save stopped for more than 15 minutes (a suspended process) may
+ * find its files removed by another container's cleaner; it then fails before committing.
  *
  * `dir` must not exist, or be an empty folder, a model folder (one holding a `model.json`), or hold
  * only files this library names; anything else (a file, a folder of other files) is refused, never
- * replaced. Only `model.json`, weight files no longer listed (`weights.<pid>.<hex>.bin`,
+ * replaced. Only `model.json`, weight files no longer listed (`weights.<pid>.<tag>.<hex>.bin`,
  * `weights.bin`) and this library's temporaries are ever replaced or removed.
  *
  * @param model - The model to save.
@@ -99,8 +106,7 @@ export async function saveModelWithHook(model: LayersModel, dir: string, options
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy ?? null,
         modelTopology: artifacts.modelTopology,
-        ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
-        ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+        ...forPlainTfjs(artifacts.trainingConfig, artifacts.userDefinedMetadata),
         weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs }],
         weightsSha256: sha256,
       };
@@ -116,6 +122,26 @@ export async function saveModelWithHook(model: LayersModel, dir: string, options
   });
   await freeingOptimizerWeights(includeOptimizer ? model.optimizer : undefined, () => model.save(handler, { includeOptimizer }));
   return saved!;
+}
+
+/** The optimizers every tfjs installation knows: a training configuration naming another one is stashed. */
+const TFJS_OPTIMIZERS = new Set(
+  [tf.AdadeltaOptimizer, tf.AdagradOptimizer, tf.AdamOptimizer, tf.AdamaxOptimizer, tf.MomentumOptimizer, tf.RMSPropOptimizer, tf.SGDOptimizer].map((c) => c.className),
+);
+
+/**
+ * The training configuration and metadata as model.json holds them. Plain `tf.loadLayersModel`
+ * compiles a model from its training configuration and fails on an optimizer class it does not
+ * know ("Unknown layer: KerasSGD"): such a configuration goes into the metadata instead, which
+ * plain tfjs passes through untouched (see STASHED_TRAINING_CONFIG); it then loads the model and
+ * weights, uncompiled, and ignores the optimizer's weights.
+ */
+function forPlainTfjs(trainingConfig: tf.io.TrainingConfig | undefined, metadata: object | undefined): { trainingConfig?: object; userDefinedMetadata?: object } {
+  const className = (trainingConfig?.optimizer_config as { class_name?: unknown } | undefined)?.class_name;
+  if (trainingConfig && typeof className === 'string' && !TFJS_OPTIMIZERS.has(className)) {
+    return { userDefinedMetadata: { ...metadata, [STASHED_TRAINING_CONFIG]: trainingConfig } };
+  }
+  return { ...(trainingConfig ? { trainingConfig } : {}), ...(metadata ? { userDefinedMetadata: metadata } : {}) };
 }
 
 /**

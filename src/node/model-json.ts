@@ -90,8 +90,16 @@ export function parseModelJson(file: string, text: string): ModelJson {
     if (value === undefined || value === null) return undefined;
     return isPlainObject(value) ? value : fail(field, 'an object', value);
   };
-  const trainingConfig = optional('trainingConfig');
-  const userDefinedMetadata = optional('userDefinedMetadata');
+  let trainingConfig = optional('trainingConfig');
+  let userDefinedMetadata = optional('userDefinedMetadata');
+  const stashed = userDefinedMetadata?.[STASHED_TRAINING_CONFIG];
+  if (stashed !== undefined) {
+    if (!isPlainObject(stashed)) fail(`userDefinedMetadata.${STASHED_TRAINING_CONFIG}`, 'an object', stashed);
+    if (trainingConfig) fail('trainingConfig', `left out when \`userDefinedMetadata.${STASHED_TRAINING_CONFIG}\` holds it`, trainingConfig);
+    const { [STASHED_TRAINING_CONFIG]: _stashed, ...rest } = userDefinedMetadata!;
+    trainingConfig = stashed as Record<string, unknown>;
+    userDefinedMetadata = Object.keys(rest).length > 0 ? rest : undefined;
+  }
   const sha = json.weightsSha256;
   if (sha !== undefined && (typeof sha !== 'string' || !SHA256.test(sha))) fail('weightsSha256', 'a SHA-256 in 64 lowercase hexadecimal digits', sha);
   const weightsManifest = parseManifest(json.weightsManifest, fail);
@@ -111,6 +119,14 @@ export function parseModelJson(file: string, text: string): ModelJson {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Where saveModel puts a training configuration whose optimizer plain tfjs does not know (this
+ * library's KerasSGD): plain `tf.loadLayersModel` ignores user-defined metadata, so it loads the
+ * model and its weights instead of failing with "Unknown layer: KerasSGD"; this library's loaders
+ * move it back and compile the model with its optimizer and state.
+ */
+export const STASHED_TRAINING_CONFIG = 'tfjsFashionMnistTrainingConfig';
 
 /**
  * The SHA-256 of a model.json's content without its `modelJsonSha256` field: of `JSON.stringify` of

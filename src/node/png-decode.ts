@@ -1,6 +1,8 @@
-// Node-only: the PNG decoder. fast-png decodes; this file checks the header's size and the inflated
-// data's length first, so a small file cannot expand into gigabytes, and converts every PNG kind to
-// 8-bit RGB.
+// Node-only: the PNG decoder. fast-png decodes; this file walks the chunks first and hands it only
+// what it checked: the one IHDR header (whose size is checked against the limits), PLTE, tRNS, and
+// the image data cut to the one zlib stream that was inflated under a budget from that header. No
+// other chunk reaches fast-png, so nothing else is ever inflated (iCCP profiles, zTXt and iTXt
+// text). Every PNG kind is then converted to 8-bit RGB.
 import { inflateSync } from 'node:zlib';
 import { convertIndexedToRgb, decode, type DecodedPng } from 'fast-png';
 import { InvalidArgumentError, ImageDecodeError } from '../errors.js';
@@ -13,19 +15,25 @@ import { invalid } from '../validate.js';
  * Every PNG kind is read: greyscale is expanded, palettes are looked up, 16-bit samples are scaled to
  * 8 bits (`round(v / 257)`), and transparent pixels (alpha channel or `tRNS`) are blended over
  * `options.background`. The header's size is checked against IMAGE_LIMITS first, and the compressed
- * data is checked to inflate to no more than the header describes, so a small file cannot expand
- * into gigabytes. Throws an ImageDecodeError naming `options.file` when given.
+ * data is inflated with a cap of what the header describes, so a small file cannot expand into
+ * gigabytes. A file with more than one IHDR header is refused; ancillary chunks (colour profiles,
+ * text, and any other) are skipped without being inflated. Throws an ImageDecodeError naming
+ * `options.file` when given.
  */
 export function decodePng(png: Uint8Array, options: DecodeImageOptions = {}): RgbImage {
   if (!(png instanceof Uint8Array)) throw invalid('png', png, 'a Uint8Array of PNG bytes');
   const { file, background } = readOptions(options);
   const header = readPngHeader(png, file);
-  checkInflatedSize(png, header, file);
+  const chunks = readChunks(png, file);
+  const imageData = checkInflatedSize(chunks.idat, header, file);
   let decoded: DecodedPng;
   try {
-    decoded = decode(png);
+    decoded = decode(checkedPng(png, chunks, imageData));
   } catch (error) {
     throw new ImageDecodeError(`${subject(file)} not a readable PNG image (${describeCause(error)}).`, { file, cause: error });
+  }
+  if (decoded.width !== header.width || decoded.height !== header.height) {
+    throw new ImageDecodeError(`${subject(file)} not a readable PNG image (it decoded to ${decoded.width}x${decoded.height} pixels, not the ${header.width}x${header.height} of its header).`, { file });
   }
   if (header.palette && !decoded.palette) throw new ImageDecodeError(`${subject(file)} not a readable PNG image (an indexed-colour image without a PLTE palette).`, { file });
   return pngToRgb(decoded, background, file);
@@ -84,34 +92,78 @@ function inflatedSize({ width, height, depth, channels, interlaced }: PngHeader)
 /** Extra inflated bytes tolerated after the image data, as other decoders ignore them. */
 const INFLATE_SLACK = 4096;
 
+/** The chunks fast-png is given: the others are never looked into. */
+interface PngChunks {
+  plte?: Uint8Array;
+  trns?: Uint8Array;
+  /** The data of every IDAT chunk, in order. */
+  idat: Uint8Array[];
+}
+
+/**
+ * Walks every chunk up to IEND: a file with a second IHDR (fast-png would decode by the last one,
+ * whatever the first one that was checked says), or whose chunks run past its end, is refused.
+ */
+function readChunks(png: Uint8Array, file: string | undefined): PngChunks {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const chunks: PngChunks = { idat: [] };
+  const broken = (why: string) => new ImageDecodeError(`${subject(file)} not a readable PNG image (${why}).`, { file });
+  for (let offset = 8; ; ) {
+    if (offset + 8 > png.length) throw broken('it ends before its IEND chunk');
+    const length = view.getUint32(offset);
+    const type = String.fromCharCode(...png.subarray(offset + 4, offset + 8));
+    const data = png.subarray(offset + 8, offset + 8 + length);
+    if (offset + 12 + length > png.length && type !== 'IEND') throw broken(`it breaks off inside its ${JSON.stringify(type)} chunk`);
+    if (type === 'IEND') return chunks;
+    if (type === 'IHDR' && offset !== 8) throw broken('it has more than one IHDR header');
+    if (type === 'IDAT') chunks.idat.push(data);
+    // The first of each, before the image data, as the format puts them.
+    else if (type === 'PLTE' && chunks.idat.length === 0) chunks.plte ??= data;
+    else if (type === 'tRNS' && chunks.idat.length === 0) chunks.trns ??= data;
+    offset += 12 + length;
+  }
+}
+
 /**
  * Inflates the IDAT data with a cap of what the header describes, so that a "zip bomb" (a few
  * kilobytes that inflate to gigabytes) is refused instead of filling memory; fast-png, which decodes
- * next, has no such cap. Costs one extra inflate of the image.
+ * next, has no such cap and is given only the compressed bytes this inflate consumed. Costs one
+ * extra inflate of the image.
+ *
+ * @returns The one zlib stream of the image data, without anything after it.
  */
-function checkInflatedSize(png: Uint8Array, header: PngHeader, file: string | undefined): void {
-  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  const chunks: Uint8Array[] = [];
-  for (let offset = 8; offset + 8 <= png.length; ) {
-    const length = view.getUint32(offset);
-    const type = String.fromCharCode(...png.subarray(offset + 4, offset + 8));
-    if (type === 'IDAT') chunks.push(png.subarray(offset + 8, Math.min(png.length, offset + 8 + length)));
-    if (type === 'IEND') break;
-    offset += 12 + length;
-  }
+function checkInflatedSize(idat: Uint8Array[], header: PngHeader, file: string | undefined): Uint8Array {
+  const compressed = Buffer.concat(idat);
   const expected = inflatedSize(header);
-  let inflated: Uint8Array;
+  let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
-    inflated = inflateSync(Buffer.concat(chunks), { maxOutputLength: expected + INFLATE_SLACK });
+    inflated = inflateSync(compressed, { maxOutputLength: expected + INFLATE_SLACK, info: true }) as unknown as typeof inflated;
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new ImageDecodeError(`The PNG image data inflates to more than its ${header.width}x${header.height} header describes (${expected} bytes).`, { file, cause: error });
     }
     throw new ImageDecodeError(`${subject(file)} not a readable PNG image (${describeCause(error)}).`, { file, cause: error });
   }
-  if (inflated.length < expected) {
-    throw new ImageDecodeError(`The PNG image data is truncated: it inflates to ${inflated.length} of the ${expected} bytes its ${header.width}x${header.height} header describes.`, { file });
+  if (inflated.buffer.length < expected) {
+    throw new ImageDecodeError(`The PNG image data is truncated: it inflates to ${inflated.buffer.length} of the ${expected} bytes its ${header.width}x${header.height} header describes.`, { file });
   }
+  return compressed.subarray(0, inflated.engine.bytesWritten);
+}
+
+/** The PNG fast-png decodes: the checked IHDR, PLTE and tRNS, one IDAT of the checked stream, IEND. */
+function checkedPng(png: Uint8Array, chunks: PngChunks, imageData: Uint8Array): Uint8Array {
+  const chunk = (type: string, data: Uint8Array): Uint8Array[] => {
+    const head = new Uint8Array(8);
+    new DataView(head.buffer).setUint32(0, data.length);
+    head.set(Buffer.from(type, 'latin1'), 4);
+    // fast-png does not check CRCs (zlib's Adler-32 covers the image data); zeros stand in for them.
+    return [head, data, new Uint8Array(4)];
+  };
+  const parts = [png.subarray(0, 33)];
+  if (chunks.plte) parts.push(...chunk('PLTE', chunks.plte));
+  if (chunks.trns) parts.push(...chunk('tRNS', chunks.trns));
+  parts.push(...chunk('IDAT', imageData), ...chunk('IEND', new Uint8Array()));
+  return Buffer.concat(parts);
 }
 
 /** Unpacks 1, 2 or 4-bit greyscale samples (rows start on a byte) into one byte each. */

@@ -1,6 +1,5 @@
 // The Node entry's loadPretrainedModel: without a URL it reads the package's own pretrained files.
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { DataVerificationError, ModelFileError } from '../errors.js';
 import {
@@ -13,6 +12,7 @@ import { PRETRAINED_FILES } from '../pretrained/manifest.js';
 import { resolveTransferSettings } from '../datasets/fashion-mnist.js';
 import { describeFsError } from './atomic.js';
 import { invalid } from '../validate.js';
+import { kindOf, openRegular, readFully, type OpenedRegular } from './read-file.js';
 
 /**
  * Loads the pretrained MiniVGGNet that ships with this package: trained by this library on the 60,000
@@ -67,21 +67,25 @@ function shippedFile(name: 'model.json' | 'weights.bin'): string {
   }
 }
 
-/** Reads a shipped file, refusing one of another size before reading it. */
+/**
+ * Reads a shipped file, refusing one of another size before reading it. Opened without blocking
+ * and checked on the descriptor, so a FIFO or device in its place is refused at once.
+ */
 async function readShipped(file: string, bytes: number): Promise<Uint8Array> {
-  let handle;
+  let opened: OpenedRegular | undefined;
   try {
-    handle = await open(file, 'r');
-    const { size } = await handle.stat();
+    opened = await openRegular(file);
+    if (!opened.handle) throw new ModelFileError(`${kindOf(opened.info)}, not a regular file`, { file });
+    const { size } = opened.info;
     if (size !== bytes) throw new DataVerificationError("the size in bytes of this package version's pretrained file", { file, expected: bytes, actual: size });
     const data = new Uint8Array(bytes);
-    const { bytesRead } = await handle.read(data, 0, bytes, 0);
-    if (bytesRead !== bytes) throw new DataVerificationError('the bytes read', { file, expected: bytes, actual: bytesRead });
+    const got = await readFully(opened.handle, data, 0, bytes);
+    if (got !== bytes) throw new DataVerificationError('the bytes read', { file, expected: bytes, actual: got });
     return data;
   } catch (error) {
-    if (error instanceof DataVerificationError) throw error;
+    if (error instanceof DataVerificationError || error instanceof ModelFileError) throw error;
     throw new ModelFileError(`cannot be read (${describeFsError(error)})`, { file, cause: error });
   } finally {
-    await handle?.close();
+    await opened?.handle?.close();
   }
 }

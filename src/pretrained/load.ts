@@ -76,13 +76,17 @@ export async function loadPretrainedModel(options: LoadPretrainedModelOptions = 
     throw invalid('options.modelUrl', resolved.modelUrl, "the URL of the package's pretrained/model.json (the Node entry, tfjs-fashion-mnist/node, reads it without one)");
   }
   const modelUrl = resolveUrl('options.modelUrl', resolved.modelUrl);
-  const weightsUrl = resolved.weightsUrl === undefined ? new URL('weights.bin', modelUrl) : resolveUrl('options.weightsUrl', resolved.weightsUrl);
+  const weightsUrl = resolved.weightsUrl === undefined ? besideModel(modelUrl) : resolveUrl('options.weightsUrl', resolved.weightsUrl);
   const settings = resolveTransferSettings(resolved);
-  const [modelJson, weights] = await Promise.all([
+  // Both at once; when both fail, the error names model.json, the URL the caller gave, whichever
+  // failed first.
+  const [modelJson, weights] = await Promise.allSettled([
     fetchShipped(modelUrl.href, 'model.json', PRETRAINED_FILES.modelJsonBytes, settings),
     fetchShipped(weightsUrl.href, 'weights.bin', PRETRAINED_FILES.weightsBytes, settings),
   ]);
-  return pretrainedModelFromBytes({ modelJson, modelJsonName: modelUrl.href, weights, weightsName: weightsUrl.href });
+  if (modelJson.status === 'rejected') throw modelJson.reason;
+  if (weights.status === 'rejected') throw weights.reason;
+  return pretrainedModelFromBytes({ modelJson: modelJson.value, modelJsonName: modelUrl.href, weights: weights.value, weightsName: weightsUrl.href });
 }
 
 const PRETRAINED_OPTIONS: OptionNames<LoadPretrainedModelOptions> = { modelUrl: true, weightsUrl: true, signal: true, timeoutMs: true, idleTimeoutMs: true, onProgress: true };
@@ -103,6 +107,15 @@ function resolveUrl(argument: string, value: unknown): URL {
   }
 }
 
+/** `weights.bin` beside model.json; a URL without folders (`data:`, `blob:`) has nothing beside it. */
+function besideModel(modelUrl: URL): URL {
+  try {
+    return new URL('weights.bin', modelUrl);
+  } catch {
+    throw invalid('options.weightsUrl', undefined, `given when \`options.modelUrl\` is a ${modelUrl.protocol} URL, which has no folder to find weights.bin in`);
+  }
+}
+
 /** Fetches one shipped file, refusing more bytes than it has (Content-Length first, then the body). */
 async function fetchShipped(url: string, file: string, bytes: number, settings: TransferSettings): Promise<Uint8Array> {
   settings.signal?.throwIfAborted();
@@ -111,7 +124,7 @@ async function fetchShipped(url: string, file: string, bytes: number, settings: 
     const response = await transfer.response();
     if (!response.ok) {
       response.body?.cancel().catch(() => undefined);
-      throw new DownloadError(`HTTP ${response.status} ${response.statusText}`.trim(), { file: url });
+      throw transfer.error(`HTTP ${response.status} ${response.statusText}`.trim());
     }
     const data = new Uint8Array(bytes);
     let length = 0;

@@ -146,6 +146,10 @@ function readHistory(history: TrainingHistory): Record<string, number[]> {
   const record = (history && typeof history === 'object' && 'history' in history && typeof history.history === 'object' ? history.history : history) as Record<string, unknown>;
   if (!record || typeof record !== 'object') throw invalid('history', history, 'a History from model.fit or a record of per-epoch arrays');
   const result: Record<string, number[]> = {};
+  // A series that is there but not an array is a mistake, not a series to skip.
+  for (const key of SERIES.flatMap((series) => series.keys)) {
+    if (record[key] !== undefined && !Array.isArray(record[key])) throw invalid(`history.${key}`, record[key], 'an array of numbers (one per epoch)');
+  }
   for (const { name, keys } of SERIES) {
     // Empty series (e.g. val_* of a run without validation) count as absent.
     const key = keys.find((k) => Array.isArray(record[k]) && (record[k] as unknown[]).length > 0);

@@ -243,7 +243,7 @@ interface CaptionText {
  * Reads and checks captions and their colours: every caption renderable, every colour a CSS colour.
  * Colours are checked even without captions, so that a mistake is not silently ignored.
  */
-function readCaptions(options: MontageOptions, count: number): CaptionText[] | undefined {
+function readCaptions(options: MontageOptions & Required<Pick<MontageOptions, 'captionColors'>>, count: number): CaptionText[] | undefined {
   const colors = readColors(options.captionColors, count);
   const { captions } = options;
   if (captions === undefined) return undefined;
@@ -255,8 +255,7 @@ function readCaptions(options: MontageOptions, count: number): CaptionText[] | u
 }
 
 /** One colour for all (a single entry), or one per image. */
-function readColors(colors: MontageOptions['captionColors'], count: number): ParsedColor[] {
-  const value = colors ?? MONTAGE_DEFAULTS.captionColors;
+function readColors(value: NonNullable<MontageOptions['captionColors']>, count: number): ParsedColor[] {
   if (typeof value === 'string') return [readColor('options.captionColors', value)];
   if (!Array.isArray(value) || value.length !== count) {
     throw invalid('options.captionColors', value, `a CSS colour or an array of ${count} colours, one per image`);

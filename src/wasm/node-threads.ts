@@ -11,6 +11,12 @@
 //      while the main thread blocks waiting for the thread pool, which deadlocks. They start bare.
 //   4. XNNPACK's thread pool is capped at half the logical cores (assuming hyper-threading), so a
 //      2-core machine gets one thread. os.cpus() reports twice the requested threads meanwhile.
+// Deno runs the same bridges; its worker_threads differ from Node's in two ways the scripts meet:
+//   a. A worker file named .js is an ES module there (no __filename, no require), so the scripts
+//      are written as .cjs, CommonJS in both runtimes.
+//   b. A worker's global scope is a web worker's, whose `location` has a getter only; the worker
+//      script assigns `location` (with `self`, `postMessage` and `performance`) in one
+//      Object.assign, which throws on it. The prelude makes such properties writable first.
 // Two things of the threaded build outlive initialisation and are defused for good:
 //   5. Emscripten refs a worker while it runs a pthread and unrefs it when the thread returns. XNNPACK's
 //      pool threads never return, so the process would never exit (emscripten issue 12801). They
@@ -29,6 +35,14 @@ const MAIN_SCRIPT_MARKER = 'var WasmBackendModuleThreadedSimd';
 const WORKER_PRELUDE_GLOBALS =
   "Object.assign(globalThis, { require$$0: require('fs'), require$$1: require('path'), require$$2: require('worker_threads'), " +
   "require$$3: require('perf_hooks'), require$$4: require('os'), commonjsGlobal: globalThis });\n";
+// See b above: a global the worker script assigns that has a getter only, or is read-only, is made
+// an own writable property. Nothing changes where they are writable already (Node, Bun).
+const WORKER_PRELUDE_WRITABLE =
+  "for (const name of ['self', 'location', 'postMessage', 'performance']) {\n" +
+  '  let owner = globalThis, found;\n' +
+  '  while (owner && !(found = Object.getOwnPropertyDescriptor(owner, name))) owner = Object.getPrototypeOf(owner);\n' +
+  '  if (found && !found.writable && !found.set) Object.defineProperty(globalThis, name, { value: globalThis[name], writable: true, configurable: true, enumerable: true });\n' +
+  '}\n';
 
 /** Runs `initialise` (which must start the wasm backend) with the bridges above in place. */
 export async function withNodeWasmThreads<T>(threads: number, initialise: () => Promise<T>): Promise<T> {
@@ -59,7 +73,7 @@ export async function withNodeWasmThreads<T>(threads: number, initialise: () => 
       const text = parts.join('');
       texts.set(this, text);
       if (text.startsWith(MAIN_SCRIPT_MARKER)) {
-        mainScript = writeOnce('backend.js', text);
+        mainScript = writeOnce('backend.cjs', text);
       }
     }
   }
@@ -68,11 +82,11 @@ export async function withNodeWasmThreads<T>(threads: number, initialise: () => 
   URL.createObjectURL = (blob: Blob): string => {
     const text = texts.get(blob);
     if (text === undefined || text.startsWith(MAIN_SCRIPT_MARKER)) return originalCreateObjectURL(blob);
-    const prelude = `${WORKER_PRELUDE_GLOBALS}URL.createObjectURL = () => ${JSON.stringify(mainScript)}; URL.revokeObjectURL = () => {};\n`;
+    const prelude = `${WORKER_PRELUDE_GLOBALS}${WORKER_PRELUDE_WRITABLE}URL.createObjectURL = () => ${JSON.stringify(mainScript)}; URL.revokeObjectURL = () => {};\n`;
     const source = prelude + text;
     let worker = workerFiles.get(source);
     if (worker === undefined) {
-      worker = writeOnce(`worker-${workerFiles.size}.js`, source);
+      worker = writeOnce(`worker-${workerFiles.size}.cjs`, source);
       workerFiles.set(source, worker);
     }
     return worker;

@@ -1,5 +1,6 @@
-// The wasm entry for Node (the `node` condition of `tfjs-fashion-mnist/wasm`): the same API as
-// src/wasm/index.ts, with the threaded build started through the worker_threads shim.
+// The wasm entry for Node (the `node` condition of `tfjs-fashion-mnist/wasm`, which Deno and Bun
+// load too): the same API as src/wasm/index.ts, with the threaded build started through the
+// worker_threads shim.
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { startWasmBackend, type UseWasmBackendOptions, type WasmBackendInfo, type WasmRegistration } from './backend.js';
@@ -13,7 +14,9 @@ export { WasmBackendError } from '../errors.js';
 /**
  * Makes the WebAssembly backend the active backend, ready to train, in Node: registers the library's
  * training kernels and starts the backend's multi-threaded build on every core through a small shim
- * (upstream disables threads in Node). Falls back to one thread if the threaded build fails to start.
+ * (upstream disables threads in Node); Deno 2 and Bun 1 load this entry and get threads the same way
+ * (Deno with `--allow-read --allow-write --allow-env --allow-sys`). Falls back to one thread if the
+ * threaded build fails to start.
  * The process still exits by itself when its work is done, and uncaught errors are reported by Node
  * as usual. Import `@tensorflow/tfjs-backend-wasm` first; call this before any other backend work.
  *

@@ -11,6 +11,7 @@
 // kernels take ranges of work too (see src/wasm/simd/threads.ts) but are given all of it at once:
 // they run on the calling thread.
 import type { KernelMemory } from './memory.js';
+import type { SimdKernelBuild } from './module.js';
 import type { ParallelKernel, ParallelTasks } from './threads.js';
 
 /** Output channels per block of the filter gradient's work: the kernel's widest register block. */
@@ -74,6 +75,8 @@ export class SimdKernels {
     private readonly callingThread: CallingThreadExports,
     /** Threads that run kernels: the caller plus the workers. */
     readonly threads: number,
+    /** Which build of the kernels runs (src/wasm/simd/module.ts). */
+    readonly build: SimdKernelBuild,
   ) {}
 
   /** The backend's memory the kernels run in, or undefined for an own memory. */

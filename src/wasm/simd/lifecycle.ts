@@ -1,16 +1,15 @@
-// The library's SIMD kernels' life: compiled from the module embedded in src/wasm/simd-kernels-wasm.ts,
+// The library's SIMD kernels' life: compiled from the build src/wasm/simd/module.ts chooses,
 // instantiated on the wasm backend's memory or their own, with their worker threads, and the one
 // instance the training kernels use.
-import { SIMD_KERNELS_SHARED_WASM, SIMD_KERNELS_WASM } from '../simd-kernels-wasm.js';
 import { SimdKernels, type CallingThreadExports } from './kernels.js';
 import { hostMemory, KernelMemory, type HostMemory } from './memory.js';
+import { chooseSimdKernelBuild, simdKernelBytes, type SimdKernelBuild } from './module.js';
 import { PARALLEL_KERNELS, ParallelTasks, type ParallelExport, type StartKernelWorkers } from './threads.js';
 
-
-function decode(base64: string): Uint8Array {
-  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(base64, 'base64'));
-  const text = atob(base64);
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+/** Which build of the kernels to run (see chooseSimdKernelBuild). */
+export interface SimdKernelBuildOptions {
+  /** @defaultValue `'auto'`: the environment variable's choice, else relaxed SIMD where the engine takes it. */
+  build?: SimdKernelBuild | 'auto';
 }
 
 function sharedMemoryWorks(): boolean {
@@ -26,9 +25,10 @@ function sharedMemoryWorks(): boolean {
  * the shared build when it is shared), else on a memory of their own; with `threads - 1` workers when
  * `startWorkers` is given and the memory is shared; otherwise they run on the calling thread only.
  */
-export async function createSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined, host?: HostMemory): Promise<SimdKernels> {
+export async function createSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined, host?: HostMemory, options: SimdKernelBuildOptions = {}): Promise<SimdKernels> {
+  const build = chooseSimdKernelBuild(options.build);
   const shared = host ? host.memory.buffer instanceof SharedArrayBuffer : startWorkers !== undefined && threads > 1 && sharedMemoryWorks();
-  const module = await WebAssembly.compile(decode(shared ? SIMD_KERNELS_SHARED_WASM : SIMD_KERNELS_WASM) as BufferSource);
+  const module = await WebAssembly.compile(simdKernelBytes(build, shared) as BufferSource);
   const memory = host?.memory ?? new WebAssembly.Memory(shared ? { initial: 2, maximum: 32768, shared: true } : { initial: 2 });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const parallel = PARALLEL_KERNELS.map((name) => instance.exports[name] as ParallelExport);
@@ -41,7 +41,7 @@ export async function createSimdKernels(threads: number, startWorkers: StartKern
     throw error;
   }
   const tasks = new ParallelTasks(memory, parallel, workers, space.controlAt);
-  return new SimdKernels(space, tasks, instance.exports as unknown as CallingThreadExports, workers ? threads : 1);
+  return new SimdKernels(space, tasks, instance.exports as unknown as CallingThreadExports, workers ? threads : 1, build);
 }
 
 let active: SimdKernels | undefined;
@@ -55,15 +55,17 @@ export function activeSimdKernels(): SimdKernels | undefined {
  * Makes the training kernels use the library's SIMD kernels, on `threads` threads when
  * `startWorkers` is given (and the memory is shared), else on the calling thread; in the wasm
  * backend's own memory when {@link hostMemory} finds it, unless `ownMemory` (benchmarks and tests of
- * the copying mode). Calling it again with the same arguments and backend keeps the running kernels.
+ * the copying mode); of the build `options.build` asks for (see chooseSimdKernelBuild). Calling it
+ * again with the same arguments and backend keeps the running kernels.
  */
-export async function enableSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined, options: { ownMemory?: boolean } = {}): Promise<SimdKernels> {
+export async function enableSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined, options: { ownMemory?: boolean } & SimdKernelBuildOptions = {}): Promise<SimdKernels> {
   const host = options.ownMemory ? undefined : hostMemory();
-  if (active && active.threads === (startWorkers ? threads : 1) && active.host?.memory === host?.memory) return active;
+  const build = chooseSimdKernelBuild(options.build);
+  if (active && active.threads === (startWorkers ? threads : 1) && active.host?.memory === host?.memory && active.build === build) return active;
   const previous = active;
   active = undefined;
   await previous?.dispose();
-  active = await createSimdKernels(threads, startWorkers, host);
+  active = await createSimdKernels(threads, startWorkers, host, { build });
   return active;
 }
 
