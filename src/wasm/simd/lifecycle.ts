@@ -13,9 +13,14 @@ function decode(base64: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
 }
 
+/** Whether `buffer` is shared; false where SharedArrayBuffer does not exist (pages that are not cross-origin isolated). */
+function isShared(buffer: ArrayBufferLike): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+}
+
 function sharedMemoryWorks(): boolean {
   try {
-    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+    return isShared(new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer);
   } catch {
     return false;
   }
@@ -26,8 +31,8 @@ function sharedMemoryWorks(): boolean {
  * the shared build when it is shared), else on a memory of their own; with `threads - 1` workers when
  * `startWorkers` is given and the memory is shared; otherwise they run on the calling thread only.
  */
-export async function createSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined, host?: HostMemory): Promise<SimdKernels> {
-  const shared = host ? host.memory.buffer instanceof SharedArrayBuffer : startWorkers !== undefined && threads > 1 && sharedMemoryWorks();
+export async function createSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined, host?: HostMemory, timeoutMs = 30_000): Promise<SimdKernels> {
+  const shared = host ? isShared(host.memory.buffer) : startWorkers !== undefined && threads > 1 && sharedMemoryWorks();
   const module = await WebAssembly.compile(decode(shared ? SIMD_KERNELS_SHARED_WASM : SIMD_KERNELS_WASM) as BufferSource);
   const memory = host?.memory ?? new WebAssembly.Memory(shared ? { initial: 2, maximum: 32768, shared: true } : { initial: 2 });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
@@ -35,7 +40,7 @@ export async function createSimdKernels(threads: number, startWorkers: StartKern
   const space = new KernelMemory(memory, host);
   let workers: { terminate(): Promise<void> } | undefined;
   try {
-    workers = shared && startWorkers && threads > 1 ? await startWorkers(module, memory, space.controlAt, threads - 1) : undefined;
+    workers = shared && startWorkers && threads > 1 ? await startWorkers(module, memory, space.controlAt, threads - 1, timeoutMs) : undefined;
   } catch (error) {
     space.dispose();
     throw error;
@@ -55,15 +60,16 @@ export function activeSimdKernels(): SimdKernels | undefined {
  * Makes the training kernels use the library's SIMD kernels, on `threads` threads when
  * `startWorkers` is given (and the memory is shared), else on the calling thread; in the wasm
  * backend's own memory when {@link hostMemory} finds it, unless `ownMemory` (benchmarks and tests of
- * the copying mode). Calling it again with the same arguments and backend keeps the running kernels.
+ * the copying mode); workers that are not ready within `timeoutMs` make it fail. Calling it again
+ * with the same arguments and backend keeps the running kernels.
  */
-export async function enableSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined, options: { ownMemory?: boolean } = {}): Promise<SimdKernels> {
+export async function enableSimdKernels(threads: number, startWorkers: StartKernelWorkers | undefined, options: { ownMemory?: boolean; timeoutMs?: number } = {}): Promise<SimdKernels> {
   const host = options.ownMemory ? undefined : hostMemory();
   if (active && active.threads === (startWorkers ? threads : 1) && active.host?.memory === host?.memory) return active;
   const previous = active;
   active = undefined;
   await previous?.dispose();
-  active = await createSimdKernels(threads, startWorkers, host);
+  active = await createSimdKernels(threads, startWorkers, host, options.timeoutMs);
   return active;
 }
 
