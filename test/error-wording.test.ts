@@ -69,22 +69,22 @@ describe('folders that cannot be created', () => {
   it.skipIf(process.platform !== 'linux')('under /proc: savePng, saveModel and the download cache fail with a typed error', async () => {
     const png = await errorOf(savePng({ width: 1, height: 1, data: new Uint8Array(3) }, '/proc/fmnist-x/y/pixel.png'));
     expect(png).toBeInstanceOf(FileWriteError);
-    expect(png.message).toBe('Cannot write /proc/fmnist-x/y/pixel.png: this file system does not allow creating folders there (ENOMKDIR).');
+    expect(png.message).toBe('/proc/fmnist-x/y/pixel.png: cannot be written; this file system does not allow creating folders there (ENOMKDIR).');
     const model = smallModel(1);
     const saved = await errorOf(saveModel(model, '/proc/fmnist-x'));
     model.dispose();
     expect(saved).toBeInstanceOf(ModelFileError);
-    expect(saved.message).toBe('Cannot save the model to /proc/fmnist-x: this file system does not allow creating folders there (ENOMKDIR).');
+    expect(saved.message).toBe('/proc/fmnist-x: the model cannot be saved here; this file system does not allow creating folders there (ENOMKDIR).');
     const cache = await errorOf(loadFashionMnist({ cacheDir: '/proc/fmnist-x/cache', sources: ['download'], mirrors: [`${base}/old/`] }));
     expect(cache).toBeInstanceOf(DatasetUnavailableError);
-    expect(cache.message).toBe('The cache directory /proc/fmnist-x/cache cannot be created (this file system does not allow creating folders there (ENOMKDIR)).');
+    expect(cache.message).toBe('/proc/fmnist-x/cache: the cache directory cannot be created (this file system does not allow creating folders there (ENOMKDIR)).');
   });
 
   it('under a file: the wording says a part of the path is a file', async () => {
     const path = join(fileURLToPath(import.meta.url), 'x', 'pixel.png');
     const error = await errorOf(savePng({ width: 1, height: 1, data: new Uint8Array(3) }, path));
     expect(error).toBeInstanceOf(FileWriteError);
-    expect(error.message).toBe(`Cannot write ${path}: a part of the path is a file, not a folder (ENOTDIR).`);
+    expect(error.message).toBe(`${path}: cannot be written; a part of the path is a file, not a folder (ENOTDIR).`);
   });
 });
 

@@ -89,7 +89,7 @@ describe('a FIFO swapped in just before the open', () => {
       hook.run = () => fifo;
       const error = await refusal(loadPretrainedModel(), fifo);
       expect(error).toBeInstanceOf(ModelFileError);
-      expect(error.message).toMatch(new RegExp(`pretrained/${name.replace('.', '\\.')} is a FIFO, not a regular file\\.$`));
+      expect(error.message).toMatch(new RegExp(`pretrained/${name.replace('.', '\\.')}: a FIFO, not a regular file\\.$`));
     }
   });
 
@@ -99,7 +99,7 @@ describe('a FIFO swapped in just before the open', () => {
     swapAtOpen(/t10k-labels-idx1-ubyte$/);
     const error = await refusal(loadFashionMnist({ dir, checksums: makeFixture().checksums }), path);
     expect(error).toBeInstanceOf(DatasetUnavailableError);
-    expect(error.message).toBe(`${path} cannot be read (it is a FIFO, not a regular file).`);
+    expect(error.message).toBe(`${path}: cannot be read (it is a FIFO, not a regular file).`);
     rmSync(dir, { recursive: true });
   });
 
@@ -110,14 +110,14 @@ describe('a FIFO swapped in just before the open', () => {
     swapAtOpen(/model\/model\.json$/);
     const json = await refusal(loadModel(dir), join(dir, 'model.json'));
     expect(json).toBeInstanceOf(ModelFileError);
-    expect(json.message).toBe(`No readable model.json in ${dir} (it is a FIFO).`);
+    expect(json.message).toBe(`${join(dir, 'model.json')}: not readable (it is a FIFO).`);
 
     const other = join(work, 'model-2');
     const { weightsFile } = await saveModel(model, other);
     swapAtOpen(/model-2\/weights\.[^/]+\.bin$/);
     const weights = await refusal(loadModel(other), join(other, weightsFile));
     expect(weights).toBeInstanceOf(ModelFileError);
-    expect(weights.message).toBe(`${join(other, weightsFile)} is a FIFO, not a regular file.`);
+    expect(weights.message).toBe(`${join(other, weightsFile)}: a FIFO, not a regular file.`);
 
     // The save opens its new weights to write them (flags 'wx'), then again to read them back.
     const third = join(work, 'model-3');
@@ -132,7 +132,7 @@ describe('a FIFO swapped in just before the open', () => {
     });
     const error = await refusal(saving, readBack || join(third, 'none'));
     expect(error).toBeInstanceOf(ModelFileError);
-    expect(error.message).toBe(`${readBack} was replaced by a FIFO while it was written.`);
+    expect(error.message).toBe(`${readBack}: replaced by a FIFO while it was written.`);
     model.dispose();
   });
 

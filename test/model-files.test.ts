@@ -172,7 +172,7 @@ describe('a save whose files another process removed', () => {
     model.dispose();
     expect(error).toBeInstanceOf(ModelFileError);
     expect((error as Error).message).toMatch(
-      new RegExp(`^Cannot save the model to ${dir}: its new weights file weights\\.\\d+\\.[0-9a-f.]+\\.bin was removed before the save could commit \\(another process took it for a dead writer's leftover\\)\\.$`),
+      new RegExp(`^${dir}: the model cannot be saved here; its new weights file weights\\.\\d+\\.[0-9a-f.]+\\.bin was removed before the save could commit \\(another process took it for a dead writer's leftover\\)\\.$`),
     );
     expect(await whatLoads(dir)).toBe('old');
     expect(leftovers(dir)).toEqual([]);

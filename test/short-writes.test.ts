@@ -116,7 +116,7 @@ describe('writes that take nothing, or files that end up shorter than written, a
       const path = join(work, `refused-${mode}`, 'file.bin');
       const error = await withWrites(mode, () => writeFileAtomic(path, new Uint8Array(1000))).catch((e: Error) => e);
       expect(error).toBeInstanceOf(FileWriteError);
-      expect((error as Error).message).toBe(`Cannot write ${path}: a short write: ${reason}.`);
+      expect((error as Error).message).toBe(`${path}: cannot be written; a short write: ${reason}.`);
       expect(readdirSync(join(work, `refused-${mode}`))).toEqual([]);
     }
   });
@@ -129,7 +129,7 @@ describe('writes that take nothing, or files that end up shorter than written, a
     for (const mode of ['none', 'lie'] as const) {
       const error = await withWrites(mode, () => saveModel(smallModel(5), dir)).catch((e: Error) => e);
       expect(error).toBeInstanceOf(ModelFileError);
-      expect((error as Error).message).toMatch(new RegExp(`^Cannot save the model to ${dir}: a short write: the file (system took no more bytes|holds \\d+ of the \\d+ bytes written)`));
+      expect((error as Error).message).toMatch(new RegExp(`^${dir}: the model cannot be saved here; a short write: the file (system took no more bytes|holds \\d+ of the \\d+ bytes written)`));
       expect(readdirSync(dir).sort()).toEqual(before);
     }
     const loaded = await loadModel(dir);
@@ -143,7 +143,7 @@ describe('writes that take nothing, or files that end up shorter than written, a
       const cacheDir = join(work, `cache-${mode}`);
       const error = await withWrites(mode, () => loadFashionMnist({ cacheDir, sources: ['download'], mirrors: [base], checksums: fixture.checksums })).catch((e: Error) => e);
       expect(error).toBeInstanceOf(DatasetUnavailableError);
-      expect((error as Error).message).toMatch(/^Could not write the download to .+\/\.train-images-idx3-ubyte\.gz\.[\d.a-f]+-[0-9a-f-]+\.part \(the file (system took no more bytes|holds \d+ of the \d+ bytes written)/);
+      expect((error as Error).message).toMatch(/^.+\/\.train-images-idx3-ubyte\.gz\.[\d.a-f]+-[0-9a-f-]+\.part: the download cannot be written \(the file (system took no more bytes|holds \d+ of the \d+ bytes written)/);
       expect(readdirSync(cacheDir)).toEqual([]);
       expect(hidden(cacheDir)).toEqual([]);
     }

@@ -56,6 +56,6 @@ describe('the SIMD kernel builds', () => {
     process.env[SIMD_KERNEL_BUILD_VARIABLE] = 'avx512';
     expect(() => chooseSimdKernelBuild()).toThrow(new WasmBackendError(`The environment variable ${SIMD_KERNEL_BUILD_VARIABLE} must be auto, relaxed or simd128 (or unset), but is "avx512".`));
     expect(() => chooseSimdKernelBuild('fast' as 'auto')).toThrow(InvalidArgumentError);
-    expect(() => chooseSimdKernelBuild('fast' as 'auto')).toThrow(`Argument \`options.build\` must be 'auto', 'relaxed' or 'simd128', but received "fast".`);
+    expect(() => chooseSimdKernelBuild('fast' as 'auto')).toThrow(`Argument \`options.build\` must be one of "auto", "relaxed" or "simd128", but received "fast".`);
   });
 });
