@@ -84,17 +84,17 @@ describe.skipIf(!canMount)('a read-only disk', () => {
     const png = join(readOnly, 'a', 'b', 'pixel.png');
     const error = (await savePng({ width: 1, height: 1, data: new Uint8Array(3) }, png).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(FileWriteError);
-    expect(error.message).toBe(`Cannot write ${png}: the file system is read-only (EROFS).`);
+    expect(error.message).toBe(`${png}: cannot be written; the file system is read-only (EROFS).`);
     const dir = join(readOnly, 'models', 'm');
     const model = smallModel(8);
     const saved = (await saveModel(model, dir).catch((e: unknown) => e)) as Error;
     model.dispose();
     expect(saved).toBeInstanceOf(ModelFileError);
-    expect(saved.message).toBe(`Cannot save the model to ${dir}: the file system is read-only (EROFS).`);
+    expect(saved.message).toBe(`${dir}: the model cannot be saved here; the file system is read-only (EROFS).`);
     const cacheDir = join(readOnly, 'cache');
     const cache = (await loadFashionMnist({ cacheDir, sources: ['download'], mirrors: [base], checksums }).catch((e: unknown) => e)) as Error;
     expect(cache).toBeInstanceOf(DatasetUnavailableError);
-    expect(cache.message).toBe(`The cache directory ${cacheDir} cannot be created (the file system is read-only (EROFS)).`);
+    expect(cache.message).toBe(`${cacheDir}: the cache directory cannot be created (the file system is read-only (EROFS)).`);
   });
 });
 
@@ -105,7 +105,7 @@ describe.skipIf(!canMount)('a nearly full disk', () => {
     fillLeaving(4096);
     const error = (await loadFashionMnist({ cacheDir, sources: ['download'], mirrors: [base], checksums }).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(DatasetUnavailableError);
-    expect(error.message).toMatch(/^Could not write the download to .+\/\.train-images-idx3-ubyte\.gz\.[^/]+\.part \(ENOSPC: no space left on device, write\)\.$/);
+    expect(error.message).toMatch(/^.+\/\.train-images-idx3-ubyte\.gz\.[^/]+\.part: the download cannot be written \(ENOSPC: no space left on device, write\)\.$/);
     expect(readdirSync(cacheDir)).toEqual([]);
     // With room, the same load succeeds and caches every file whole.
     rmSync(filler);
@@ -124,7 +124,7 @@ describe.skipIf(!canMount)('a nearly full disk', () => {
       const error = (await saveModel(other, dir).catch((e: unknown) => e)) as Error;
       other.dispose();
       expect(error).toBeInstanceOf(ModelFileError);
-      expect(error.message).toBe(`Cannot save the model to ${dir}: no space left on the device (ENOSPC).`);
+      expect(error.message).toBe(`${dir}: the model cannot be saved here; no space left on the device (ENOSPC).`);
       expect(readdirSync(dir).sort()).toEqual(before);
     }
     rmSync(filler);
@@ -141,7 +141,7 @@ describe.skipIf(!canMount)('a nearly full disk', () => {
     const data = Uint8Array.from({ length: 256 * 256 * 3 }, (_, i) => noise(0, i));
     const error = (await savePng({ width: 256, height: 256, data }, path).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(FileWriteError);
-    expect(error.message).toBe(`Cannot write ${path}: no space left on the device (ENOSPC).`);
+    expect(error.message).toBe(`${path}: cannot be written; no space left on the device (ENOSPC).`);
     expect(readdirSync(join(mountPoint, 'pictures'))).toEqual([]);
     rmSync(filler);
   });
