@@ -14,10 +14,10 @@
 // depend on which thread took which image.
 #include "winograd.h"
 
-PATCH_TRANSFORM(1)
+PATCH_TRANSFORM(1, GRADIENT_TILES)
 
-INLINE void patch_transform(const float *x, float *v, const Params *p, int b, int ty, int tx, int t, int tiles_per_call) {
-  patch_transform_1(x + b * p->h * p->w * p->ci, p, 2 * ty - p->top, 2 * tx - p->left, v + t * p->ci, tiles_per_call);
+INLINE void patch_transform(const float *x, float *v, const Params *p, int b, int ty, int tx, int t) {
+  patch_transform_1(x + b * p->h * p->w * p->ci, p, 2 * ty - p->top, 2 * tx - p->left, v + t * p->ci);
 }
 
 INLINE void gradient_tile_transform(const float *dy, float *u, const Params *p, int b, int ty, int tx, int t, int tiles_per_call) {
@@ -74,22 +74,22 @@ __attribute__((export_name("winograd_filter_gradient_images")))
 void winograd_filter_gradient_images(int begin, int end, const float *x, const float *dy, const Params *p) {
   const int slot = acquire_slot(p);
   float *v = (float *)(p->slot_memory + slot * p->slot_bytes);
-  float *u = v + 16 * TILES_PER_CALL * p->ci;
+  float *u = v + 16 * GRADIENT_TILES * p->ci;
   const int th = (p->oh + 1) / 2, tw = (p->ow + 1) / 2;
   const int ci = p->ci, co = p->co;
   for (int b = begin; b < end; b++) {
     float *m = (float *)p->partials + b * 16 * ci * co;
     for (int i = 0; i < 16 * ci * co; i += 4) wasm_v128_store(m + i, wasm_f32x4_splat(0.f));
-    for (int first = 0; first < th * tw; first += TILES_PER_CALL) {
-      const int tiles = th * tw - first < TILES_PER_CALL ? th * tw - first : TILES_PER_CALL;
+    for (int first = 0; first < th * tw; first += GRADIENT_TILES) {
+      const int tiles = th * tw - first < GRADIENT_TILES ? th * tw - first : GRADIENT_TILES;
       for (int t = 0; t < tiles; t++) {
         const int ty = (first + t) / tw, tx = (first + t) % tw;
-        patch_transform(x, v, p, b, ty, tx, t, TILES_PER_CALL);
-        gradient_tile_transform(dy, u, p, b, ty, tx, t, TILES_PER_CALL);
+        patch_transform(x, v, p, b, ty, tx, t);
+        gradient_tile_transform(dy, u, p, b, ty, tx, t, GRADIENT_TILES);
       }
       for (int xi = 0; xi < 16; xi++) {
-        const float *vx = v + xi * TILES_PER_CALL * ci;
-        const float *ux = u + xi * TILES_PER_CALL * co;
+        const float *vx = v + xi * GRADIENT_TILES * ci;
+        const float *ux = u + xi * GRADIENT_TILES * co;
         float *mx = m + xi * ci * co;
         for (int c = 0; c < ci; c += 4) {
           int o = 0;

@@ -41,12 +41,12 @@ void winograd_filter_transform(int o_begin, int o_end, const float *g, float *u,
 
 // ---- the input: V[ξ][t][c] = (Bᵀ d B)[ξ] for the 4x4 patch d of tile t ----
 
-PATCH_TRANSFORM(0)
+PATCH_TRANSFORM(0, TILES_PER_CALL)
 
-INLINE void input_transform(const float *x, float *v, const Params *p, int tile, int t, int tiles_per_call) {
+INLINE void input_transform(const float *x, float *v, const Params *p, int tile, int t) {
   const int th = (p->oh + 1) / 2, tw = (p->ow + 1) / 2;
   const int b = tile / (th * tw), ty = tile / tw % th, tx = tile % tw;
-  patch_transform_0(x + b * p->h * p->w * p->ci, p, 2 * ty - p->top, 2 * tx - p->left, v + t * p->ci, tiles_per_call);
+  patch_transform_0(x + b * p->h * p->w * p->ci, p, 2 * ty - p->top, 2 * tx - p->left, v + t * p->ci);
 }
 
 // ---- the products: M[ξ][t][o] = sum over c of V[ξ][t][c] * U[ξ][c][o], register blocks of rows x vectors ----
@@ -193,7 +193,7 @@ void winograd_conv3x3(int begin, int end, const float *x, const float *u, const 
   float *m = v + 16 * TILES_PER_CALL * p->ci;
   for (int first = begin; first < end; first += TILES_PER_CALL) {
     const int tiles = end - first < TILES_PER_CALL ? end - first : TILES_PER_CALL;
-    for (int t = 0; t < tiles; t++) input_transform(x, v, p, first + t, t, TILES_PER_CALL);
+    for (int t = 0; t < tiles; t++) input_transform(x, v, p, first + t, t);
     products(v, u, m, tiles, TILES_PER_CALL, p->ci, p->co);
     for (int t = 0; t < tiles; t++) output_transform(m, bias, y, p, first + t, t, TILES_PER_CALL);
   }

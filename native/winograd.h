@@ -5,8 +5,14 @@
 #define KERNELS_WINOGRAD_H
 #include "simd.h"
 
-/** Tiles per call at most (the JavaScript side gives ranges of this size), a multiple of 4: V and M of 64 channels are 64 KB each. */
+/** Tiles per call of the convolution at most (the JavaScript side gives ranges of this size): V and M of 64 channels are 64 KB each. */
 #define TILES_PER_CALL 16
+/**
+ * Tiles per pass of the filter gradient over an image's sums M (WINOGRAD_GRADIENT_TILES in
+ * src/wasm/simd/kernels.ts): each pass loads and stores all of M, so 25 makes a 14x14 image (49
+ * tiles) two passes instead of four (16 + 16 + 16 + 1); V and D of 64 channels are 100 KB each.
+ */
+#define GRADIENT_TILES 25
 
 /** The parameters of a call, as 32-bit integers in memory (one pointer instead of 15 arguments). */
 typedef struct {
@@ -63,8 +69,8 @@ INLINE void store_v_row(const v128_t e[4], float *out, int stride, const int gra
 // transformed vectors are live (the 16 of a whole patch spilled); the same operations in the same
 // order as for a patch at the border. With the channel count a constant (`fixed`), the columns and
 // the 16 rows of V take constant offsets.
-INLINE void patch_interior(const float *patch, int row_stride, int ci, float *out, const int gradient, const int fixed) {
-  const int cs = fixed ? fixed : ci, stride = TILES_PER_CALL * cs;
+INLINE void patch_interior(const float *patch, int row_stride, int ci, float *out, const int gradient, const int fixed, const int tiles) {
+  const int cs = fixed ? fixed : ci, stride = tiles * cs;
   for (int c = 0; c < ci; c += 4, patch += 4, out += 4) {
     const float *r0 = patch, *r1 = r0 + row_stride, *r2 = r1 + row_stride, *r3 = r2 + row_stride;
     v128_t e[4], f[4];
@@ -82,8 +88,8 @@ INLINE void patch_interior(const float *patch, int row_stride, int ci, float *ou
   }
 }
 
-#define PATCH_INTERIOR(GRADIENT, FIXED) \
-  static void patch_interior_##GRADIENT##_##FIXED(const float *patch, int row_stride, int ci, float *out) { patch_interior(patch, row_stride, ci, out, GRADIENT, FIXED); }
+#define PATCH_INTERIOR(GRADIENT, FIXED, TILES) \
+  static void patch_interior_##GRADIENT##_##FIXED(const float *patch, int row_stride, int ci, float *out) { patch_interior(patch, row_stride, ci, out, GRADIENT, FIXED, TILES); }
 
 // A tile at the border of x: each element of the patch checked, zeros outside.
 INLINE void patch_border(const float *image, const Params *p, int row0, int column0, float *out, int stride, const int gradient) {
@@ -101,15 +107,15 @@ INLINE void patch_border(const float *image, const Params *p, int row0, int colu
   }
 }
 
-/** V of the patch from (row0, column0) of `image` (zeros outside x) to out + ξ·stride, stride = tiles_per_call·ci. */
-#define PATCH_TRANSFORM(GRADIENT) \
-  PATCH_INTERIOR(GRADIENT, 32) PATCH_INTERIOR(GRADIENT, 64) PATCH_INTERIOR(GRADIENT, 0) \
+/** V of the patch from (row0, column0) of `image` (zeros outside x) to out + ξ·stride, stride = TILES·ci. */
+#define PATCH_TRANSFORM(GRADIENT, TILES) \
+  PATCH_INTERIOR(GRADIENT, 32, TILES) PATCH_INTERIOR(GRADIENT, 64, TILES) PATCH_INTERIOR(GRADIENT, 0, TILES) \
   static void patch_border_##GRADIENT(const float *image, const Params *p, int row0, int column0, float *out, int stride) { \
     patch_border(image, p, row0, column0, out, stride, GRADIENT); \
   } \
-  static void patch_transform_##GRADIENT(const float *image, const Params *p, int row0, int column0, float *out, int tiles_per_call) { \
+  static void patch_transform_##GRADIENT(const float *image, const Params *p, int row0, int column0, float *out) { \
     if (row0 < 0 || row0 + 4 > p->h || column0 < 0 || column0 + 4 > p->w) { \
-      patch_border_##GRADIENT(image, p, row0, column0, out, tiles_per_call * p->ci); \
+      patch_border_##GRADIENT(image, p, row0, column0, out, TILES * p->ci); \
       return; \
     } \
     const float *patch = image + (row0 * p->w + column0) * p->ci; \

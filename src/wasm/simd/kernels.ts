@@ -20,8 +20,10 @@ const CHANNELS_PER_BLOCK = 16;
 const BATCH_NORM_ROWS = 256;
 /** Multiply-adds below which a matrix product runs on the calling thread: waking a worker costs more. */
 const DENSE_THREADING_MACS = 2 ** 18;
-/** Tiles per call of the Winograd convolution (TILES_PER_CALL in native/winograd.c). */
+/** Tiles per call of the Winograd convolution (TILES_PER_CALL in native/winograd.h). */
 const WINOGRAD_TILES = 16;
+/** Tiles per pass of the Winograd filter gradient (GRADIENT_TILES in native/winograd.h). */
+const WINOGRAD_GRADIENT_TILES = 25;
 
 /** The kernels that run on the calling thread only (pointers are byte offsets into the kernels' memory). */
 export interface CallingThreadExports {
@@ -210,7 +212,7 @@ export class SimdKernels {
    */
   filterGradient3x3(x: Float32Array, dy: Float32Array, shape: Conv3x3Shape, out: Float32Array): void {
     const { n, ci, co } = shape;
-    const slotBytes = 64 * WINOGRAD_TILES * (ci + co);
+    const slotBytes = 64 * WINOGRAD_GRADIENT_TILES * (ci + co);
     // Scratch: the parameters (15 integers), a word per slot, the slots, the images' sums.
     const paramsBytes = 64;
     const slotsBytes = Math.ceil((4 * this.threads) / 16) * 16;
