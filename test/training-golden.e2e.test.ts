@@ -16,18 +16,7 @@ import { buildMiniVGGNet, trainFashionMnist, type FashionMnistSplit } from '../s
 import { useWasmBackend } from '../src/wasm/node.js';
 import { SIMD_KERNEL_BUILD_VARIABLE, type SimdKernelBuild } from '../src/wasm/simd/module.js';
 import { kernelBuilds } from './helpers/kernel-builds.js';
-
-/** mulberry32: a small seeded generator of numbers in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { seededRandom } from '../src/random.js';
 
 /** `count` images of `side`x`side` seeded noise over a band at a class-dependent row, and their labels. */
 function syntheticSplit(count: number, side: number, seed: number): FashionMnistSplit {
