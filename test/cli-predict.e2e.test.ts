@@ -51,7 +51,7 @@ describe('predict', () => {
     expect(stdout).toMatch(answer(join(folder, 'a-pullover.JPG'), 'pullover'));
     expect(stdout).toMatch(answer(join(folder, 'b-trouser.png'), 'trouser'));
     expect(stderr.split('\n').filter((line) => line.startsWith('error: '))).toEqual([
-      `error: ${join(folder, 'c-broken.png')}: The file is neither a PNG nor a JPEG image (it starts with 6e 6f 74 20).`,
+      `error: ${join(folder, 'c-broken.png')}: The file is neither a PNG nor a JPEG image.`,
     ]);
   });
 

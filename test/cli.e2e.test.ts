@@ -132,7 +132,7 @@ describe.skipIf(missing(FASHION_MNIST))('the command-line program (src/cli.ts)',
       [['predict', join(out, 'model'), empty, '--backend', 'cpu'], `error: ${empty} holds no .png, .jpg or .jpeg pictures.\n`],
       [['evaluate', join(out, 'missing-model'), '--backend', 'cpu', '--out', out], `error: ${join(out, 'missing-model', 'model.json')}: not readable (the folder does not exist).\n`],
       [['train', '--backend', 'cpu', '--out', file], `error: --out must be a folder, but ${file} is a file.\nRun with --help for usage.\n`],
-      [['train', '--backend', 'cpu', '--out', join(file, 'sub')], `error: ${join(file, 'sub')}: a part of the path is a file, not a folder (ENOTDIR).\n`],
+      [['train', '--backend', 'cpu', '--out', join(file, 'sub')], `error: --out ${join(file, 'sub')} cannot be used as the output folder: a part of the path is a file, not a folder (ENOTDIR).\n`],
     ];
     for (const [args, expected] of mistakes) {
       const { code, stderr } = await cli(...args);
