@@ -18,6 +18,8 @@ const E2E_TIMEOUTS: Record<string, number> = {
   package: 60_000, // builds and packs the package (setup: 300 s), installs it, type-checks and runs consumers
   runtimes: 120_000, // runs the packed package in Deno and Bun, training on threaded wasm (setup: 300 s)
   browser: 120_000, // builds the demo with Vite and drives Debian's Chromium (setup: 300 s)
+  webgpu: 300_000, // MiniVGGNet on tfjs-backend-webgpu in Chromium's software WebGPU, against tfjs-backend-cpu
+  'browser-apps': 300_000, // packs the package, installs and builds web apps with it, runs them in Chromium (setup: 600 s)
   cli: 60_000, // spawns the command-line program; its training run may take 600 s
   'cli-signals': 60_000, // interrupts training runs of the command-line program
   'cli-flags': 60_000, // spawns the command-line program with mistaken flags

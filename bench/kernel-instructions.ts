@@ -1,15 +1,18 @@
 // Instruction counts of the library's SIMD kernels as V8 compiles them, a measure that does not
 // depend on what else the machine is running (unlike a timing):
-//   executed  valgrind's callgrind counts the instructions a node process executes; the kernel's
-//             cost per call is the difference between a run with 1 + R calls and one with 1 call,
-//             over R (the first call, start-up and compilation cancel out).
+//   executed  valgrind's callgrind counts every instruction a node process executes, one count per
+//             instruction address (--dump-instr=yes); V8's --print-wasm-code in the same process
+//             gives the addresses of the kernels' compiled functions, so the instructions executed
+//             in them are the kernel's, without start-up, compilation or the JavaScript around it.
+//             One call per run (the kernels' work does not depend on the values).
 //   --code    V8's --print-wasm-code: each function's machine instructions, its vector stack
 //             references (spills and reloads of xmm registers), and the same for each innermost loop.
 // TurboFan's code is measured (--no-liftoff: no baseline tier). Needs valgrind for the counts.
+// --module measures another build of the kernels, e.g. an older commit's generated module.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { simdKernelBytes, type SimdKernelBuild } from '../src/wasm/simd/module.js';
@@ -22,36 +25,80 @@ npx tsx bench/kernel-instructions.ts [options]
   --node <path>      node binary to measure (repeatable; default: this one)
   --build <name>     simd128 or relaxed (repeatable; default both)
   --kernel <text>    only kernels whose name contains it (repeatable)
-  --calls <n>        R, the calls counted beyond the first (default 2)
   --code             instead: instructions and vector stack references of V8's compiled code per function
+  --module <file>    the SIMD128 kernels from this file instead of src/wasm/simd-kernels-wasm.ts
 `);
 const { values } = parseArgs({
   options: {
     node: { type: 'string', multiple: true },
     build: { type: 'string', multiple: true },
     kernel: { type: 'string', multiple: true },
-    calls: { type: 'string', default: '2' },
     code: { type: 'boolean', default: false },
+    module: { type: 'string' },
   },
 });
 const nodes = values.node ?? [process.execPath];
 const builds = (values.build ?? ['simd128', 'relaxed']) as SimdKernelBuild[];
 const kernels = Object.keys(KERNEL_CALLS).filter((name) => !values.kernel || values.kernel.some((part) => name.includes(part)));
-const extra = Number(values.calls);
 
 const dir = mkdtempSync(join(tmpdir(), 'kernel-instructions-'));
 const script = join(dir, 'kernel-calls.mjs');
-await build({ entryPoints: [new URL('./kernel-calls.ts', import.meta.url).pathname], bundle: true, platform: 'node', format: 'esm', outfile: script, logLevel: 'error' });
+const replaceModule = values.module && resolve(values.module);
+await build({
+  entryPoints: [new URL('./kernel-calls.ts', import.meta.url).pathname],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: script,
+  logLevel: 'error',
+  plugins: replaceModule ? [{ name: 'module', setup: (b) => b.onResolve({ filter: /\/simd-kernels-wasm\.js$/ }, () => ({ path: replaceModule })) }] : [],
+});
 
 const v8 = (node: string) => (execFileSync(node, ['--version']).toString().startsWith('v20') ? ['--no-liftoff', '--experimental-wasm-relaxed-simd'] : ['--no-liftoff']);
 
-/** Instructions callgrind counts for `calls` calls of `kernel`. */
-function executed(node: string, kernel: string, buildName: string, calls: number): number {
-  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', node, ...v8(node), script, '--kernel', kernel, '--calls', String(calls), '--build', buildName];
-  const run = spawnSync('valgrind', args, { encoding: 'utf8' });
-  const collected = /Collected : (\d+)/.exec(run.stderr);
-  if (run.status !== 0 || !collected) throw new Error(`valgrind ${args.join(' ')} failed:\n${run.stderr.slice(-2000)}`);
-  return Number(collected[1]);
+/** Address ranges of the TurboFan-compiled wasm functions in --print-wasm-code output. */
+function wasmFunctions(code: string): Array<{ index: number; addresses: number[] }> {
+  return code.split('--- WebAssembly code ---').slice(1).flatMap((block) => {
+    const index = /^index: (\d+)$/m.exec(block)?.[1];
+    if (index === undefined || !/^compiler: TurboFan/m.test(block)) return [];
+    return [{ index: Number(index), addresses: [...block.matchAll(/^(0x[0-9a-f]+)\s+[0-9a-f]+\s+[0-9a-f]+\s/gm)].map((m) => parseInt(m[1]!, 16)) }];
+  });
+}
+
+/** Executions per instruction address in a callgrind file written with --dump-instr=yes (positions: instr line). */
+function instructionCounts(file: string): Map<number, number> {
+  const counts = new Map<number, number>();
+  let address = 0;
+  let callCost = false;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith('calls=')) {
+      callCost = true; // the next cost line is the call's inclusive cost
+      continue;
+    }
+    const m = /^(0x[0-9a-f]+|[+-]\d+|\*)\s+(?:[-+*]?\d*\s+)?(\d+)\s*$/.exec(line);
+    if (!m) continue;
+    const position = m[1]!;
+    if (position.startsWith('0x')) address = parseInt(position, 16);
+    else if (position !== '*') address += Number(position);
+    if (callCost) callCost = false;
+    else counts.set(address, (counts.get(address) ?? 0) + Number(m[2]));
+  }
+  return counts;
+}
+
+/** Instructions executed in the kernels' wasm code during one call of `kernel`, in total and per function index. */
+function executed(node: string, kernel: string, buildName: string): { total: number; functions: Map<number, number> } {
+  const out = join(dir, 'callgrind.out');
+  const args = ['--tool=callgrind', '--dump-instr=yes', `--callgrind-out-file=${out}`, node, ...v8(node), '--print-wasm-code', script, '--kernel', kernel, '--calls', '1', '--build', buildName];
+  const run = spawnSync('valgrind', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (run.status !== 0) throw new Error(`valgrind ${args.join(' ')} failed:\n${run.stderr.slice(-2000)}`);
+  const counts = instructionCounts(out);
+  const functions = new Map<number, number>();
+  for (const { index, addresses } of wasmFunctions(run.stdout)) {
+    const sum = addresses.reduce((total, address) => total + (counts.get(address) ?? 0), 0);
+    functions.set(index, (functions.get(index) ?? 0) + sum);
+  }
+  return { total: [...functions.values()].reduce((a, b) => a + b, 0), functions };
 }
 
 interface CodeStats {
@@ -131,9 +178,11 @@ try {
         }
         continue;
       }
+      const names = exportNames(simdKernelBytes(buildName, false));
       for (const kernel of kernels) {
-        const perCall = (executed(node, kernel, buildName, 1 + extra) - executed(node, kernel, buildName, 1)) / extra;
-        console.log(`node ${version}  ${buildName.padEnd(8)} ${kernel.padEnd(44)} ${(perCall / 1e6).toFixed(2).padStart(8)} M instructions per call`);
+        const { total, functions } = executed(node, kernel, buildName);
+        const parts = [...functions].filter(([, n]) => n > total / 100).map(([index, n]) => `${names.get(index) ?? `function ${index}`} ${(n / 1e6).toFixed(2)}`);
+        console.log(`node ${version}  ${buildName.padEnd(8)} ${kernel.padEnd(44)} ${(total / 1e6).toFixed(2).padStart(8)} M instructions (${parts.join(', ')})`);
       }
     }
   }

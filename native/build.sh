@@ -12,9 +12,11 @@
 # Each build has two variants of one source: plain memory (pages that are not cross-origin
 # isolated), and shared memory for worker threads (Node). The output is byte-for-byte reproducible
 # with the same clang. -ffp-contract=off: the compiler fuses nothing on its own, only the kernels'
-# explicit multiply-adds are fused. -disable-lsr: the loops keep the pointers they are written with
-# (loop strength reduction rewrote them into pointers whose constant offsets the WebAssembly
-# backend cannot fold into the loads' offset fields, so V8 computed each address separately).
+# explicit multiply-adds are fused. native/winograd.c is compiled with -disable-lsr: its loops keep
+# the pointers they are written with (loop strength reduction rewrote them into pointers whose
+# constant offsets the WebAssembly backend cannot fold into the loads' offset fields, so V8 computed
+# each address separately); the other kernels execute fewer instructions with it (callgrind counts,
+# bench/kernel-instructions.ts).
 set -eu
 cd "$(dirname "$0")"
 CLANG=${CLANG:-clang-14}
@@ -26,15 +28,30 @@ for compiler in "$CLANG" "$CLANG_RELAXED"; do
   fi
 done
 out=.
-if [ "${1:-}" = "--check" ]; then out=$(mktemp -d); trap 'rm -rf "$out"' EXIT; fi
-flags="--target=wasm32 -O3 -msimd128 -mllvm -disable-lsr -nostdlib -fno-builtin -ffile-prefix-map=$PWD=. -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all"
-shared="-matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory=4294967296"
+if [ "${1:-}" = "--check" ]; then out=$(mktemp -d); fi
+flags="--target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -ffile-prefix-map=$PWD=."
+link_flags="-Wl,--no-entry -Wl,--import-memory -Wl,--strip-all"
+shared="-matomics -mbulk-memory"
+shared_link="-Wl,--shared-memory -Wl,--max-memory=4294967296"
 sources="filter-gradient.c batch-norm.c max-pool-gradient.c dropout-mask.c relu-gradient.c sgd-momentum.c dense.c winograd.c winograd-filter-gradient.c"
+
+objects=$(mktemp -d)
+trap 'rm -rf "$objects"; [ "$out" = . ] || rm -rf "$out"' EXIT
+
+# link COMPILER OUTPUT FLAGS LINK_FLAGS: OUTPUT.wasm from the sources, each compiled with FLAGS (and its own)
+link() {
+  for source in $sources; do
+    own=""
+    if [ "$source" = winograd.c ]; then own="-mllvm -disable-lsr"; fi
+    $1 $flags $3 $own -c -o "$objects/${source%.c}.o" "$source"
+  done
+  $1 $flags $3 $link_flags $4 -o "$2.wasm" $(for source in $sources; do printf '%s ' "$objects/${source%.c}.o"; done)
+}
 
 # build COMPILER NAME EXTRA_FLAGS: native/NAME.wasm and native/NAME-shared.wasm
 build() {
-  $1 $flags $3 -o "$out/$2.wasm" $sources
-  $1 $flags $3 $shared -o "$out/$2-shared.wasm" $sources
+  link "$1" "$out/$2" "$3" ""
+  link "$1" "$out/$2-shared" "$3 $shared" "$shared_link"
 }
 
 # typescript COMPILER NAME CONSTANT FILE WHAT: FILE with CONSTANT and CONSTANT_SHARED, NAME's two variants in base64

@@ -53,13 +53,16 @@ INLINE void input_transform(const float *x, float *v, const Params *p, int tile,
 
 // One input channel per step: the rows' splats and the vectors of U through two pointers, which
 // move by one channel and one row of U; with the channel count a constant (`fixed`, MiniVGGNet's 32
-// and 64), the rows' splats take constant offsets from one pointer, which V8 folds into the loads.
+// and 64), the rows' splats take constant offsets from one pointer. V8 adds a splat's offset to the
+// memory's base in a register of its own (it folds offsets into v128 loads, not into splats), kept
+// out of the loop for 4 rows; a block of 6 rows (12 accumulators, which the fused build could hold)
+// ran out of general registers and recomputed them every step: more instructions per multiply-add.
 INLINE void product_block(const float *v, const float *u, float *m, int k, int n, const int rows, const int vectors, const int fixed) {
   const int stride = fixed ? fixed : k;
   v128_t a[4][2];
   for (int r = 0; r < rows; r++)
     for (int q = 0; q < vectors; q++) a[r][q] = wasm_f32x4_splat(0.f);
-  for (const float *end = v + k; v < end; v++, u += n) {
+  for (int c = k; c > 0; c--, v++, u += n) {
     v128_t uv[2];
     for (int q = 0; q < vectors; q++) uv[q] = wasm_v128_load(u + 4 * q);
     for (int r = 0; r < rows; r++) {

@@ -4,4 +4,4 @@
 // build rewrites it into require(), which fails for Vega without require(esm)).
 export * from './node.js';
 export { registerWasmTrainingKernels, useWasmBackend } from './wasm/node.js';
-export type { UseWasmBackendOptions, WasmBackendInfo } from './wasm/node.js';
+export type { UseWasmBackendOptions, WasmBackendFallback, WasmBackendInfo } from './wasm/node.js';

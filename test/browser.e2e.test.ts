@@ -1,6 +1,7 @@
 // End-to-end test of the browser demo (examples/browser) in Debian's Chromium, driven by
 // playwright-core: the demo is built with Vite over a small sample of the real data, served by
-// Vite's preview server, and trained for a few steps on each backend; its Classify panel is given
+// Vite's preview server, and trained for a few steps on each backend (WebGPU on Chromium's software
+// adapter, SwiftShader); its Classify panel is given
 // drawings made with the mouse and real test images as PNG files.
 import '@tensorflow/tfjs-backend-cpu';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -35,7 +36,7 @@ beforeAll(async () => {
   const address = server.httpServer.address();
   if (address === null || typeof address === 'string') throw new Error('The preview server has no TCP address.');
   origin = `http://127.0.0.1:${address.port}`;
-  browser = await launchChromium();
+  browser = await launchChromium({ webgpu: true });
   await mkdir(SCREENSHOTS, { recursive: true });
 }, 300_000);
 
@@ -404,6 +405,36 @@ describe.skipIf(missing(CHROMIUM, FASHION_MNIST))('browser demo', () => {
     expect(log.foreignRequests).toEqual([]);
     await page.close();
   }, 360_000);
+
+  it('trains on webgpu where the browser has an adapter', async () => {
+    const { page, log } = await openDemo('?backend=webgpu&train=32&test=16&epochs=1&autostart');
+    const state = await finished(page, 300_000);
+    await page.screenshot({ path: join(SCREENSHOTS, 'demo-webgpu.png'), fullPage: true });
+    expect(state, (await page.textContent('#status')) ?? '').toBe('done');
+    expect(await page.textContent('option[value=webgpu]')).toBe('WebGPU');
+    expect(await page.textContent('#status')).toMatch(/· backend: webgpu · done: 1 epoch in \d+\.\d s, test accuracy \d+\.\d\d%\. Press Train to run again\.$/);
+    expect(await page.textContent('#live')).toMatch(/^epoch 1\/1 · step 1\/1 · loss \d+\.\d{4}/);
+    expect(parseReport((await page.textContent('#report')) ?? '').get('weighted avg')?.[3]).toBe(16);
+    expect(log.errors).toEqual([]);
+    expect(log.foreignRequests).toEqual([]);
+    await page.close();
+  }, 360_000);
+
+  it('offers WebGPU disabled, and says why, in a browser without an adapter', async () => {
+    const plain = await launchChromium();
+    try {
+      const page = await plain.newPage();
+      await page.goto(`${origin}/?backend=webgpu`);
+      await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset['state'] ?? ''), null, { timeout: 60_000 });
+      expect(await page.isDisabled('option[value=webgpu]')).toBe(true);
+      expect(await page.textContent('option[value=webgpu]')).toBe('WebGPU (not available in this browser)');
+      await page.click('button[type=submit]');
+      expect(await finished(page, 60_000)).toBe('error');
+      expect(await page.textContent('#status')).toBe('Error: This browser has no WebGPU adapter: choose another backend.');
+    } finally {
+      await plain.close();
+    }
+  }, 120_000);
 
   it('reports settings out of range instead of training', async () => {
     const { page, log } = await openDemo('?train=100000&autostart');

@@ -178,11 +178,29 @@ describe('registerWasmTrainingKernels', () => {
       const info = await startWasmBackend({ threads: 2 }, undefined, () => Promise.reject(new Error('no workers here')));
       expect(info.simdKernelThreads).toBe(1);
       expect(activeSimdKernels()?.threads).toBe(1);
-      expect(warn).toHaveBeenCalledWith("tfjs-fashion-mnist: the SIMD kernels' worker threads did not start (Error: no workers here); they run on the calling thread.");
+      const message = "tfjs-fashion-mnist: the SIMD kernels' worker threads did not start (Error: no workers here); they run on the calling thread.";
+      expect(warn).toHaveBeenCalledWith(message);
+      expect(info.fallback).toEqual({ reason: 'kernel-workers-failed', message });
     } finally {
       warn.mockRestore();
       await enableSimdKernels(threads, startNodeKernelWorkers);
     }
+  });
+
+  it('has no fallback to report when it got the threads it was asked for', async () => {
+    expect((await useWasmBackend({ threads: 2 })).fallback).toBeUndefined();
+  });
+
+  it('rejects a timeout that is not a positive number of milliseconds, and a threadedScript that is no URL', async () => {
+    for (const timeoutMs of [0, -1, Number.NaN, '30' as unknown as number, 2 ** 31]) {
+      await expect(useWasmBackend({ timeoutMs })).rejects.toThrow(/^Argument `options\.timeoutMs` must be a number of milliseconds from 1 to 2147483647, but received /);
+    }
+    for (const threadedScript of ['', 42 as unknown as string]) {
+      await expect(useWasmBackend({ threadedScript })).rejects.toThrow(/^Argument `options\.threadedScript` must be the URL \(string or URL\) of tfjs-backend-wasm-threaded-simd\.js, but received /);
+    }
+    // Relative to nothing (Node has no page): not a URL.
+    await expect(useWasmBackend({ threadedScript: 'wasm/x.js' })).rejects.toThrow('Argument `options.threadedScript` must be the URL (string or URL) of tfjs-backend-wasm-threaded-simd.js, absolute or relative to the page, but received "wasm/x.js".');
+    await expect(useWasmBackend({ threads: 2, threadedScript: new URL('file:///ignored-in-node.js') })).resolves.toMatchObject({ threads });
   });
 
   it('rejects options that are not booleans', async () => {

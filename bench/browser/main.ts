@@ -7,6 +7,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import threadedScript from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?url';
 import { useWasmBackend } from '../../src/wasm/index.js';
 import { activeSimdKernels, disableSimdKernels, enableSimdKernels } from '../../src/wasm/simd/lifecycle.js';
 import { startBrowserKernelWorkers } from '../../src/wasm/simd/browser-workers.js';
@@ -16,7 +17,7 @@ async function main(): Promise<Record<string, unknown>> {
   const parameters = new URLSearchParams(location.search);
   setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd });
   // ?simd=0 keeps every kernel on XNNPACK, to measure what the library's SIMD kernel gains.
-  const { threads, simdKernelThreads } = await useWasmBackend({ simdKernels: parameters.get('simd') !== '0' });
+  const { threads, simdKernelThreads } = await useWasmBackend({ threadedScript, simdKernels: parameters.get('simd') !== '0' });
   const filterGradientCheck = simdKernelThreads ? await compareFilterGradients(threads) : undefined;
   const steps = Number(parameters.get('steps') ?? 20);
   const train: Record<string, unknown> = {};

@@ -4,14 +4,15 @@
 // the confusion matrix and a captioned montage; the model trained last is offered to the Classify
 // panel (classify-panel.ts). Everything it needs is bundled or served with it.
 //
-// URL parameters (used by the end-to-end test, handy for sharing): ?backend=wasm|webgl&train=6000
-// &test=1000&epochs=3&autostart
+// URL parameters (used by the end-to-end test, handy for sharing): ?backend=wasm|webgl|webgpu
+// &train=6000&test=1000&epochs=3&autostart
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgl';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import threadedScript from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?url';
 import resvgWasm from '@resvg/resvg-wasm/index_bg.wasm?url';
 import fontRegular from '@fontsource/dejavu-sans/files/dejavu-sans-latin-400-normal.woff2?url';
 import fontBold from '@fontsource/dejavu-sans/files/dejavu-sans-latin-700-normal.woff2?url';
@@ -38,7 +39,7 @@ import {
 } from 'tfjs-fashion-mnist';
 import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
 
-type BackendName = 'wasm' | 'webgl';
+type BackendName = 'wasm' | 'webgl' | 'webgpu';
 
 interface Settings {
   backend: BackendName;
@@ -72,7 +73,7 @@ async function loadRendererAssets(): Promise<void> {
 async function loadData(): Promise<{ data: FashionMnist; manifest: Manifest }> {
   const response = await fetch('data/subset.json');
   if (!response.ok) {
-    throw new Error(`data/subset.json: HTTP ${response.status}. Run \`npm run demo:data\` to write the demo's data first.`);
+    throw new Error(`data/subset.json: HTTP ${response.status}. Run \`npm run demo:data\` (or start the demo with \`npm run demo\`) to write the demo's data first.`);
   }
   const manifest = (await response.json()) as Manifest;
   const data = await loadFashionMnist({ baseUrl: 'data/', checksums: manifest.checksums });
@@ -100,19 +101,34 @@ async function startBackend(name: BackendName): Promise<string> {
 /** Starts `name`: wasm with the library's training kernels on all cores, or another backend as is. */
 async function initialiseBackend(name: BackendName): Promise<string> {
   if (name === 'wasm') {
-    // All cores; threads need a cross-origin isolated page (vite.config.ts sends the headers).
-    const { threads, simdKernelThreads } = await useWasmBackend();
+    // All cores; threads need a cross-origin isolated page (vite.config.ts sends the headers), and
+    // threadedScript keeps them working in the minified build.
+    const { threads, simdKernelThreads, fallback } = await useWasmBackend({ threadedScript });
+    if (fallback) console.info(fallback.message);
     const plural = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
     return `wasm, ${plural(threads)}, training kernels, SIMD kernels on ${plural(simdKernelThreads)}`;
   }
+  // Loaded when chosen: it registers itself, and only browsers with WebGPU can use it.
+  if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend(name))) throw new Error(`The ${name} backend could not start in this browser (see the console).`);
   return name;
 }
 
 function readBackend(): BackendName {
   const backend = new FormData(form).get('backend');
-  if (backend !== 'wasm' && backend !== 'webgl') throw new Error(`Unknown backend "${String(backend)}".`);
+  // A disabled option is left out of the form's data.
+  if (backend === null && form.querySelector('select')!.value === 'webgpu') throw new Error('This browser has no WebGPU adapter: choose another backend.');
+  if (backend !== 'wasm' && backend !== 'webgl' && backend !== 'webgpu') throw new Error(`Unknown backend "${String(backend)}".`);
   return backend;
+}
+
+/** Offers WebGPU where the browser has an adapter for it (navigator.gpu alone may have none). */
+async function offerWebGpu(): Promise<void> {
+  const option = form.querySelector<HTMLOptionElement>('option[value=webgpu]')!;
+  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  option.disabled = !adapter;
+  option.textContent = adapter ? 'WebGPU' : 'WebGPU (not available in this browser)';
 }
 
 function readSettings(manifest: Manifest): Settings {
@@ -261,7 +277,7 @@ const classifyPanel = createClassifyPanel(async () => {
 });
 
 async function main(): Promise<void> {
-  const [{ data, manifest }] = await Promise.all([loadData(), loadRendererAssets()]);
+  const [{ data, manifest }] = await Promise.all([loadData(), loadRendererAssets(), offerWebGpu()]);
   status.dataset['data'] = `Loaded ${data.train.count} training and ${data.test.count} test images from ${data.source.location} (SHA-256 verified)`;
   status.textContent = `${status.dataset['data']}. Choose the settings and press Train.`;
   document.body.dataset['state'] = 'ready';

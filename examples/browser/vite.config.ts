@@ -9,13 +9,6 @@ export const crossOriginIsolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-// The wasm backend starts its threads from the source text of one of its functions, which must not
-// refer to renamed variables (tfjs issues 4539, 4528): minify whitespace only.
-export const wasmSafeMinify = {
-  minify: false,
-  rolldownOptions: { output: { minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } } } },
-} as const;
-
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
@@ -35,6 +28,5 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
-    ...wasmSafeMinify,
   },
 });

@@ -6,6 +6,6 @@
  * @module tfjs-fashion-mnist/wasm
  */
 export { useWasmBackend } from './backend.js';
-export type { UseWasmBackendOptions, WasmBackendInfo } from './backend.js';
+export type { UseWasmBackendOptions, WasmBackendFallback, WasmBackendInfo } from './backend.js';
 export { registerWasmTrainingKernels } from './kernels/register.js';
 export { WasmBackendError } from '../errors.js';

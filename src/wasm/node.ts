@@ -3,12 +3,12 @@
 // worker_threads shim.
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { startWasmBackend, type UseWasmBackendOptions, type WasmBackendInfo, type WasmRegistration } from './backend.js';
+import { startWasmBackend, type ThreadedStart, type UseWasmBackendOptions, type WasmBackendInfo, type WasmRegistration } from './backend.js';
 import { startNodeKernelWorkers } from './simd/node-workers.js';
 import { withNodeWasmThreads, withoutBackendProcessHandlers } from './node-threads.js';
 
 export { registerWasmTrainingKernels } from './kernels/register.js';
-export type { UseWasmBackendOptions, WasmBackendInfo } from './backend.js';
+export type { UseWasmBackendOptions, WasmBackendFallback, WasmBackendInfo } from './backend.js';
 export { WasmBackendError } from '../errors.js';
 
 /**
@@ -38,21 +38,23 @@ export function useWasmBackend(options: UseWasmBackendOptions = {}): Promise<Was
   return startWasmBackend(options, startThreadedInNode, startNodeKernelWorkers);
 }
 
-async function startThreadedInNode(requested: number | 'auto', registration: WasmRegistration): Promise<boolean> {
+async function startThreadedInNode(requested: number | 'auto', registration: WasmRegistration): Promise<ThreadedStart> {
   const threads = requested === 'auto' ? cpus().length : requested;
   // Both builds install process handlers that turn uncaught errors into exit code 7; see node-threads.ts.
-  if (threads === 1) return withoutBackendProcessHandlers(() => tf.setBackend('wasm'));
+  if (threads === 1) return { started: await withoutBackendProcessHandlers(() => tf.setBackend('wasm')) };
   const flags = tf.env();
   const previous = flags.getFlags()['WASM_HAS_MULTITHREAD_SUPPORT'];
   flags.set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  let failure = 'it failed to start (see the warnings above)';
   try {
-    if (await withNodeWasmThreads(threads, () => tf.setBackend('wasm'))) return true;
-  } catch {
+    if (await withNodeWasmThreads(threads, () => tf.setBackend('wasm'))) return { started: true };
+  } catch (error) {
     // Fall through to the single-threaded build below.
+    failure = String(error);
   }
   // A failed start leaves the backend unusable: register its factory anew, single-threaded.
   flags.set('WASM_HAS_MULTITHREAD_SUPPORT', previous ?? false);
   tf.removeBackend('wasm');
   tf.registerBackend('wasm', registration.factory, registration.priority);
-  return withoutBackendProcessHandlers(() => tf.setBackend('wasm'));
+  return { started: await withoutBackendProcessHandlers(() => tf.setBackend('wasm')), failure };
 }

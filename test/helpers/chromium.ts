@@ -7,6 +7,10 @@ export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 // machine's closed network refuses; a fresh profile each launch.
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+/**
+ * Starts Chromium; `webgpu` turns on its WebGPU, which Linux builds keep off: on a machine without a
+ * GPU it runs on SwiftShader, Chromium's software adapter (pages on localhost, a secure context).
+ */
+export function launchChromium(options: { webgpu?: boolean } = {}): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: options.webgpu ? [...ARGS, '--enable-unsafe-webgpu'] : ARGS });
 }

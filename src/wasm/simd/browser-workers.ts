@@ -14,26 +14,34 @@ self.onmessage = ({ data }) => {
 };
 `;
 
-/** Starts the workers and resolves once each has instantiated the kernels. */
-export const startBrowserKernelWorkers: StartKernelWorkers = async (module, memory, controlAt, count) => {
+/** Starts the workers and resolves once each has instantiated the kernels, or rejects after `timeoutMs`. */
+export const startBrowserKernelWorkers: StartKernelWorkers = async (module, memory, controlAt, count, timeoutMs) => {
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
   const workers: Worker[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     for (let i = 0; i < count; i++) workers.push(new Worker(url, { name: `tfjs-fashion-mnist-simd-${i}` }));
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            worker.onmessage = () => resolve();
-            worker.onerror = (event) => reject(new WasmBackendError(`A worker thread of the SIMD kernels failed to start: ${event.message}`));
-            worker.postMessage({ module, memory, controlAt, layout: CONTROL });
-          }),
-      ),
+    const ready = workers.map(
+      (worker) =>
+        new Promise<void>((resolve, reject) => {
+          worker.onmessage = () => resolve();
+          worker.onerror = (event) => {
+            // Reported here, through the rejection: not also as an error of the page.
+            event.preventDefault();
+            reject(new WasmBackendError(`A worker thread of the SIMD kernels failed to start: ${event.message || 'it could not load'}`));
+          };
+          worker.postMessage({ module, memory, controlAt, layout: CONTROL });
+        }),
     );
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new WasmBackendError(`The worker threads of the SIMD kernels did not start within ${timeoutMs} ms.`)), timeoutMs);
+    });
+    await Promise.race([Promise.all(ready), deadline]);
   } catch (error) {
     for (const worker of workers) worker.terminate();
     throw error;
   } finally {
+    clearTimeout(timer);
     URL.revokeObjectURL(url);
   }
   return {

@@ -109,9 +109,10 @@ export function stopWorkers(memory: WebAssembly.Memory, controlAt: number): void
 
 /**
  * Starts `count` worker threads running the shared kernel on `memory`, with the control block at
- * byte `controlAt`; resolves when they are ready to take work.
+ * byte `controlAt`; resolves when they are ready to take work, rejects (and stops them) if they are
+ * not within `timeoutMs`.
  */
-export type StartKernelWorkers = (module: WebAssembly.Module, memory: WebAssembly.Memory, controlAt: number, count: number) => Promise<{ terminate(): Promise<void> }>;
+export type StartKernelWorkers = (module: WebAssembly.Module, memory: WebAssembly.Memory, controlAt: number, count: number, timeoutMs: number) => Promise<{ terminate(): Promise<void> }>;
 
 /** Publishes tasks on the control block at byte `controlAt` of `memory` and runs them with the workers serving it. */
 export class ParallelTasks {
