@@ -193,7 +193,7 @@ describe('registerWasmTrainingKernels', () => {
 
   it('rejects a timeout that is not a positive number of milliseconds, and a threadedScript that is no URL', async () => {
     for (const timeoutMs of [0, -1, Number.NaN, '30' as unknown as number, 2 ** 31]) {
-      await expect(useWasmBackend({ timeoutMs })).rejects.toThrow(/^Argument `options\.timeoutMs` must be a number of milliseconds from 1 to 2147483647, but received /);
+      await expect(useWasmBackend({ timeoutMs })).rejects.toThrow(/^Argument `options\.timeoutMs` must be an integer from 1 to 2147483647 \(milliseconds\), but received /);
     }
     for (const threadedScript of ['', 42 as unknown as string]) {
       await expect(useWasmBackend({ threadedScript })).rejects.toThrow(/^Argument `options\.threadedScript` must be the URL \(string or URL\) of tfjs-backend-wasm-threaded-simd\.js, but received /);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // InvalidArgumentError is imported for the TSDoc's link to it.
 import { WasmBackendError, type InvalidArgumentError } from '../errors.js';
-import { assertBoolean, describeInteger, inRange, invalid, type OptionNames, resolveOptions } from '../validate.js';
+import { assertBoolean, assertInteger, describeInteger, inRange, invalid, type OptionNames, resolveOptions } from '../validate.js';
 import { startThreadedInBrowser } from './browser-threads.js';
 import { startBrowserKernelWorkers } from './simd/browser-workers.js';
 import { disableSimdKernels, enableSimdKernels } from './simd/lifecycle.js';
@@ -34,7 +34,8 @@ export interface UseWasmBackendOptions {
   /**
    * How long the backend, its threads and the SIMD kernels' worker threads may take to start, in
    * milliseconds. Threads that do not start in time give way to one thread (with a console
-   * warning); a backend that does not start at all fails with {@link WasmBackendError}.
+   * warning); a backend that does not start at all fails with {@link WasmBackendError}. An integer
+   * from 1 to 2147483647.
    * @defaultValue 30000
    */
   timeoutMs?: number;
@@ -156,9 +157,8 @@ function settings(options: UseWasmBackendOptions): Settings {
   assertBoolean('options.trainingKernels', resolved.trainingKernels);
   assertBoolean('options.simdKernels', resolved.simdKernels);
   const { timeoutMs } = resolved;
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 2 ** 31 - 1) {
-    throw invalid('options.timeoutMs', timeoutMs, 'a number of milliseconds from 1 to 2147483647');
-  }
+  // The longest delay setTimeout honours, as the loaders' timeouts.
+  assertInteger('options.timeoutMs', timeoutMs, { min: 1, max: 2 ** 31 - 1, note: 'milliseconds' });
   const trainingKernels = resolved.trainingKernels;
   return { requested, threadedScript: scriptUrl(resolved.threadedScript), timeoutMs, trainingKernels, simdKernels: trainingKernels && resolved.simdKernels };
 }
