@@ -3,7 +3,9 @@
 // examples/browser-setup.ts, and for threads its examples/vite-config.ts), built with Vite's default
 // (minified) build, and one bundled by esbuild --minify. Each page trains MiniVGGNet for two steps on
 // the wasm backend and classifies test images with the pretrained model: on one thread with the
-// SIMD kernels where the page is not cross-origin isolated, on every core where it is.
+// SIMD kernels where the page is not cross-origin isolated, on every core where it is, and on one
+// thread after one warning where the threads cannot start (minified without threadedScript, or a
+// worker script that never arrives).
 import '@tensorflow/tfjs-backend-cpu';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -137,7 +139,7 @@ describe.skipIf(missing(CHROMIUM, FASHION_MNIST))('web apps using the packed pac
     expect(errors).toEqual([]);
   });
 
-  it('the same app runs on every core on Vite’s dev server', async () => {
+  it("the same app runs on every core on Vite's dev server", async () => {
     const { report, warnings, errors } = await runPage(`${await startVite(apps.isolated, 'dev')}/`);
     expect(report.crossOriginIsolated).toBe(true);
     expectTrainedAndClassified(report);
@@ -163,8 +165,10 @@ import { loadPretrainedModel } from 'tfjs-fashion-mnist';
 import { useWasmBackend } from 'tfjs-fashion-mnist/wasm';
 
 setWasmPaths(new URL('wasm/', location.href).href);
-const withScript = !new URLSearchParams(location.search).has('no-script');
-export const backend = await useWasmBackend(withScript ? { threadedScript: 'wasm/tfjs-backend-wasm-threaded-simd.js' } : {});
+// ?no-script: without threadedScript; ?never: its server never answers, so the threads never start.
+const query = new URLSearchParams(location.search);
+const threadedScript = query.has('never') ? 'never/tfjs-backend-wasm-threaded-simd.js' : 'wasm/tfjs-backend-wasm-threaded-simd.js';
+export const backend = await useWasmBackend(query.has('no-script') ? {} : { threadedScript, timeoutMs: query.has('never') ? 5000 : 30_000 });
 export const model = await loadPretrainedModel({ modelUrl: 'pretrained/model.json' });
 `,
       );
@@ -205,6 +209,16 @@ export const model = await loadPretrainedModel({ modelUrl: 'pretrained/model.jso
       expectTrainedAndClassified(report);
       expect(report.backend).toEqual({ threads: report.cores, trainingKernels: true, simdKernelThreads: report.cores });
       expect(warnings).toEqual([]);
+      expect(errors).toEqual([]);
+    });
+
+    it('gives up threads that do not start within timeoutMs, and runs on one thread after one warning', async () => {
+      // The esbuild page's threadedScript comes from a server that never answers.
+      const { report, warnings, errors } = await runPage(`${origin}/?never`);
+      expectTrainedAndClassified(report);
+      const message = 'tfjs-fashion-mnist: the threaded wasm backend did not start: it was not ready within 5000 ms (options.timeoutMs). It runs on one thread.';
+      expect(report.backend).toEqual({ threads: 1, trainingKernels: true, simdKernelThreads: 1, fallback: { reason: 'threads-failed', message } });
+      expect(warnings).toEqual([message]);
       expect(errors).toEqual([]);
     });
   });

@@ -31,7 +31,7 @@ export async function startThreadedInBrowser(threads: number, registration: Wasm
   const watch = watchStart(options.threadedScript);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`it did not start within ${options.timeoutMs} ms`), options.timeoutMs);
+    timer = setTimeout(() => resolve(`it was not ready within ${options.timeoutMs} ms (options.timeoutMs)`), options.timeoutMs);
   });
   // The threaded build sizes its worker pool, and XNNPACK its thread pool, at half of
   // navigator.hardwareConcurrency (assuming hyper-threading), which leaves a 2-core machine with

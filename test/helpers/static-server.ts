@@ -1,5 +1,6 @@
 // A static file server for test pages that no dev server serves (an esbuild bundle): files under
-// one folder, with the COOP/COEP headers of a cross-origin isolated page when asked.
+// one folder, with the COOP/COEP headers of a cross-origin isolated page when asked. Requests under
+// /never/ get no answer at all: a server that hangs.
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,7 @@ const TYPES: Record<string, string> = {
 /** Serves `dir` on 127.0.0.1 at a free port; resolves to its origin and a function that stops it. */
 export async function serveStatic(dir: string, isolated: boolean): Promise<{ origin: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
+    if (request.url?.startsWith('/never/')) return;
     const path = normalize(join(dir, decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname)));
     const file = path.endsWith(sep) ? join(path, 'index.html') : path;
     if (!file.startsWith(dir)) {
@@ -35,5 +37,12 @@ export async function serveStatic(dir: string, isolated: boolean): Promise<{ ori
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
