@@ -13,7 +13,7 @@ import { CHROMIUM, missing } from './helpers/requirements.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const out = join(tempDir('api-docs'), 'api');
-const GUIDES = ['results', 'benchmarks'];
+const GUIDES = ['results', 'benchmarks', 'browser', 'safety', 'api'];
 
 beforeAll(() => {
   execFileSync('npm', ['run', 'docs', '--', '--out', out], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

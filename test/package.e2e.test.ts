@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installPackedPackage, ROOT as root } from './helpers/packed-package.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -32,7 +32,7 @@ beforeAll(() => {
 
 describe('the packed package', () => {
   it('ships dist, the README, the license and the files the README links to', () => {
-    const allowed = /^(dist\/|docs\/(results|benchmarks)\.md$|docs\/images\/[\w-]+\.png$|examples\/[\w/-]+\.ts$|examples\/images\/[\w-]+\.png$|pretrained\/(model\.json|weights\.bin)$|README\.md$|LICENSE$|package\.json$)/;
+    const allowed = /^(dist\/|docs\/(results|benchmarks|browser|safety|api)\.md$|docs\/benchmarks\.json$|docs\/images\/[\w-]+\.png$|examples\/[\w/-]+\.ts$|examples\/images\/[\w-]+\.png$|pretrained\/(model\.json|weights\.bin)$|README\.md$|LICENSE$|package\.json$)/;
     expect(packedFiles.filter((path) => !allowed.test(path))).toEqual([]);
     for (const name of ['index', 'node', 'wasm', 'wasm-node']) {
       for (const extension of ['js', 'd.ts', 'd.cts']) expect(packedFiles).toContain(`dist/${name}.${extension}`);
@@ -42,11 +42,15 @@ describe('the packed package', () => {
     expect(packedFiles).toContain('dist/cli.js');
   });
 
-  it('resolves every relative link of the README inside the tarball', () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const targets = [...readme.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1]!).filter((target) => !/^[a-z]+:/.test(target));
-    expect(targets.length).toBeGreaterThan(3);
-    expect(targets.filter((target) => !packedFiles.includes(target))).toEqual([]);
+  it('resolves every relative link of the README and of the shipped guides inside the tarball', () => {
+    const pages = packedFiles.filter((path) => path.endsWith('.md'));
+    expect(pages).toEqual(expect.arrayContaining(['README.md', 'docs/browser.md', 'docs/safety.md']));
+    const broken = pages.flatMap((page) => {
+      const text = readFileSync(join(root, page), 'utf8');
+      const targets = [...text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1]!).filter((target) => !/^[a-z]+:/.test(target));
+      return targets.map((target) => posix.normalize(posix.join(posix.dirname(page), target))).filter((target) => !packedFiles.includes(target)).map((target) => `${page} -> ${target}`);
+    });
+    expect(broken).toEqual([]);
   });
 
   it('holds every source module once per module system (shared chunks, no second build)', () => {

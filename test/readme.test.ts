@@ -1,21 +1,30 @@
-// The README's TypeScript is real code: every ```ts block is a file under examples/ shown verbatim,
-// `npm test` type-checks examples/ (tsconfig.json includes it), and readme.e2e.test.ts runs each one.
+// The README's TypeScript is real code: every ```ts block of the README and of the guides it links
+// (docs/*.md) is a file under examples/ shown verbatim, `npm test` type-checks examples/
+// (tsconfig.json includes it), and readme.e2e.test.ts runs the Node ones.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..');
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const blocks = pages.flatMap((page) =>
+  [...readFileSync(join(root, page), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => ({ page, code: m[1]! })),
+);
 const examples = readdirSync(join(root, 'examples')).filter((name) => name.endsWith('.ts')).sort();
 
-describe('the README', () => {
-  it('shows each example file verbatim, and every TypeScript block is one', () => {
-    expect(blocks.length).toBe(examples.length);
-    for (const block of blocks) {
-      const name = /^\/\/ examples\/([\w-]+\.ts):/.exec(block)?.[1];
-      expect(name, `a block starting ${JSON.stringify(block.slice(0, 40))} names no example file`).toBeDefined();
-      expect(block).toBe(readFileSync(join(root, 'examples', name!), 'utf8'));
-    }
+describe('the README and its guides', () => {
+  it('show each example file verbatim, once, and every TypeScript block is one', () => {
+    const shown = blocks.map(({ page, code }) => {
+      const name = /^\/\/ examples\/([\w-]+\.ts):/.exec(code)?.[1];
+      expect(name, `${page}: a block starting ${JSON.stringify(code.slice(0, 40))} names no example file`).toBeDefined();
+      expect(code, `${page} shows examples/${name} as it is`).toBe(readFileSync(join(root, 'examples', name!), 'utf8'));
+      return name!;
+    });
+    expect(shown.sort()).toEqual(examples);
+  });
+
+  it('keep the three Node examples in the README itself', () => {
+    const inReadme = blocks.filter(({ page }) => page === 'README.md').map(({ code }) => /^\/\/ examples\/([\w-]+\.ts):/.exec(code)?.[1]);
+    expect(inReadme).toEqual(['classify.ts', 'tour.ts', 'backend.ts']);
   });
 });
