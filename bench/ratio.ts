@@ -16,42 +16,56 @@ exitOnHelp(`
 npm run bench:ratio [-- options]      (npx tsx bench/ratio.ts [options])
   Alternating rounds of the PyTorch reference (\$BENCH_PYTHON or /usr/bin/python3 with torch) and
   the library at batch 32; prints each round and the median ratios.
-  --rounds <n>    rounds, each one PyTorch and one library run (default 6)
+  --rounds <n>    rounds, each one PyTorch run and one library run per Node (default 6)
   --threads <n>   threads of the library's wasm backend (default 2)
+  --node <paths>  comma-separated Node binaries to run the library on, each in every round, in an
+                  order that turns from round to round (default: the Node running this script)
 `);
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '6' }, threads: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '6' }, threads: { type: 'string', default: '2' }, node: { type: 'string' } } });
 const root = join(fileURLToPath(import.meta.url), '../..');
+const nodes = values.node ? values.node.split(',') : [process.execPath];
 
 async function json(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, any>> {
   const { stdout } = await promisify(execFile)(command, args, { cwd: root, env, maxBuffer: 1 << 24, timeout: 10 * 60_000 });
   return JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)!) as Record<string, any>;
 }
 
+async function nodeVersion(node: string): Promise<string> {
+  return (await promisify(execFile)(node, ['--version'])).stdout.trim();
+}
+
 const pytorch = async () => (await json(TORCH_PYTHON, [join(root, 'bench/torch_reference.py'), '--train-batches', '32', '--infer-batch', '32'], torchProcessEnv(TORCH_ENV))).train['32'].imagesPerSecond as number;
-const library = async () => {
+const library = async (node: string) => {
   const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
-  const result = await json(process.execPath, [tsx, join(root, 'bench/backend.ts'), '--config', `wasm-kernels-${values.threads}`, '--train-batches', '32', '--infer-batch', '32'], process.env);
+  const result = await json(node, [tsx, join(root, 'bench/backend.ts'), '--config', `wasm-kernels-${values.threads}`, '--train-batches', '32', '--infer-batch', '32'], process.env);
   return { step: result.train['32'].imagesPerSecond as number, fit: result.fit.imagesPerSecond as number };
 };
 
-const rows: Array<{ torch: number; step: number; fit: number }> = [];
+const versions = await Promise.all(nodes.map(nodeVersion));
+type Row = { torch: number; step: number; fit: number };
+const rows: Row[][] = nodes.map(() => []);
 for (let round = 0; round < Number(values.rounds); round++) {
-  let torch: number;
-  let lib: { step: number; fit: number };
-  if (round % 2 === 0) {
-    torch = await pytorch();
-    lib = await library();
-  } else {
-    lib = await library();
-    torch = await pytorch();
-  }
-  rows.push({ torch, ...lib });
-  console.log(`round ${round + 1} (${new Date().toISOString().slice(11, 19)} UTC): PyTorch ${torch.toFixed(1)} images/s; library raw step ${lib.step.toFixed(1)} (${(lib.step / torch).toFixed(2)}), trainFashionMnist ${lib.fit.toFixed(1)} (${(lib.fit / torch).toFixed(2)})`);
+  // PyTorch first in even rounds, last in odd ones; the Node binaries rotate, so that a drift during
+  // the run hits every side alike.
+  const order = nodes.map((_, i) => (i + round) % nodes.length);
+  const lib: Array<{ step: number; fit: number }> = [];
+  let torch = round % 2 === 0 ? await pytorch() : 0;
+  for (const i of order) lib[i] = await library(nodes[i]!);
+  if (round % 2 === 1) torch = await pytorch();
+  const parts = nodes.map((_, i) => {
+    rows[i]!.push({ torch, ...lib[i]! });
+    return `Node ${versions[i]} raw step ${lib[i]!.step.toFixed(1)} (${(lib[i]!.step / torch).toFixed(2)}), trainFashionMnist ${lib[i]!.fit.toFixed(1)} (${(lib[i]!.fit / torch).toFixed(2)})`;
+  });
+  console.log(`round ${round + 1} (${new Date().toISOString().slice(11, 19)} UTC): PyTorch ${torch.toFixed(1)} images/s; ${parts.join('; ')}`);
 }
-const ratios = (key: 'step' | 'fit') => rows.map((r) => r[key] / r.torch);
-console.log(
-  `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${values.threads} threads, batch 32, ${rows.length} alternating rounds: ` +
-    `median ratio to PyTorch ${median(ratios('fit')).toFixed(2)} through trainFashionMnist (range ${Math.min(...ratios('fit')).toFixed(2)}-${Math.max(...ratios('fit')).toFixed(2)}), ` +
-    `${median(ratios('step')).toFixed(2)} per raw step (range ${Math.min(...ratios('step')).toFixed(2)}-${Math.max(...ratios('step')).toFixed(2)}); PyTorch median ${median(rows.map((r) => r.torch)).toFixed(1)} images/s.`,
-);
+const range = (values: number[]) => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
+nodes.forEach((_, i) => {
+  const ratios = (key: 'step' | 'fit') => rows[i]!.map((r) => r[key] / r.torch);
+  console.log(
+    `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${versions[i]}, ${values.threads} threads, batch 32, ${rows[i]!.length} alternating rounds: ` +
+      `median ratio to PyTorch ${median(ratios('fit')).toFixed(2)} through trainFashionMnist (range ${range(ratios('fit'))}), ` +
+      `${median(ratios('step')).toFixed(2)} per raw step (range ${range(ratios('step'))}); PyTorch median ${median(rows[i]!.map((r) => r.torch)).toFixed(1)} images/s, ` +
+      `library median ${median(rows[i]!.map((r) => r.fit)).toFixed(1)} images/s through trainFashionMnist.`,
+  );
+});
