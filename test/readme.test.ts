@@ -1,7 +1,7 @@
 // The README's TypeScript is real code: every ```ts block of the README and of the guides it links
 // (docs/*.md) is a file under examples/ shown verbatim, `npm test` type-checks examples/
 // (tsconfig.json includes it), and readme.e2e.test.ts runs the Node ones.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -26,5 +26,17 @@ describe('the README and its guides', () => {
   it('keep the three Node examples in the README itself', () => {
     const inReadme = blocks.filter(({ page }) => page === 'README.md').map(({ code }) => /^\/\/ examples\/([\w-]+\.ts):/.exec(code)?.[1]);
     expect(inReadme).toEqual(['classify.ts', 'tour.ts', 'backend.ts']);
+  });
+});
+
+describe('the docs', () => {
+  it('name only files of the repository that exist (scripts, benchmarks, tests, sources)', () => {
+    const missingFiles = pages.flatMap((page) => {
+      // Code blocks left out: the examples name files of the user's own app (src/setup.ts).
+      const text = readFileSync(join(root, page), 'utf8').replace(/^```[\s\S]*?^```$/gm, '');
+      const named = [...text.matchAll(/\b((?:bench|scripts|test|src|native|examples)\/[\w./-]+\.(?:ts|mts|mjs|py|c|h|sh))\b/g)].map((m) => m[1]!);
+      return named.filter((file) => !existsSync(join(root, file))).map((file) => `${page}: ${file}`);
+    });
+    expect(missingFiles).toEqual([]);
   });
 });
