@@ -62,6 +62,8 @@ export type { AugmentOptions, RandomErasingOptions } from './training/augment.js
 export { cosineDecay, kerasTimeDecay, oneCycle, stepDecay } from './training/schedules.js';
 export type { CosineDecayOptions, KerasTimeDecayOptions, LearningRateSchedule, OneCycleOptions, ScheduleStep, StepDecayOptions, WarmupOptions } from './training/schedules.js';
 export { evaluateModel } from './training/evaluate.js';
+export { trainingRecipe } from './training/recipes.js';
+export type { RecipeName, TrainingRecipe } from './training/recipes.js';
 export type { EvaluateOptions, Evaluation } from './training/evaluate.js';
 export { progressBar } from './training/progress.js';
 export type { ProgressBarOptions, ProgressStream } from './training/progress.js';

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { buildMiniVGGNet, checkpointCallback, loadCheckpoint, progressBar, saveChart, saveModel, trainFashionMnist, trainingHistorySpec } from '../node.js';
-import { integerFromFlag, trainOptionsFromFlags, type FlagTrainOptions } from '../training/flags.js';
+import { augmentFlag, integerFromFlag, recipeFromFlag, trainOptionsFromFlags, type FlagTrainOptions } from '../training/flags.js';
 import { KERAS_SGD_DEFAULTS } from '../training/sgd.js';
 import { TRAIN_DEFAULTS, type HistoryRecord, type TrainingCallbacks } from '../training/train-options.js';
 import { backendFromFlags, startBackend } from './backend.js';
@@ -42,6 +42,7 @@ export interface TrainRun {
 export async function train(flags: Flags, positionals: readonly string[], context: CommandContext): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`train takes no arguments, but got "${positionals[0]}".`);
   const options = trainOptionsFromFlags(flags);
+  const testTimeFlip = flags['test-time-flip'] === true || recipeFromFlag(flags.recipe)?.evaluate.testTimeFlip === true;
   const limit = flags.limit === undefined ? undefined : integerFromFlag(flags.limit, '--limit', 1);
   const backend = backendFromFlags(flags);
   const out = flags.out ?? DEFAULT_OUT;
@@ -57,7 +58,7 @@ export async function train(flags: Flags, positionals: readonly string[], contex
   const data = await loadData(flags['data-dir'], limit);
 
   const start = await startingPoint(run, options.seed ?? TRAIN_DEFAULTS.seed);
-  say(`[INFO] training model: ${data.train.count} training and ${data.test.count} validation images, ${describeRecipe(options, flags.augment)}...`);
+  say(`[INFO] training model: ${data.train.count} training and ${data.test.count} validation images, ${describeRecipe(options, flags.recipe)}...`);
   run.epoch = start.initialEpoch;
   const result = await trainFashionMnist(start.model, data, {
     ...options,
@@ -69,7 +70,7 @@ export async function train(flags: Flags, positionals: readonly string[], contex
   if (result.stopped === 'nan-loss') say('[WARN] training stopped: the loss became NaN');
   await writeFile(join(out, 'history.json'), `${JSON.stringify(result, null, 2)}\n`);
   await saveModel(start.model, join(out, 'model'));
-  await writeEvaluation(start.model, data, out, options.seed ?? TRAIN_DEFAULTS.seed, flags['test-time-flip'] === true);
+  await writeEvaluation(start.model, data, out, options.seed ?? TRAIN_DEFAULTS.seed, testTimeFlip);
   await saveChart(trainingHistorySpec(result), join(out, 'plot.png'));
   say(`[INFO] wrote plot.png, history.json and the model (${join(out, 'model')}) to ${out}`);
   return 0;
@@ -87,9 +88,11 @@ async function startingPoint(run: TrainRun, seed: number): Promise<{ model: Laye
   return checkpoint;
 }
 
-function describeRecipe(options: FlagTrainOptions, augment: string | undefined): string {
+function describeRecipe(options: FlagTrainOptions, recipe: string | undefined): string {
   const epochs = options.epochs ?? TRAIN_DEFAULTS.epochs;
+  const augment = options.augment ? augmentFlag(options.augment) : '';
   return [
+    ...(recipe ? [`recipe ${recipe}`] : []),
     `${epochs} epoch${epochs === 1 ? '' : 's'}`,
     `batch ${options.batchSize ?? TRAIN_DEFAULTS.batchSize}`,
     `lr ${options.learningRate ?? KERAS_SGD_DEFAULTS.learningRate}`,
