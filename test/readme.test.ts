@@ -23,9 +23,9 @@ describe('the README and its guides', () => {
     expect(shown.sort()).toEqual(examples);
   });
 
-  it('keep the three Node examples in the README itself', () => {
+  it('keep the Node examples and the config a web app copies in the README itself', () => {
     const inReadme = blocks.filter(({ page }) => page === 'README.md').map(({ code }) => /^\/\/ examples\/([\w-]+\.ts):/.exec(code)?.[1]);
-    expect(inReadme).toEqual(['classify.ts', 'tour.ts', 'backend.ts']);
+    expect(inReadme).toEqual(['classify.ts', 'tour.ts', 'backend.ts', 'vite-config.ts']);
   });
 });
 
