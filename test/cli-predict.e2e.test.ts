@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { encodePng } from '../src/viz/png.js';
 import { decodePng } from '../src/node/png-decode.js';
 import { root, runCli } from './helpers/cli.js';
 
@@ -79,5 +80,29 @@ describe('predict', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('holds one large picture at a time: twelve 3072x3072 photos need little more memory than one', async () => {
+    // A dark garment-like block on a light background, 27 MiB of RGB samples once decoded; the PNG
+    // itself is small. A preload reports the process' peak resident memory when it exits.
+    const side = 3072;
+    const data = new Uint8Array(side * side * 3).fill(235);
+    for (let y = side / 4; y < (side * 3) / 4; y++) data.fill(40, (y * side + side / 4) * 3, (y * side + (side * 3) / 4) * 3);
+    const folder = mkdtempSync(join(work, 'large-'));
+    const png = encodePng({ width: side, height: side, data });
+    for (let i = 0; i < 12; i++) writeFileSync(join(folder, `photo-${String(i).padStart(2, '0')}.png`), png);
+    const preload = join(work, 'peak-rss.cjs');
+    writeFileSync(preload, "process.on('exit', () => require('node:fs').writeSync(2, `peak-rss-kib ${process.resourceUsage().maxRSS}\\n`));\n");
+    const peak = async (paths: string[]) => {
+      const { code, stdout, stderr } = await runCli(['predict', '--backend', 'cpu', ...paths], { env: { ...process.env, NODE_OPTIONS: `--require ${preload}` } });
+      expect(code, stderr).toBe(0);
+      return { answers: stdout.split('\n').filter((line) => line.startsWith(join(folder, 'photo-'))).length, bytes: Math.max(...[...stderr.matchAll(/^peak-rss-kib (\d+)$/gm)].map((m) => Number(m[1]))) * 1024 };
+    };
+    const one = await peak([join(folder, 'photo-00.png')]);
+    const twelve = await peak([folder]);
+    expect([one.answers, twelve.answers]).toEqual([1, 12]);
+    // Holding all twelve at once would add at least 11 pictures' samples; garbage collection lags
+    // behind by a few.
+    expect(twelve.bytes - one.bytes).toBeLessThan(5 * side * side * 3);
   });
 });
