@@ -4,6 +4,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../src/cli/args.js';
+import { trainOptionsFromFlags } from '../src/training/flags.js';
 
 const root = resolve(import.meta.dirname, '..');
 const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
@@ -39,5 +41,23 @@ describe('the docs', () => {
       return named.filter((file) => file !== 'src/setup.ts' && !existsSync(join(root, file))).map((file) => `${page}: ${file}`);
     });
     expect(missingFiles).toEqual([]);
+  });
+});
+
+describe('the commands of the README and the guides', () => {
+  it('parse, with valid training flags', () => {
+    const commands = pages.flatMap((page) => [...readFileSync(join(root, page), 'utf8').matchAll(/npx tfjs-fashion-mnist ([^`#\n]*)/g)].map((m) => m[1]!.trim()));
+    expect(commands.length).toBeGreaterThan(10);
+    for (const command of commands) {
+      const { command: name, flags } = parseArgs(command.split(/\s+/));
+      if (name === 'train') expect(() => trainOptionsFromFlags(flags), command).not.toThrow();
+    }
+  });
+
+  it('accept the full flags of each five-epoch attempt in docs/results.md', () => {
+    // The table's flags are those of train; each row's must be a valid command line too.
+    const rows = [...readFileSync(join(root, 'docs/results.md'), 'utf8').matchAll(/^\| \d+[^|]*\| `(--epochs 5[^`]*)`/gm)].map((m) => m[1]!);
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    for (const row of rows) expect(() => trainOptionsFromFlags(parseArgs(['train', ...row.split(/\s+/)]).flags), row).not.toThrow();
   });
 });
