@@ -28,8 +28,9 @@ export interface TrainingRecipe {
  * - `'best'`: recipe D, which made the pretrained model: the same 25 epochs with a cosine schedule
  *   after a one-epoch warm-up, horizontal flips and weight decay 0.0005: 94.27%.
  * - `'fast'`: five epochs at batch 32: a one-cycle schedule to 0.05 over a one-epoch rise, and weight
- *   decay 0.0005; no augmentation, which five epochs are too few to profit from. 92.67% with seed 42,
- *   short of the 93% it aims at (docs/results.md, "Towards 93% in five epochs").
+ *   decay 0.0005; no augmentation, which five epochs are too few to profit from. 92.62% on
+ *   average over three seeds, short of the 93% it aims at (docs/results.md, "Towards 93% in five
+ *   epochs").
  *
  * A new object each call: the schedules hold no state, but a caller may change what it gets.
  *
