@@ -7,14 +7,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetUnavailableError, FileWriteError, loadFashionMnist, loadModel, ModelFileError, saveModel, savePng } from '../src/node.js';
-import { idxImages, idxLabels, sha256 } from './helpers/idx.js';
+import { checksumsOf, idxImages, idxLabels, serveGzipped } from './helpers/idx.js';
 import { smallModel, weightsOf } from './helpers/models.js';
 
 const mountPoint = mkdtempSync(join(tmpdir(), 'fmnist-full-disk-'));
@@ -29,25 +26,14 @@ const files = {
   't10k-images-idx3-ubyte': idxImages(20, 28, 2051, noise),
   't10k-labels-idx1-ubyte': idxLabels(Array.from({ length: 20 }, (_, i) => i % 10)),
 };
-const checksums = {
-  trainImages: sha256(files['train-images-idx3-ubyte']),
-  trainLabels: sha256(files['train-labels-idx1-ubyte']),
-  testImages: sha256(files['t10k-images-idx3-ubyte']),
-  testLabels: sha256(files['t10k-labels-idx1-ubyte']),
-};
-const gz: Record<string, Uint8Array> = Object.fromEntries(Object.entries(files).map(([name, bytes]) => [`${name}.gz`, gzipSync(bytes)]));
-let server: Server;
+const checksums = checksumsOf(files);
+let server: Awaited<ReturnType<typeof serveGzipped>> | undefined;
 let base = '';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  server = createServer((request, response) => {
-    const body = gz[(request.url ?? '').split('/').pop()!];
-    if (body) response.writeHead(200, { 'content-length': body.length }).end(body);
-    else response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  server = await serveGzipped(files);
+  base = server.base;
 });
 afterAll(() => {
   server?.close();

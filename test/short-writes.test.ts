@@ -4,15 +4,13 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DatasetUnavailableError, FileWriteError, loadFashionMnist, loadModel, ModelFileError, saveModel } from '../src/node.js';
 import { writeFileAtomic } from '../src/node/atomic.js';
-import { makeFixture } from './helpers/idx.js';
+import { makeFixture, serveGzipped } from './helpers/idx.js';
 import { smallModel, weightsOf } from './helpers/models.js';
 
 /**
@@ -45,22 +43,16 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 
 const work = mkdtempSync(join(tmpdir(), 'fmnist-short-writes-'));
 const fixture = makeFixture();
-const gz = Object.fromEntries(Object.entries(fixture.files).map(([name, bytes]) => [`${name}.gz`, gzipSync(bytes)]));
-let server: Server;
+let server: Awaited<ReturnType<typeof serveGzipped>> | undefined;
 let base = '';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  server = createServer((request, response) => {
-    const body = gz[(request.url ?? '').split('/').pop()!];
-    if (body) response.writeHead(200, { 'content-length': body.length }).end(body);
-    else response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  server = await serveGzipped(fixture.files);
+  base = server.base;
 });
 afterAll(() => {
-  server.close();
+  server?.close();
   writes.mode = undefined;
   rmSync(work, { recursive: true, force: true });
 });
@@ -101,7 +93,8 @@ describe('short writes are continued', () => {
     const cacheDir = join(work, 'cache');
     await withWrites('half', () => loadFashionMnist({ cacheDir, sources: ['download'], mirrors: [base], checksums: fixture.checksums }));
     expect(writes.calls).toBeGreaterThan(10);
-    for (const [name, bytes] of Object.entries(gz)) expect(new Uint8Array(readFileSync(join(cacheDir, name)))).toEqual(new Uint8Array(bytes));
+    // The server sends gzipSync's output, the same bytes each time.
+    for (const [name, bytes] of Object.entries(fixture.files)) expect(new Uint8Array(readFileSync(join(cacheDir, `${name}.gz`)))).toEqual(new Uint8Array(gzipSync(bytes)));
     // The cached copy is the one read next time.
     expect((await loadFashionMnist({ cacheDir, sources: ['cache'], checksums: fixture.checksums })).source.kind).toBe('cache');
   });

@@ -1,6 +1,8 @@
 // Builds small IDX fixtures in the Fashion-MNIST layout, so parsing and every error path can be
 // tested without the real data.
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,15 +45,7 @@ export function makeFixture(): Fixture {
     't10k-images-idx3-ubyte': idxImages(3, 28, 2051, (i, p) => (i * 7 + p * 3) % 256),
     't10k-labels-idx1-ubyte': idxLabels([2, 8, 5]),
   };
-  return {
-    files,
-    checksums: {
-      trainImages: sha256(files['train-images-idx3-ubyte']),
-      trainLabels: sha256(files['train-labels-idx1-ubyte']),
-      testImages: sha256(files['t10k-images-idx3-ubyte']),
-      testLabels: sha256(files['t10k-labels-idx1-ubyte']),
-    },
-  };
+  return { files, checksums: checksumsOf(files) };
 }
 
 /** Writes the fixture's files (optionally gzipped, optionally overridden) into a new temp dir. */
@@ -91,4 +85,26 @@ export function idxHeader(magic: number, ...sizes: number[]): Uint8Array {
   view.setUint32(0, magic);
   sizes.forEach((size, i) => view.setUint32(4 + 4 * i, size));
   return bytes;
+}
+
+/** The checksums option of loadFashionMnist for a set of the four files. */
+export function checksumsOf(files: Record<string, Uint8Array>): Fixture['checksums'] {
+  return {
+    trainImages: sha256(files['train-images-idx3-ubyte']!),
+    trainLabels: sha256(files['train-labels-idx1-ubyte']!),
+    testImages: sha256(files['t10k-images-idx3-ubyte']!),
+    testLabels: sha256(files['t10k-labels-idx1-ubyte']!),
+  };
+}
+
+/** Serves the files gzipped, as the official mirrors do, on a local port: `<base><name>.gz`. */
+export async function serveGzipped(files: Record<string, Uint8Array>): Promise<{ base: string; close(): void }> {
+  const gz: Record<string, Uint8Array> = Object.fromEntries(Object.entries(files).map(([name, bytes]) => [`${name}.gz`, gzipSync(bytes)]));
+  const server = createServer((request, response) => {
+    const body = gz[(request.url ?? '').split('/').pop()!];
+    if (body) response.writeHead(200, { 'content-length': body.length }).end(body);
+    else response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
 }
