@@ -39,7 +39,7 @@ export async function inferThroughput(batch: number, repeats: number): Promise<{
   const model = buildMiniVGGNet({ seed: 1 });
   const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 3);
   const run = async () => {
-    const y = model.predict(x) as tf.Tensor;
+    const y = model.predict(x, { batchSize: batch }) as tf.Tensor;
     await y.data();
     y.dispose();
   };

@@ -198,6 +198,19 @@ describe('evaluation and progress', () => {
     model.dispose();
   });
 
+
+  it('runs the model once per batch of batchSize images, not in model.predict\'s batches of 32', async () => {
+    const model = smallModel();
+    const split = bandSplit(100);
+    const firstLayerInputs = async (batchSize: number) => {
+      const { kernels } = await tf.profile(async () => void (await evaluateModel(model, split, { batchSize })));
+      const first = kernels.filter((k) => k.name.includes('Conv2D') && k.inputShapes[0]?.[1] === 28);
+      return first.map((k) => k.inputShapes[0]![0]);
+    };
+    expect(new Set(await firstLayerInputs(64))).toEqual(new Set([64, 36]));
+    expect(new Set(await firstLayerInputs(100))).toEqual(new Set([100]));
+    model.dispose();
+  });
   it('prints Keras-style lines', async () => {
     expect(renderBar(1875, 1875)).toBe('[==============================]');
     expect(renderBar(512, 1875)).toBe('[=======>......................]');

@@ -92,9 +92,12 @@ export async function predictProbabilities(model: LayersModel, split: FashionMni
     const x = imagesToTensor(split, indices, layout);
     let y: tf.Tensor | undefined;
     try {
+      // model.predict cuts its input into batches of 32 unless told otherwise; one call per batch of
+      // `batchSize` is what makes a larger batch faster (about 1.6 times at 128 on the wasm backend).
+      const predict = (images: tf.Tensor) => model.predict(images, { batchSize: indices.length }) as tf.Tensor;
       y = tf.tidy(() => {
-        const direct = model.predict(x) as tf.Tensor;
-        return flip ? tf.mul(tf.add(direct, model.predict(tf.reverse(x, widthAxis)) as tf.Tensor), 0.5) : direct;
+        const direct = predict(x);
+        return flip ? tf.mul(tf.add(direct, predict(tf.reverse(x, widthAxis))), 0.5) : direct;
       });
       probabilities.set(await y.data(), start * classes);
     } finally {
