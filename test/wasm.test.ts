@@ -275,7 +275,7 @@ describe('registerWasmTrainingKernels', () => {
     1e-4);
   });
 
-  it.each([[[4, 6, 6, 5]], [[16, 12]], [[3, 7]]] as const)('batch norm forward on x %j matches the cpu backend, with and without scale and offset, and frees its intermediates', async (shape) => {
+  it.each([[[4, 6, 6, 5]], [[16, 12]], [[3, 7]], [[3, 5, 5, 16]], [[300, 32]]] as const)('batch norm forward on x %j matches the cpu backend (SIMD kernels for channels in sixteens), with and without scale and offset, and frees its intermediates', async (shape) => {
     const channels = shape[shape.length - 1]!;
     const positive = random([channels]);
     positive.values.forEach((v, i) => (positive.values[i] = 0.5 + Math.abs(v)));

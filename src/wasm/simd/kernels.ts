@@ -260,6 +260,19 @@ export class SimdKernels {
     });
   }
 
+  /**
+   * Batch norm's inference pass: y = (x − mean)·factor + offset per channel, x [rows, channels] with
+   * channels in sixteens, in one pass on the calling thread (`factor` and `offset` computed by the caller).
+   */
+  batchNormApply(x: Float32Array, mean: Float32Array, factor: Float32Array, offset: Float32Array, y: Float32Array): void {
+    const channels = mean.length;
+    const rows = x.length / channels;
+    const blocks = Math.ceil(rows / BATCH_NORM_ROWS);
+    this.call([x, mean, factor, offset], [y], 0, ([xAt, meanAt, factorAt, offsetAt], [yAt]) => {
+      this.run('batch_norm_apply', [xAt!, rows, channels, meanAt!, factorAt!, offsetAt!, yAt!], blocks, this.rowBlocksPerClaim(blocks));
+    });
+  }
+
   /** Per channel, the float32 sums of `blocks` blocks at `partialsAt` added in order in double precision, over `count`, to `outAt`. */
   private averageBlocks(partialsAt: number, blocks: number, channels: number, count: number, outAt: number): void {
     const heap = new Float32Array(this.memory.buffer);
