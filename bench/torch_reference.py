@@ -12,9 +12,11 @@ threads beside torch's OpenMP ones oversubscribe the cores and make the referenc
 threads field of the output says which settings it ran with.
 """
 import argparse
+import gzip
 import json
 import os
 import statistics
+import struct
 import time
 
 import torch
@@ -78,6 +80,35 @@ def infer_throughput(batch: int, repeats: int) -> dict:
     return {'imagesPerSecond': batch * 1000 / ms}
 
 
+def read_idx_images(path: str) -> torch.Tensor:
+    """The images of a gzipped IDX file as a [n, 1, rows, columns] uint8 tensor."""
+    with gzip.open(path, 'rb') as f:
+        data = f.read()
+    _, count, rows, columns = struct.unpack('>IIII', data[:16])
+    return torch.frombuffer(bytearray(data[16:]), dtype=torch.uint8).reshape(count, 1, rows, columns)
+
+
+def evaluate_throughput(images: torch.Tensor, batches: list, repeats: int) -> dict:
+    """Images per second classifying `images` in order at each batch size, as evaluateModel does:
+    bytes scaled to [0, 1] per batch, the forward pass, softmax and the predicted classes. The median
+    of `repeats` passes over all images, after one pass of warm-up."""
+    model = mini_vgg_net().eval()
+
+    def one_pass(batch: int) -> float:
+        start = time.perf_counter()
+        with torch.no_grad():
+            for i in range(0, len(images), batch):
+                x = images[i:i + batch].float().div_(255)
+                torch.softmax(model(x), dim=1).argmax(dim=1)
+        return time.perf_counter() - start
+
+    result = {}
+    for batch in batches:
+        one_pass(batch)
+        result[str(batch)] = len(images) / statistics.median(one_pass(batch) for _ in range(repeats))
+    return result
+
+
 def blas_library() -> str:
     """The BLAS this process loaded: Debian's python3-torch uses whichever libblas.so.3 the
     alternatives system selects (the reference BLAS unless OpenBLAS is installed), and the dense
@@ -93,9 +124,16 @@ def main() -> None:
     parser.add_argument('--train-batches', default='32,128')
     parser.add_argument('--train-steps', type=int, default=20)
     parser.add_argument('--infer-batch', type=int, default=128)
+    parser.add_argument('--evaluate', metavar='IMAGES', help='only time classifying this gzipped IDX file of images (e.g. t10k-images-idx3-ubyte.gz)')
+    parser.add_argument('--evaluate-batches', default='64,128,256')
     args = parser.parse_args()
     threads = os.cpu_count() or 1
     torch.set_num_threads(threads)
+    if args.evaluate:
+        batches = [int(b) for b in args.evaluate_batches.split(',')]
+        evaluate = evaluate_throughput(read_idx_images(args.evaluate), batches, 3)
+        print(json.dumps({'config': 'pytorch', 'threads': threads, 'evaluate': evaluate}))
+        return
     train = {}
     for batch in (int(b) for b in args.train_batches.split(',')):
         train[str(batch)] = train_throughput(batch, 5 if batch > 32 else args.train_steps, 1 if batch > 32 else 3)
