@@ -173,6 +173,9 @@ export interface ModelFolder {
   weights: Uint8Array;
 }
 
+/** Reads of a model folder that a concurrent save may make start over. */
+const MAX_READ_ATTEMPTS = 20;
+
 /**
  * Reads and checks a model folder without trusting it: model.json is capped in size and validated;
  * every weights path must resolve (symbolic links included) to a regular file inside the folder;
@@ -191,6 +194,9 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the folder does not exist' : describeFsError(error);
     throw new ModelFileError(`not readable (${reason})`, { file, cause: error });
   }
+  // Each new attempt follows a commit made while the weights were read, so the attempts end when the
+  // writers pause; the cap only bounds a folder committed to faster than it can be read (two writers
+  // saving in a loop on a loaded machine have made a reader lose three races in a row).
   for (let attempt = 1; ; attempt++) {
     const text = await readModelJsonText(dir, root);
     const json = parseModelJson(file, text);
@@ -198,7 +204,7 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
       return { file, json, weights: await readWeights(dir, root, json) };
     } catch (error) {
       const vanished = error instanceof ModelFileError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-      if (!vanished || attempt === 3 || (await readModelJsonText(dir, root).catch(() => text)) === text) throw error;
+      if (!vanished || attempt === MAX_READ_ATTEMPTS || (await readModelJsonText(dir, root).catch(() => text)) === text) throw error;
     }
   }
 }
