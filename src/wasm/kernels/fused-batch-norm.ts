@@ -9,7 +9,7 @@ import { runStockKernel, withRunner, type KernelArgs } from './stock.js';
  * per MiniVGGNet forward pass) as `(x − mean)·(scale / √(variance + ε)) + offset`: the per-channel
  * factor is computed on C values, then one pass of the SIMD kernels over x (channels in sixteens), or
  * three broadcasting XNNPACK passes (measured on [32,28,28,32]: 2.2 ms, against 4.6-6.3 ms for the
- * stock kernel; bench/kernel-micro.ts). Both give the bits of the stock kernel's float32 arithmetic.
+ * stock kernel; bench/kernel-micro.ts). The two give the same bits.
  * Other layouts and types keep the stock kernel.
  */
 function fusedBatchNorm(args: KernelArgs): TensorInfo {
@@ -23,15 +23,18 @@ function fusedBatchNorm(args: KernelArgs): TensorInfo {
   const kernels = simdKernelsFor(x);
   if (kernels) {
     const backend = args.backend as unknown as WasmBackendData;
-    const read = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-    const [meanValues, varianceValues] = [read(mean), read(variance)];
-    const [scaleValues, offsetValues] = [scale && read(scale), offset && read(offset)];
-    const factor = new Float32Array(channels);
-    // float32 steps, as the XNNPACK path: fround after each double operation rounds as float32 would.
-    const eps = Math.fround(epsilon);
-    for (let j = 0; j < channels; j++) factor[j] = (scaleValues?.[j] ?? 1) / Math.fround(Math.sqrt(Math.fround(varianceValues[j]! + eps)));
-    const offsets = offsetValues ?? new Float32Array(channels);
-    return withOutputs(backend, [x.shape], ([y]) => kernels.batchNormApply(read(x), meanValues, factor, offsets, y!))[0]!;
+    // Views of the heap are taken after the output is allocated: allocating may grow the memory,
+    // which detaches the views of an unshared one.
+    return withOutputs(backend, [x.shape], ([y]) => {
+      const read = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+      const variances = read(variance);
+      const scales = scale && read(scale);
+      const factor = new Float32Array(channels);
+      // float32 steps, as the XNNPACK path: fround after each double operation rounds as float32 would.
+      const eps = Math.fround(epsilon);
+      for (let j = 0; j < channels; j++) factor[j] = (scales?.[j] ?? 1) / Math.fround(Math.sqrt(Math.fround(variances[j]! + eps)));
+      kernels.batchNormApply(read(x), read(mean), factor, offset ? read(offset) : new Float32Array(channels), y!);
+    })[0]!;
   }
   return withRunner(args.backend, (r) => {
     const scalar = (value: number) => r.run('Fill', {}, { shape: [], value, dtype: 'float32' });
