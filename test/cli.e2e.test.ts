@@ -56,7 +56,7 @@ describe.skipIf(missing(FASHION_MNIST))('the command-line program (src/cli.ts)',
     const dir = mkdtempSync(join(out, 'recipe-'));
     const { code, stdout } = await cli('train', '--recipe', 'fast', '--epochs', '1', '--augment', 'flip', '--threads', '1', '--limit', '128', '--out', dir);
     expect(code).toBe(0);
-    expect(stdout).toContain('[INFO] training model: 128 training and 128 validation images, recipe fast, 1 epoch, batch 32, lr 0.05, schedule one-cycle, augment flip, weight decay 0.0005...');
+    expect(stdout).toContain('[INFO] training model: 128 training and 128 validation images, recipe fast, 1 epoch, batch 32, lr 0.05, schedule cosine, augment flip, weight decay 0.0005...');
     expect(stdout).toContain('4/4 [==============================]');
     expect(stdout).toContain('[INFO] evaluating network...');
   });
